@@ -1,0 +1,463 @@
+import { readFile } from 'node:fs/promises';
+import { Client, utils, type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType, type ClientChannel, type ConnectConfig, type ParsedKey } from 'ssh2';
+import { SwarmError } from '../core/errors.js';
+import { checkHostKey, type HostKeyVerdict, type KnownHostEntry } from './knownHosts.js';
+import { quoteArgv } from './shellQuote.js';
+import { TypedEmitter } from './typedEmitter.js';
+
+export interface SshEndpoint {
+  /** The swarm's name for the host, used in messages. */
+  readonly label: string;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  /** Private keys tried in order, after the agent. */
+  readonly identityFiles: readonly string[];
+  /** ssh-agent socket; defaults to SSH_AUTH_SOCK. Empty string disables the agent. */
+  readonly agentSocket?: string;
+}
+
+export interface UnknownHostKey {
+  readonly label: string;
+  readonly host: string;
+  readonly port: number;
+  readonly keyType: string;
+  readonly fingerprint: string;
+  readonly keyBlob: Buffer;
+}
+
+export interface HostKeyPolicy {
+  /** Entries from known_hosts files and the store's own known hosts. */
+  knownHosts(): Promise<KnownHostEntry[]>;
+  /**
+   * Decides on a key seen for the first time. Synchronous on purpose: the
+   * handshake has a deadline, so interactive callers refuse here and ask the
+   * user after the attempt fails with `host-key-unknown`, then retry.
+   */
+  onUnknown(key: UnknownHostKey): boolean;
+}
+
+export interface SshConnectionOptions {
+  readonly endpoint: SshEndpoint;
+  readonly hostKeys: HostKeyPolicy;
+  /** Asked for an encrypted identity file's passphrase; undefined skips the key. */
+  readonly askPassphrase?: (keyPath: string) => Promise<string | undefined>;
+  /** TCP connect + handshake + auth deadline. */
+  readonly connectTimeoutMs?: number;
+  /** Deadline for opening one channel on a live connection. */
+  readonly channelTimeoutMs?: number;
+  readonly keepaliveIntervalMs?: number;
+  /** Try to reconnect in the background after a drop. */
+  readonly autoReconnect?: boolean;
+}
+
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ExecOptions {
+  readonly timeoutMs?: number;
+  readonly stdin?: string | Buffer;
+  readonly maxBytes?: number;
+}
+
+interface ConnectionEvents {
+  up: [];
+  down: [error: SwarmError | undefined];
+}
+
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 15_000;
+
+/**
+ * One SSH connection to one host, opened on first use and shared by every
+ * caller: Docker/LXD API streams, health probes, tunnels and exec all ride it
+ * as channels. A drop is noticed by keepalives, reported as `down`, and
+ * repaired in the background with exponential backoff.
+ */
+export class SshConnection extends TypedEmitter<ConnectionEvents> {
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private failures = 0;
+  private lastError: SwarmError | undefined;
+  private lastFailureAt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private readonly connectTimeoutMs: number;
+  private readonly channelTimeoutMs: number;
+  /** Round-trip time of the last successful connect, for tooltips. */
+  lastConnectMs: number | undefined;
+
+  constructor(private readonly opts: SshConnectionOptions) {
+    super();
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    this.channelTimeoutMs = opts.channelTimeoutMs ?? 10_000;
+  }
+
+  get endpoint(): SshEndpoint {
+    return this.opts.endpoint;
+  }
+
+  get isConnected(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** The live client, connecting if needed. Fails fast while backing off. */
+  async ready(): Promise<Client> {
+    if (this.disposed) throw new SwarmError(`The connection to ${this.endpoint.label} is closed`, { code: 'cancelled' });
+    if (this.client) return this.client;
+    if (this.connecting) return this.connecting;
+    const wait = this.backoffMs() - (Date.now() - this.lastFailureAt);
+    if (this.lastError && wait > 0 && isTransient(this.lastError)) throw this.lastError;
+    this.connecting = this.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** A stream to a unix socket on the host (OpenSSH streamlocal forward). */
+  async openUnixSocket(path: string): Promise<ClientChannel> {
+    return this.openChannel(`socket ${path}`, (client, cb) => client.openssh_forwardOutStreamLocal(path, cb));
+  }
+
+  /** A stream to host:port as seen from the remote host (usually its loopback). */
+  async openTcp(host: string, port: number): Promise<ClientChannel> {
+    return this.openChannel(`${host}:${port}`, (client, cb) => client.forwardOut('127.0.0.1', 0, host, port, cb));
+  }
+
+  /** Runs argv on the host; every argument is quoted for a POSIX shell. */
+  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const command = quoteArgv(argv);
+    const channel = await this.openChannel(`exec ${argv[0] ?? ''}`, (client, cb) => client.exec(command, cb));
+    return collect(channel, this.endpoint.label, argv, options);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.client?.end();
+    this.client = undefined;
+    this.removeAllListeners();
+  }
+
+  private backoffMs(): number {
+    if (this.failures === 0) return 0;
+    return Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (this.failures - 1));
+  }
+
+  private async openChannel(
+    what: string,
+    open: (client: Client, cb: (err: Error | undefined, channel: ClientChannel) => void) => void,
+  ): Promise<ClientChannel> {
+    const client = await this.ready();
+    return new Promise<ClientChannel>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        // A channel that cannot open in time means the link is dead even if
+        // keepalives have not noticed yet: drop it so the next call reconnects.
+        this.drop(client, this.timeoutError(`opening ${what}`));
+        reject(this.timeoutError(`opening ${what}`));
+      }, this.channelTimeoutMs);
+      try {
+        open(client, (err, channel) => {
+          clearTimeout(timer);
+          if (settled) {
+            channel?.close();
+            return;
+          }
+          settled = true;
+          if (err) reject(channelError(this.endpoint, what, err));
+          else resolve(channel);
+        });
+      } catch (e) {
+        clearTimeout(timer);
+        settled = true;
+        reject(channelError(this.endpoint, what, e));
+      }
+    });
+  }
+
+  private async connect(): Promise<Client> {
+    const started = Date.now();
+    const { endpoint } = this.opts;
+    const known = await this.opts.hostKeys.knownHosts();
+    const keys = await loadIdentities(endpoint.identityFiles, this.opts.askPassphrase);
+    const agent = endpoint.agentSocket ?? process.env.SSH_AUTH_SOCK ?? '';
+    let verdict: HostKeyVerdict | undefined;
+    let keyBlob: Buffer | undefined;
+
+    const client = new Client();
+    const config: ConnectConfig = {
+      host: endpoint.host,
+      port: endpoint.port,
+      username: endpoint.username,
+      readyTimeout: this.connectTimeoutMs,
+      keepaliveInterval: this.opts.keepaliveIntervalMs ?? 10_000,
+      keepaliveCountMax: 3,
+      hostVerifier: (blob: Buffer) => {
+        keyBlob = blob;
+        verdict = checkHostKey(known, endpoint.host, endpoint.port, blob);
+        if (verdict.kind === 'match') return true;
+        if (verdict.kind === 'unknown') {
+          return this.opts.hostKeys.onUnknown({
+            label: endpoint.label,
+            host: endpoint.host,
+            port: endpoint.port,
+            keyType: verdict.keyType,
+            fingerprint: verdict.fingerprint,
+            keyBlob: blob,
+          });
+        }
+        return false;
+      },
+      authHandler: authSequence(endpoint.username, agent, keys),
+    };
+
+    return new Promise<Client>((resolve, reject) => {
+      let settled = false;
+      const fail = (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        client.end();
+        const err = connectError(endpoint, e, verdict, keyBlob);
+        this.noteFailure(err);
+        reject(err);
+      };
+      // Belt and braces: readyTimeout does not cover a TCP connect that the
+      // kernel keeps retrying, so the whole attempt has its own deadline.
+      const deadline = setTimeout(() => fail(this.timeoutError('connecting')), this.connectTimeoutMs + 1_000);
+      client.once('ready', () => {
+        clearTimeout(deadline);
+        if (settled || this.disposed) {
+          client.end();
+          return;
+        }
+        settled = true;
+        this.client = client;
+        this.failures = 0;
+        this.lastError = undefined;
+        this.lastConnectMs = Date.now() - started;
+        client.on('close', () => this.drop(client, undefined));
+        this.emit('up');
+        resolve(client);
+      });
+      client.on('error', (e) => {
+        clearTimeout(deadline);
+        if (!settled) fail(e);
+        else this.drop(client, connectError(endpoint, e, undefined, undefined));
+      });
+      client.once('close', () => {
+        clearTimeout(deadline);
+        if (!settled) fail(new Error('connection closed during handshake'));
+      });
+      client.connect(config);
+    });
+  }
+
+  private drop(client: Client, reason: SwarmError | undefined): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    client.end();
+    const err = reason ?? new SwarmError(`Lost the SSH connection to ${this.endpoint.label}`, {
+      code: 'unreachable',
+      hint: 'It reconnects by itself; check the host and network if it stays down',
+    });
+    this.noteFailure(err);
+    this.emit('down', err);
+  }
+
+  private noteFailure(err: SwarmError): void {
+    this.failures += 1;
+    this.lastError = err;
+    this.lastFailureAt = Date.now();
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.disposed || this.opts.autoReconnect === false || this.reconnectTimer) return;
+    if (this.lastError && !isTransient(this.lastError)) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.disposed || this.client || this.connecting) return;
+      this.connecting = this.connect().finally(() => {
+        this.connecting = undefined;
+      });
+      this.connecting.catch(() => undefined);
+    }, this.backoffMs());
+    // Background repair must never keep a CLI process alive.
+    this.reconnectTimer.unref();
+  }
+
+  private timeoutError(what: string): SwarmError {
+    const { label, host, port } = this.endpoint;
+    return new SwarmError(`Timed out ${what} on ${label} (${host}:${port})`, {
+      code: 'timeout',
+      hint: 'The host or network is not answering; check that it is up and reachable',
+    });
+  }
+}
+
+function isTransient(e: SwarmError): boolean {
+  return e.code === 'unreachable' || e.code === 'timeout';
+}
+
+interface LoadedKey {
+  readonly path: string;
+  readonly key: ParsedKey;
+}
+
+async function loadIdentities(
+  paths: readonly string[],
+  askPassphrase: ((keyPath: string) => Promise<string | undefined>) | undefined,
+): Promise<LoadedKey[]> {
+  const keys: LoadedKey[] = [];
+  for (const path of paths) {
+    let data: Buffer;
+    try {
+      data = await readFile(path);
+    } catch (e) {
+      throw new SwarmError(`Cannot read the identity file ${path}`, {
+        code: 'auth',
+        hint: 'Check the path and its permissions, or remove it from the host settings',
+        cause: e,
+      });
+    }
+    let parsed = utils.parseKey(data);
+    if (parsed instanceof Error && /encrypted|passphrase/i.test(parsed.message)) {
+      const passphrase = askPassphrase ? await askPassphrase(path) : undefined;
+      if (passphrase === undefined) continue;
+      parsed = utils.parseKey(data, passphrase);
+      if (parsed instanceof Error) {
+        throw new SwarmError(`Wrong passphrase for ${path}`, { code: 'auth', hint: 'Try again, or load the key into ssh-agent' });
+      }
+    }
+    if (parsed instanceof Error) {
+      throw new SwarmError(`${path} is not a private key ssh2 can read: ${parsed.message}`, {
+        code: 'auth',
+        hint: 'Use an OpenSSH or PEM private key file',
+      });
+    }
+    for (const key of Array.isArray(parsed) ? parsed : [parsed]) keys.push({ path, key });
+  }
+  return keys;
+}
+
+/** ssh-agent first, then each identity file, like OpenSSH. */
+function authSequence(username: string, agent: string, keys: readonly LoadedKey[]) {
+  const methods: AnyAuthMethod[] = [];
+  if (agent) methods.push({ type: 'agent', username, agent });
+  for (const { key } of keys) methods.push({ type: 'publickey', username, key });
+  // ssh2 stops trying when handed `false`; its typings leave that value out.
+  const noMore = false as unknown as AuthenticationType;
+  let next = 0;
+  const handler: AuthHandlerMiddleware = (_left, _partial, cb) => cb(methods[next++] ?? noMore);
+  return handler;
+}
+
+function connectError(endpoint: SshEndpoint, e: unknown, verdict: HostKeyVerdict | undefined, keyBlob: Buffer | undefined): SwarmError {
+  if (e instanceof SwarmError) return e;
+  const { label, host, port, username } = endpoint;
+  const where = `${label} (${host}:${port})`;
+  if (verdict && verdict.kind !== 'match' && keyBlob) {
+    if (verdict.kind === 'changed') {
+      return new SwarmError(
+        `The host key of ${where} has CHANGED: it presented ${verdict.keyType} ${verdict.fingerprint}, known_hosts has ${verdict.knownFingerprints.join(', ')}`,
+        {
+          code: 'host-key-changed',
+          hint: `Refusing to connect. If the host was really reinstalled, remove the old key (ssh-keygen -R ${host}) and add the host again`,
+        },
+      );
+    }
+    if (verdict.kind === 'revoked') {
+      return new SwarmError(`The host key of ${where} (${verdict.fingerprint}) is revoked in known_hosts`, {
+        code: 'host-key-changed',
+        hint: 'Refusing to connect; ask the host owner for its current key',
+      });
+    }
+    return new SwarmError(`The host key of ${where} is unknown: ${verdict.keyType} ${verdict.fingerprint}`, {
+      code: 'host-key-unknown',
+      hint: 'Check the fingerprint with the host owner, then accept it (CLI: --accept-new-host-key)',
+    });
+  }
+  const err = e as NodeJS.ErrnoException & { level?: string };
+  const msg = err?.message ?? String(e);
+  switch (err?.code) {
+    case 'ECONNREFUSED':
+      return new SwarmError(`${where} refused the SSH connection`, { code: 'unreachable', hint: 'Is sshd running there, on that port?', cause: e });
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EHOSTDOWN':
+      return new SwarmError(`${where} is unreachable (${err.code})`, { code: 'unreachable', hint: 'Check the network path to the host', cause: e });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new SwarmError(`Cannot resolve the host name ${host}`, { code: 'unreachable', hint: 'Check the address (or the HostName in ~/.ssh/config)', cause: e });
+    case 'ETIMEDOUT':
+      return new SwarmError(`Timed out connecting to ${where}`, { code: 'timeout', hint: 'The host is not answering; check that it is up', cause: e });
+    case 'ECONNRESET':
+      return new SwarmError(`${where} reset the SSH connection`, { code: 'unreachable', hint: 'Check sshd on the host and its MaxStartups limit', cause: e });
+    default:
+      break;
+  }
+  if (err?.level === 'client-authentication' || /authentication methods failed/i.test(msg)) {
+    return new SwarmError(`SSH authentication as ${username} on ${where} failed`, {
+      code: 'auth',
+      hint: 'Load your key into ssh-agent or set the right identity file for this host',
+      cause: e,
+    });
+  }
+  if (err?.level === 'client-timeout' || /timed out/i.test(msg)) {
+    return new SwarmError(`Timed out during the SSH handshake with ${where}`, { code: 'timeout', hint: 'The host is not answering SSH; check that it is up', cause: e });
+  }
+  return new SwarmError(`SSH connection to ${where} failed: ${msg}`, { code: 'unreachable', hint: 'Check the host, its sshd and the network', cause: e });
+}
+
+function channelError(endpoint: SshEndpoint, what: string, e: unknown): SwarmError {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/administratively prohibited|open failed/i.test(msg)) {
+    return new SwarmError(`${endpoint.label} refused to open ${what} over SSH (${msg})`, {
+      code: 'permission-denied',
+      hint: 'The socket may not exist or your user may not be allowed to use it; sshd also needs AllowTcpForwarding/AllowStreamLocalForwarding',
+      cause: e,
+    });
+  }
+  if (/not connected|no response|closed/i.test(msg)) {
+    return new SwarmError(`Lost the SSH connection to ${endpoint.label} while opening ${what}`, { code: 'unreachable', cause: e });
+  }
+  return new SwarmError(`Could not open ${what} on ${endpoint.label}: ${msg}`, { code: 'internal', cause: e });
+}
+
+function collect(channel: ClientChannel, label: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+  const max = options.maxBytes ?? 16 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let code = -1;
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          channel.close();
+          reject(new SwarmError(`"${argv[0] ?? ''}" on ${label} did not finish within ${options.timeoutMs} ms`, { code: 'timeout' }));
+        }, options.timeoutMs)
+      : undefined;
+    const add = (bucket: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) bucket.push(chunk);
+    };
+    channel.on('data', add(out));
+    channel.stderr.on('data', add(err));
+    channel.on('exit', (c: number | null) => {
+      code = c ?? -1;
+    });
+    channel.on('close', () => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    if (options.stdin !== undefined) channel.end(options.stdin);
+    else channel.end();
+  });
+}
+
