@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { SwarmError } from './errors.js';
+
+/** One DNS label: names end up in container names, hostnames and LXD instance names. */
+export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Containers are named `code-swarm-<name>`; 40 leaves room for that prefix inside a 63-char label. */
+export const INSTANCE_NAME_MAX = 40;
+export const HOST_NAME_MAX = 63;
+export const STORE_VERSION = 1;
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+export const InstanceStateSchema = z.enum(['created', 'starting', 'running', 'stopped', 'failed', 'missing']);
+export type InstanceState = z.infer<typeof InstanceStateSchema>;
+
+export const HealthSchema = z.enum(['healthy', 'starting', 'unhealthy', 'unreachable', 'unknown']);
+export type Health = z.infer<typeof HealthSchema>;
+
+export const ProviderKindSchema = z.enum(['docker', 'lxd']);
+export type ProviderKind = z.infer<typeof ProviderKindSchema>;
+
+export const HostKindSchema = z.enum(['ssh', 'local']);
+export type HostKind = z.infer<typeof HostKindSchema>;
+
+export const InstanceNameSchema = z.string().max(INSTANCE_NAME_MAX).regex(DNS_LABEL);
+export const HostNameSchema = z.string().max(HOST_NAME_MAX).regex(DNS_LABEL);
+
+const IsoDate = z.iso.datetime({ offset: true });
+const Port = z.number().int().min(1).max(65535);
+
+export const HostRecordSchema = z.object({
+  name: HostNameSchema,
+  kind: HostKindSchema,
+  provider: ProviderKindSchema,
+  /** `user@host:port` for ssh; `local` or a socket path for local. */
+  address: z.string().min(1),
+  user: z.string().min(1).optional(),
+  hostName: z.string().min(1).optional(),
+  port: Port.optional(),
+  identityFile: z.string().min(1).optional(),
+  sshConfigAlias: z.string().min(1).optional(),
+  /** Path on the host; absent means DEFAULT_DOCKER_SOCKET. */
+  dockerSocket: z.string().min(1).optional(),
+  lxdSocket: z.string().min(1).optional(),
+  addedAt: IsoDate,
+});
+export type HostRecord = z.infer<typeof HostRecordSchema>;
+
+export const InstanceRecordSchema = z.object({
+  id: z.string().min(1),
+  name: InstanceNameSchema,
+  host: HostNameSchema,
+  provider: ProviderKindSchema,
+  image: z.string().min(1).max(255),
+  state: InstanceStateSchema,
+  createdAt: IsoDate,
+  cpus: z.number().positive(),
+  memoryBytes: z.number().int().positive(),
+  containerId: z.string().min(1).optional(),
+  /** Port on the host's loopback where code-server listens. */
+  port: Port.optional(),
+  cookieSuffix: z.string().min(1),
+  volume: z.string().min(1).optional(),
+  /** Why the instance is `failed`. */
+  error: z.string().optional(),
+  updatedAt: IsoDate,
+});
+export type InstanceRecord = z.infer<typeof InstanceRecordSchema>;
+
+export const KnownHostSchema = z.object({
+  host: z.string().min(1),
+  port: Port,
+  keyType: z.string().min(1),
+  key: z.base64(),
+});
+export type KnownHost = z.infer<typeof KnownHostSchema>;
+
+export const StoreFileSchema = z.object({
+  version: z.literal(STORE_VERSION),
+  /** Written as the owner label on every container, so the store can be rebuilt from the hosts. */
+  storeId: z.uuid(),
+  hosts: z.array(HostRecordSchema),
+  instances: z.array(InstanceRecordSchema),
+  knownHosts: z.array(KnownHostSchema),
+});
+export type StoreFile = z.infer<typeof StoreFileSchema>;
+
+const StoreFileV0Schema = z.object({
+  hosts: z.array(HostRecordSchema),
+  instances: z.array(InstanceRecordSchema),
+});
+
+export function emptyStoreFile(storeId: string = randomUUID()): StoreFile {
+  return { version: STORE_VERSION, storeId, hosts: [], instances: [], knownHosts: [] };
+}
+
+export function migrateStoreFile(raw: unknown): StoreFile {
+  if (!isRecord(raw)) throw corrupt('the top level is not a JSON object');
+  const version = raw['version'];
+  if (version === STORE_VERSION) return parseOrThrow(StoreFileSchema, raw);
+  if (version === undefined) {
+    const v0 = parseOrThrow(StoreFileV0Schema, raw);
+    return { ...emptyStoreFile(), hosts: v0.hosts, instances: v0.instances };
+  }
+  if (typeof version === 'number' && version > STORE_VERSION) {
+    throw new SwarmError(`The swarm store has format version ${version}, newer than this Code Swarm understands (${STORE_VERSION}).`, {
+      code: 'store-corrupt',
+      hint: 'Upgrade Code Swarm; the file was left untouched.',
+    });
+  }
+  throw corrupt(`unknown format version ${JSON.stringify(version)}`);
+}
+
+/** True when the file was written by a newer release: it must be left alone, not recovered over. */
+export function isNewerStoreFormat(raw: unknown): boolean {
+  return isRecord(raw) && typeof raw['version'] === 'number' && raw['version'] > STORE_VERSION;
+}
+
+/** Duplicates pass the schema but would make names ambiguous on the CLI and in labels. */
+export function findDuplicate(file: StoreFile): string | undefined {
+  return (
+    firstDuplicate('host name', file.hosts.map((h) => h.name)) ??
+    firstDuplicate('instance name', file.instances.map((i) => i.name)) ??
+    firstDuplicate('instance id', file.instances.map((i) => i.id))
+  );
+}
+
+function firstDuplicate(what: string, values: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (seen.has(v)) return `duplicate ${what} ${JSON.stringify(v)}`;
+    seen.add(v);
+  }
+  return undefined;
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw corrupt(`${issue?.message ?? 'invalid content'}${where}`);
+}
+
+function corrupt(reason: string): SwarmError {
+  return new SwarmError(`The swarm store is corrupt: ${reason}.`, { code: 'store-corrupt' });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
