@@ -63,6 +63,17 @@ export interface ExecOptions {
   readonly maxBytes?: number;
 }
 
+/** Raised when the host's key is not known yet; carries the key so a UI can ask and then trust it. */
+export class HostKeyUnknownError extends SwarmError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly key: UnknownHostKey,
+  ) {
+    super(message, { code: 'host-key-unknown', hint });
+  }
+}
+
 interface ConnectionEvents {
   up: [];
   down: [error: SwarmError | undefined];
@@ -378,10 +389,11 @@ function connectError(endpoint: SshEndpoint, e: unknown, verdict: HostKeyVerdict
         hint: 'Refusing to connect; ask the host owner for its current key',
       });
     }
-    return new SwarmError(`The host key of ${where} is unknown: ${verdict.keyType} ${verdict.fingerprint}`, {
-      code: 'host-key-unknown',
-      hint: 'Check the fingerprint with the host owner, then accept it (CLI: --accept-new-host-key)',
-    });
+    return new HostKeyUnknownError(
+      `The host key of ${where} is unknown: ${verdict.keyType} ${verdict.fingerprint}`,
+      'Check the fingerprint with the host owner, then accept it (CLI: --accept-new-host-key)',
+      { label, host, port, keyType: verdict.keyType, fingerprint: verdict.fingerprint, keyBlob },
+    );
   }
   const err = e as NodeJS.ErrnoException & { level?: string };
   const msg = err?.message ?? String(e);

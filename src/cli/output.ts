@@ -1,0 +1,99 @@
+import type { HealthReport, HostTestResult, HostView, InstanceView } from '../core/views.js';
+
+/** The CLI's only door to stdout/stderr: everything printed goes through here. */
+export interface Output {
+  readonly json: boolean;
+  line(text: string): void;
+  error(text: string): void;
+  data(value: unknown, human: () => string): void;
+  /** Bytes as they come (log streams). */
+  raw(chunk: Buffer | string): void;
+}
+
+export function createOutput(json: boolean, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Output {
+  return {
+    json,
+    line: (text) => void out.write(text + '\n'),
+    error: (text) => void err.write(text + '\n'),
+    data(value, human) {
+      out.write((json ? JSON.stringify(value) : human()) + '\n');
+    },
+    raw: (chunk) => void out.write(chunk),
+  };
+}
+
+/** The documented --json shape of an instance (ARCHITECTURE.md); extra fields are additive. */
+export function instanceJson(v: InstanceView): Record<string, unknown> {
+  return {
+    id: v.id,
+    name: v.name,
+    host: v.host,
+    provider: v.provider,
+    state: v.state,
+    health: v.health,
+    image: v.image,
+    createdAt: v.createdAt,
+    cpus: v.cpus,
+    memoryBytes: v.memoryBytes,
+    port: v.port ?? null,
+    error: v.error ?? null,
+  };
+}
+
+export function hostJson(h: HostView): Record<string, unknown> {
+  return {
+    name: h.name,
+    kind: h.kind,
+    provider: h.provider,
+    address: h.address,
+    reachability: h.reachability,
+    engineVersion: h.engineVersion ?? null,
+    instances: h.instanceCount,
+  };
+}
+
+export function hostTestJson(t: HostTestResult): Record<string, unknown> {
+  return {
+    name: t.name,
+    ok: t.ok,
+    provider: t.provider,
+    engineVersion: t.engineVersion ?? null,
+    latencyMs: t.latencyMs ?? null,
+    ...(t.error ? { error: t.error } : {}),
+  };
+}
+
+export function healthJson(h: HealthReport): Record<string, unknown> {
+  return { name: h.name, health: h.health, httpStatus: h.httpStatus ?? null, latencyMs: h.latencyMs };
+}
+
+export function table(rows: readonly (readonly string[])[]): string {
+  if (rows.length === 0) return '';
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')).join('\n');
+}
+
+export function formatBytes(n: number): string {
+  const gib = n / 1024 ** 3;
+  return gib >= 1 ? `${+gib.toFixed(2)}g` : `${Math.round(n / 1024 ** 2)}m`;
+}
+
+export function instanceLine(v: InstanceView): string {
+  return `${v.name} on ${v.host}: ${v.state}, ${v.health}${v.error ? ` (${v.error})` : ''}`;
+}
+
+export function instancesTable(list: readonly InstanceView[]): string {
+  if (list.length === 0) return 'No instances. Create one: code-swarm create NAME --host HOST';
+  return table([
+    ['NAME', 'HOST', 'STATE', 'HEALTH', 'IMAGE', 'CPUS', 'MEMORY'],
+    ...list.map((v) => [v.name, v.host, v.state, v.health, v.image, String(v.cpus), formatBytes(v.memoryBytes)]),
+  ]);
+}
+
+export function hostsTable(list: readonly HostView[]): string {
+  if (list.length === 0) return 'No hosts. Add one: code-swarm hosts add NAME --local (or --ssh USER@HOST)';
+  return table([
+    ['NAME', 'KIND', 'PROVIDER', 'ADDRESS', 'INSTANCES'],
+    ...list.map((h) => [h.name, h.kind, h.provider, h.address, String(h.instanceCount)]),
+  ]);
+}

@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { DockerProvider } from '../providers/dockerProvider.js';
+import type { Provider } from '../providers/provider.js';
+import type { HostLink } from '../transport/hostLink.js';
+import { loadKnownHostsFiles, type KnownHostEntry } from '../transport/knownHosts.js';
+import { LocalHostLink } from '../transport/localHostLink.js';
+import { loadSshConfig } from '../transport/sshConfig.js';
+import { SshConnection, type SshEndpoint, type UnknownHostKey } from '../transport/sshConnection.js';
+import { SshHostLink } from '../transport/sshHostLink.js';
+import { SwarmError } from './errors.js';
+import { DEFAULT_DOCKER_SOCKET, type HostRecord, type ProviderKind } from './model.js';
+
+export interface HostAccessOptions {
+  /** known_hosts files to trust (default: ~/.ssh/known_hosts). */
+  readonly knownHostsFiles?: readonly string[];
+  /** ssh config file for aliases (default: ~/.ssh/config). */
+  readonly sshConfigPath?: string;
+  /** ssh-agent socket (default: SSH_AUTH_SOCK; '' disables). */
+  readonly agentSocket?: string;
+  /** Decides on a host key seen for the first time (default: refuse). */
+  readonly onUnknownHostKey?: (key: UnknownHostKey) => boolean;
+  readonly askPassphrase?: (keyPath: string) => Promise<string | undefined>;
+  readonly connectTimeoutMs?: number;
+}
+
+export interface HostAccess {
+  readonly link: HostLink;
+  readonly provider: Provider;
+}
+
+export type ProviderFactory = (link: HostLink, host: HostRecord) => Provider;
+
+const providerFactories = new Map<ProviderKind, ProviderFactory>([
+  ['docker', (link, host) => new DockerProvider(link, host.dockerSocket ?? DEFAULT_DOCKER_SOCKET)],
+]);
+
+/** Lets a provider module plug itself in without the core importing it. */
+export function registerProvider(kind: ProviderKind, factory: ProviderFactory): void {
+  providerFactories.set(kind, factory);
+}
+
+const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+/**
+ * One link and one provider per host, created on first use and kept: this is
+ * what makes every call to a host ride the same SSH connection.
+ */
+export class HostRegistry {
+  private readonly open = new Map<string, HostAccess>();
+
+  constructor(
+    private readonly options: HostAccessOptions,
+    /** The store's own trusted keys (accepted through Code Swarm). */
+    private readonly storeKnownHosts: () => Promise<KnownHostEntry[]>,
+    /** Called when a new key is accepted, to persist it. */
+    private readonly onTrusted: (key: UnknownHostKey) => void,
+  ) {}
+
+  get(host: HostRecord): HostAccess {
+    const existing = this.open.get(host.name);
+    if (existing) return existing;
+    const link = host.kind === 'local' ? new LocalHostLink(host.name) : new SshHostLink(new SshConnection(this.sshOptions(host)));
+    const factory = providerFactories.get(host.provider);
+    if (!factory) {
+      link.dispose();
+      throw new SwarmError(`The ${host.provider} provider is not available in this build`, { code: 'internal' });
+    }
+    const access = { link, provider: factory(link, host) };
+    this.open.set(host.name, access);
+    return access;
+  }
+
+  /** A throwaway link for probing a host that is not in the store yet. */
+  probe(host: HostRecord, onUnknownHostKey?: (key: UnknownHostKey) => boolean): HostLink {
+    if (host.kind === 'local') return new LocalHostLink(host.name);
+    return new SshHostLink(new SshConnection({ ...this.sshOptions(host, onUnknownHostKey), autoReconnect: false }));
+  }
+
+  providerFor(link: HostLink, host: HostRecord): Provider {
+    const factory = providerFactories.get(host.provider);
+    if (!factory) throw new SwarmError(`The ${host.provider} provider is not available in this build`, { code: 'internal' });
+    return factory(link, host);
+  }
+
+  forget(name: string): void {
+    this.open.get(name)?.link.dispose();
+    this.open.delete(name);
+  }
+
+  dispose(): void {
+    for (const a of this.open.values()) a.link.dispose();
+    this.open.clear();
+  }
+
+  private sshOptions(host: HostRecord, onUnknown?: (key: UnknownHostKey) => boolean) {
+    const files = this.options.knownHostsFiles ?? [join(homedir(), '.ssh', 'known_hosts')];
+    const decide = onUnknown ?? this.options.onUnknownHostKey ?? (() => false);
+    return {
+      endpoint: this.endpointFor(host),
+      hostKeys: {
+        knownHosts: async () => [...(await loadKnownHostsFiles([...files])), ...(await this.storeKnownHosts())],
+        onUnknown: (key: UnknownHostKey) => {
+          const ok = decide(key);
+          if (ok) this.onTrusted(key);
+          return ok;
+        },
+      },
+      ...(this.options.askPassphrase ? { askPassphrase: this.options.askPassphrase } : {}),
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
+    };
+  }
+
+  private endpointFor(host: HostRecord): SshEndpointWithAlias {
+    const identities = host.identityFile
+      ? [host.identityFile]
+      : DEFAULT_IDENTITIES.map((f) => join(homedir(), '.ssh', f)).filter((p) => existsSync(p));
+    return {
+      label: host.name,
+      host: host.hostName ?? host.address,
+      port: host.port ?? 22,
+      username: host.user ?? process.env.USER ?? 'root',
+      identityFiles: identities,
+      ...(this.options.agentSocket !== undefined ? { agentSocket: this.options.agentSocket } : {}),
+    };
+  }
+}
+
+type SshEndpointWithAlias = SshEndpoint;
+
+/** Resolves an ~/.ssh/config alias into the fields a HostRecord keeps. */
+export async function resolveSshAlias(
+  alias: string,
+  configPath?: string,
+): Promise<{ hostName: string; port: number; user: string | undefined; identityFile: string | undefined } | undefined> {
+  const config = await loadSshConfig(configPath);
+  if (!config.aliases().includes(alias)) return undefined;
+  const r = config.resolve(alias);
+  return { hostName: r.hostName, port: r.port, user: r.user, identityFile: r.identityFiles.find((f) => existsSync(f)) };
+}

@@ -1,0 +1,95 @@
+import type { ObservedInstance } from '../providers/provider.js';
+import { InstanceNameSchema, type InstanceRecord, type ProviderKind } from './model.js';
+
+/** A create still in flight (possibly in another process) is not "missing" yet. */
+const CREATE_GRACE_MS = 5 * 60_000;
+const DEFAULT_CPUS = 2;
+const DEFAULT_MEMORY = 2 * 1024 ** 3;
+
+export interface ReconcileResult {
+  /** The host's records after reconciling; records of other hosts are untouched by the caller. */
+  readonly records: InstanceRecord[];
+  readonly adopted: string[];
+  readonly missing: string[];
+  readonly changed: boolean;
+}
+
+/**
+ * The host is the truth, the store its cache: records follow what the host
+ * reports, containers of ours the store does not know are adopted, and records
+ * whose container is gone become `missing` (never silently dropped).
+ */
+export function reconcileHost(
+  host: string,
+  provider: ProviderKind,
+  records: readonly InstanceRecord[],
+  observed: readonly ObservedInstance[],
+  takenNames: ReadonlySet<string>,
+  now: Date,
+): ReconcileResult {
+  const iso = now.toISOString();
+  const byId = new Map(observed.map((o) => [o.id, o]));
+  const seen = new Set<string>();
+  const adopted: string[] = [];
+  const missing: string[] = [];
+  let changed = false;
+  const out: InstanceRecord[] = [];
+
+  for (const r of records) {
+    const o = byId.get(r.id) ?? observed.find((x) => x.containerId === r.containerId || x.name === r.name);
+    if (!o) {
+      const young = now.getTime() - Date.parse(r.updatedAt) < CREATE_GRACE_MS;
+      if (r.state === 'missing' || (r.state === 'starting' && young && !r.containerId)) {
+        out.push(r);
+      } else {
+        missing.push(r.name);
+        changed = true;
+        out.push({ ...r, state: 'missing', port: undefined, error: 'its container is gone from the host', updatedAt: iso });
+      }
+      continue;
+    }
+    seen.add(o.id);
+    const next: InstanceRecord = {
+      ...r,
+      state: o.state,
+      containerId: o.containerId,
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      error: o.error,
+    };
+    if (o.port === undefined) delete next.port;
+    if (next.error === undefined) delete next.error;
+    if (next.state !== r.state || next.port !== r.port || next.containerId !== r.containerId || next.error !== r.error) {
+      changed = true;
+      out.push({ ...next, updatedAt: iso });
+    } else {
+      out.push(r);
+    }
+  }
+
+  for (const o of observed) {
+    if (seen.has(o.id) || records.some((r) => r.id === o.id)) continue;
+    if (takenNames.has(o.name) || out.some((r) => r.name === o.name)) continue;
+    // Labels are written by anyone with access to the engine: adopt only what our schema accepts.
+    if (!InstanceNameSchema.safeParse(o.name).success) continue;
+    adopted.push(o.name);
+    changed = true;
+    const rec: InstanceRecord = {
+      id: o.id,
+      name: o.name,
+      host,
+      provider,
+      image: o.image,
+      state: o.state,
+      createdAt: o.createdAt ?? iso,
+      cpus: o.cpus ?? DEFAULT_CPUS,
+      memoryBytes: o.memoryBytes ?? DEFAULT_MEMORY,
+      containerId: o.containerId,
+      cookieSuffix: o.cookieSuffix ?? 'adopted',
+      updatedAt: iso,
+    };
+    if (o.port !== undefined) rec.port = o.port;
+    if (o.error !== undefined) rec.error = o.error;
+    out.push(rec);
+  }
+  return { records: out, adopted, missing, changed };
+}

@@ -1,0 +1,652 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { InstanceRef, InstanceStats, ObservedInstance, ProgressSink, Snapshot } from '../providers/provider.js';
+import type { HostLink } from '../transport/hostLink.js';
+import type { KnownHostEntry } from '../transport/knownHosts.js';
+import type { UnknownHostKey } from '../transport/sshConnection.js';
+import { SessionTunnel } from '../transport/sessionTunnel.js';
+import { TypedEmitter } from '../transport/typedEmitter.js';
+import { SwarmError, toSwarmError } from './errors.js';
+import { probeHealth } from './healthProbe.js';
+import { HostRegistry, resolveSshAlias, type HostAccessOptions } from './hostRegistry.js';
+import type { HostRecord, InstanceRecord, ProviderKind } from './model.js';
+import { generateCookieSuffix, generatePassword, hashPassword } from './password.js';
+import { reconcileHost } from './reconcile.js';
+import type { SecretStore } from './secretStore.js';
+import type { Store } from './store.js';
+import { parseCpus, parseMemory, parseSshTarget, validateHostName, validateImageRef, validateInstanceName } from './validate.js';
+import {
+  toInstanceView,
+  type HealthReport,
+  type HealthSample,
+  type HostReachability,
+  type HostTestResult,
+  type HostView,
+  type InstanceView,
+} from './views.js';
+
+export const DEFAULT_IMAGE = 'codercom/code-server:latest';
+export const DEFAULT_CPUS = 2;
+export const DEFAULT_MEMORY = '2g';
+export const DEFAULT_PIDS_LIMIT = 1024;
+/** code-server needs a few seconds after a (re)start before /healthz answers. */
+const STARTING_GRACE_MS = 60_000;
+
+export interface SwarmOptions {
+  readonly store: Store;
+  readonly secrets: SecretStore;
+  readonly access?: HostAccessOptions;
+  readonly defaults?: { image?: string; cpus?: number; memory?: string };
+  readonly healthTimeoutMs?: number;
+}
+
+export type AddHostInput =
+  | { readonly name: string; readonly local: true; readonly dockerSocket?: string }
+  | {
+      readonly name: string;
+      readonly local?: false;
+      /** `user@host[:port]` or an ~/.ssh/config alias. */
+      readonly ssh: string;
+      readonly identityFile?: string;
+      readonly provider?: ProviderKind;
+      readonly dockerSocket?: string;
+      readonly lxdSocket?: string;
+    };
+
+export interface CreateInput {
+  readonly name: string;
+  readonly host: string;
+  readonly image?: string;
+  readonly cpus?: string | number;
+  readonly memory?: string;
+}
+
+export interface OperationOptions {
+  readonly onProgress?: ProgressSink;
+  readonly signal?: AbortSignal;
+}
+
+interface HostStatus {
+  reachability: HostReachability;
+  engineVersion?: string;
+  latencyMs?: number;
+  error?: string;
+}
+
+interface SwarmEvents {
+  /** Something about these instances changed (state, health, added, removed). */
+  instances: [host: string | undefined];
+  /** A host's reachability or details changed. */
+  hosts: [];
+}
+
+const passwordKey = (id: string) => `instance/${id}/password`;
+/** The exact argon2 hash given to code-server: its session cookie value. */
+const sessionKey = (id: string) => `instance/${id}/session`;
+
+/**
+ * The one service the CLI and the extension talk to. It owns the hosts'
+ * links (one per host), keeps the store in line with what hosts report, and
+ * raises events when instances or hosts change.
+ */
+export class Swarm extends TypedEmitter<SwarmEvents> {
+  private readonly registry: HostRegistry;
+  private readonly health = new Map<string, HealthSample>();
+  private readonly started = new Map<string, string>();
+  private readonly hostStatus = new Map<string, HostStatus>();
+  private readonly pendingTrust: Promise<void>[] = [];
+  private readonly offLink = new Map<string, () => void>();
+
+  constructor(private readonly opts: SwarmOptions) {
+    super();
+    this.registry = new HostRegistry(
+      opts.access ?? {},
+      () => this.storeKnownHosts(),
+      (key) => this.pendingTrust.push(this.trustHostKey(key)),
+    );
+  }
+
+  get store(): Store {
+    return this.opts.store;
+  }
+
+  // ------------------------------------------------------------- hosts --
+
+  async hosts(): Promise<HostView[]> {
+    const file = await this.opts.store.read();
+    return file.hosts.map((h) => this.hostView(h, file.instances.filter((i) => i.host === h.name).length));
+  }
+
+  async addHost(input: AddHostInput, options: { onUnknownHostKey?: (key: UnknownHostKey) => boolean } = {}): Promise<HostView> {
+    const name = validateHostName(input.name);
+    if (await this.opts.store.findHost(name)) {
+      throw new SwarmError(`A host named ${name} already exists`, { code: 'conflict', hint: 'Pick another name, or remove the old host first' });
+    }
+    const record = await this.recordFor(name, input);
+    // Probe before saving: a host that cannot be reached, authenticated or
+    // used is never written to the store.
+    const link = this.registry.probe(record, options.onUnknownHostKey);
+    try {
+      if (input.local !== true && input.provider === undefined) record.provider = await detectProvider(link, record);
+      const info = await this.registry.providerFor(link, record).engineInfo();
+      await Promise.all(this.pendingTrust.splice(0));
+      await this.opts.store.update((draft) => {
+        if (draft.hosts.some((h) => h.name === name)) {
+          throw new SwarmError(`A host named ${name} already exists`, { code: 'conflict' });
+        }
+        draft.hosts.push(record);
+      });
+      this.hostStatus.set(name, { reachability: 'up', engineVersion: info.engineVersion, latencyMs: link.connectMs });
+      this.emit('hosts');
+      return this.hostView(record, 0);
+    } finally {
+      link.dispose();
+    }
+  }
+
+  /** Persists a host key the user accepted after a `host-key-unknown` error. */
+  async trustHostKey(key: UnknownHostKey): Promise<void> {
+    await this.opts.store.update((draft) => {
+      const known = draft.knownHosts.some((k) => k.host === key.host && k.port === key.port && k.key === key.keyBlob.toString('base64'));
+      if (!known) draft.knownHosts.push({ host: key.host, port: key.port, keyType: key.keyType, key: key.keyBlob.toString('base64') });
+    });
+  }
+
+  async testHost(name: string): Promise<HostTestResult> {
+    const host = await this.requireHost(name);
+    const { provider } = this.accessFor(host);
+    const started = performance.now();
+    try {
+      const info = await provider.engineInfo();
+      const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+      this.setHostStatus(name, { reachability: 'up', engineVersion: info.engineVersion, latencyMs });
+      return { name, ok: true, provider: host.provider, engineVersion: info.engineVersion, latencyMs };
+    } catch (e) {
+      const err = toSwarmError(e);
+      this.setHostStatus(name, { reachability: 'down', error: err.oneLine() });
+      return { name, ok: false, provider: host.provider, engineVersion: undefined, latencyMs: undefined, error: err.oneLine() };
+    }
+  }
+
+  async removeHost(name: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.requireHost(name);
+    const forgotten = await this.opts.store.update((draft) => {
+      const mine = draft.instances.filter((i) => i.host === name);
+      if (mine.length > 0 && !options.force) {
+        throw new SwarmError(`${name} still has ${mine.length} instance(s): ${mine.map((i) => i.name).join(', ')}`, {
+          code: 'conflict',
+          hint: 'Delete them first, or remove the host with --force (their containers keep running, unmanaged)',
+        });
+      }
+      draft.hosts = draft.hosts.filter((h) => h.name !== name);
+      draft.instances = draft.instances.filter((i) => i.host !== name);
+      return mine;
+    });
+    for (const i of forgotten) await this.forgetSecrets(i.id);
+    this.offLink.get(name)?.();
+    this.offLink.delete(name);
+    this.registry.forget(name);
+    this.hostStatus.delete(name);
+    this.emit('hosts');
+    this.emit('instances', name);
+  }
+
+  // --------------------------------------------------------- instances --
+
+  /** Asks every host (in parallel, one list call each) and brings the store in line. */
+  async refresh(hostName?: string): Promise<InstanceView[]> {
+    const file = await this.opts.store.read();
+    const hosts = file.hosts.filter((h) => hostName === undefined || h.name === hostName);
+    if (hostName !== undefined && hosts.length === 0) await this.requireHost(hostName);
+    const results = await Promise.all(
+      hosts.map(async (h) => {
+        try {
+          const observed = await this.accessFor(h).provider.list();
+          this.setHostStatus(h.name, { ...this.hostStatus.get(h.name), reachability: 'up', error: undefined } as HostStatus);
+          return { host: h, observed };
+        } catch (e) {
+          this.setHostStatus(h.name, { reachability: 'down', error: toSwarmError(e).oneLine() });
+          return { host: h, observed: undefined };
+        }
+      }),
+    );
+    for (const r of results) for (const o of r.observed ?? []) if (o.startedAt) this.started.set(o.id, o.startedAt);
+    const reachable = results.filter((r) => r.observed !== undefined);
+    if (reachable.length > 0) {
+      const changed = await this.opts.store.update((draft) => {
+        let any = false;
+        for (const { host, observed } of reachable) {
+          const mine = draft.instances.filter((i) => i.host === host.name);
+          const others = draft.instances.filter((i) => i.host !== host.name);
+          const res = reconcileHost(host.name, host.provider, mine, observed ?? [], new Set(others.map((i) => i.name)), new Date());
+          if (res.changed) {
+            any = true;
+            draft.instances = [...others, ...res.records];
+          }
+        }
+        return any;
+      });
+      if (changed) this.emit('instances', hostName);
+    }
+    return this.views(hostName);
+  }
+
+  /** Views from the store and the last health round, without asking the hosts. */
+  async views(hostName?: string): Promise<InstanceView[]> {
+    const file = await this.opts.store.read();
+    return file.instances
+      .filter((i) => hostName === undefined || i.host === hostName)
+      .map((i) => this.viewOf(i))
+      .sort((a, b) => a.host.localeCompare(b.host) || a.name.localeCompare(b.name));
+  }
+
+  async create(input: CreateInput, options: OperationOptions = {}): Promise<InstanceView> {
+    const name = validateInstanceName(input.name);
+    const host = await this.requireHost(input.host);
+    const image = validateImageRef(input.image ?? this.opts.defaults?.image ?? DEFAULT_IMAGE);
+    const cpus = parseCpus(input.cpus ?? this.opts.defaults?.cpus ?? DEFAULT_CPUS);
+    const memoryBytes = parseMemory(input.memory ?? this.opts.defaults?.memory ?? DEFAULT_MEMORY);
+    const password = generatePassword();
+    const hashedPassword = await hashPassword(password);
+    const id = randomUUID();
+    const cookieSuffix = generateCookieSuffix();
+    const now = new Date().toISOString();
+    // The record goes in first, as `starting`: if this process dies half way,
+    // the next refresh finds either the container (adopted) or nothing
+    // (marked missing), never an untracked container.
+    const storeId = await this.opts.store.update((draft) => {
+      const clash = draft.instances.find((i) => i.name === name);
+      if (clash) {
+        throw new SwarmError(`An instance named ${name} already exists on ${clash.host}`, {
+          code: 'conflict',
+          hint: 'Pick another name, or delete the existing instance first',
+        });
+      }
+      draft.instances.push({ id, name, host: host.name, provider: host.provider, image, state: 'starting', createdAt: now, cpus, memoryBytes, cookieSuffix, updatedAt: now });
+      return draft.storeId;
+    });
+    await this.opts.secrets.set(passwordKey(id), password);
+    await this.opts.secrets.set(sessionKey(id), hashedPassword);
+    this.emit('instances', host.name);
+    try {
+      const observed = await this.accessFor(host).provider.create(
+        { id, name, image, cpus, memoryBytes, pidsLimit: DEFAULT_PIDS_LIMIT, cookieSuffix, hashedPassword, storeId },
+        options,
+      );
+      this.started.set(id, observed.startedAt ?? new Date().toISOString());
+      const record = await this.applyObservation(id, observed);
+      this.health.set(id, { health: 'starting', latencyMs: undefined, httpStatus: undefined });
+      this.emit('instances', host.name);
+      return this.viewOf(record);
+    } catch (e) {
+      const err = toSwarmError(e);
+      await this.forgetFailedCreate(id, host, err);
+      this.emit('instances', host.name);
+      throw err;
+    }
+  }
+
+  async start(name: string): Promise<InstanceView> {
+    return this.lifecycle(name, 'start', (p, ref) => p.start(ref));
+  }
+
+  async stop(name: string): Promise<InstanceView> {
+    return this.lifecycle(name, 'stop', (p, ref) => p.stop(ref));
+  }
+
+  async restart(name: string): Promise<InstanceView> {
+    return this.lifecycle(name, 'restart', (p, ref) => p.restart(ref));
+  }
+
+  async delete(name: string, options: { purge?: boolean } = {}): Promise<void> {
+    const rec = await this.requireInstance(name);
+    const host = await this.requireHost(rec.host);
+    await this.accessFor(host).provider.remove(refOf(rec), { purge: options.purge === true });
+    await this.opts.store.update((draft) => {
+      draft.instances = draft.instances.filter((i) => i.id !== rec.id);
+    });
+    await this.forgetSecrets(rec.id);
+    this.health.delete(rec.id);
+    this.started.delete(rec.id);
+    this.emit('instances', rec.host);
+  }
+
+  async password(name: string): Promise<string> {
+    const rec = await this.requireInstance(name);
+    const pw = await this.opts.secrets.get(passwordKey(rec.id));
+    if (pw === undefined) {
+      throw new SwarmError(`No password is stored for ${name}`, {
+        code: 'not-found',
+        hint: 'It was created by another Code Swarm store; recreate it to get a password you hold',
+      });
+    }
+    return pw;
+  }
+
+  async logs(name: string, options: { tail?: number; follow?: boolean; signal?: AbortSignal } = {}): Promise<Readable> {
+    const rec = await this.requireInstance(name);
+    return this.accessFor(await this.requireHost(rec.host)).provider.logs(refOf(rec), options);
+  }
+
+  async stats(name: string): Promise<InstanceStats> {
+    const rec = await this.requireInstance(name);
+    return this.accessFor(await this.requireHost(rec.host)).provider.stats(refOf(rec));
+  }
+
+  async snapshot(name: string, label?: string): Promise<Snapshot> {
+    const { rec, provider } = await this.withSnapshots(name);
+    return provider.snapshot!(refOf(rec), label);
+  }
+
+  async snapshots(name: string): Promise<Snapshot[]> {
+    const { rec, provider } = await this.withSnapshots(name);
+    return provider.snapshots!(refOf(rec));
+  }
+
+  async restore(name: string, snapshot: string): Promise<InstanceView> {
+    const { rec, provider } = await this.withSnapshots(name);
+    const observed = await provider.restore!(refOf(rec), snapshot);
+    const record = await this.applyObservation(rec.id, observed);
+    this.emit('instances', rec.host);
+    return this.viewOf(record);
+  }
+
+  async deleteSnapshot(name: string, snapshot: string): Promise<void> {
+    const { rec, provider } = await this.withSnapshots(name);
+    await provider.deleteSnapshot!(refOf(rec), snapshot);
+  }
+
+  // ------------------------------------------------------------ health --
+
+  async checkHealth(name: string): Promise<HealthReport> {
+    const rec = await this.requireInstance(name);
+    const sample = await this.probe(rec);
+    return { name, health: sample.health, httpStatus: sample.httpStatus, latencyMs: sample.latencyMs ?? 0 };
+  }
+
+  /** Probes every running instance, all hosts in parallel. */
+  async healthRound(): Promise<Map<string, HealthSample>> {
+    const file = await this.opts.store.read();
+    const targets = file.instances.filter((i) => i.state === 'running' || i.state === 'starting');
+    const before = new Map(targets.map((t) => [t.id, this.health.get(t.id)?.health]));
+    await Promise.all(targets.map((t) => this.probe(t, false)));
+    const changedHosts = new Set(targets.filter((t) => before.get(t.id) !== this.health.get(t.id)?.health).map((t) => t.host));
+    for (const h of changedHosts) this.emit('instances', h);
+    return new Map(targets.map((t) => [t.id, this.health.get(t.id) as HealthSample]));
+  }
+
+  /** Polls health until healthy, or throws after the deadline. */
+  async waitHealthy(name: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<InstanceView> {
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+    for (;;) {
+      if (options.signal?.aborted) throw new SwarmError('Cancelled', { code: 'cancelled' });
+      const rec = await this.requireInstance(name);
+      const last = await this.probe(rec);
+      if (last.health === 'healthy') return this.viewOf(rec);
+      if (Date.now() > deadline) {
+        throw new SwarmError(`${name} did not become healthy in time (last: ${last.health})`, {
+          code: 'timeout',
+          hint: `Look at its logs: code-swarm logs ${name}`,
+        });
+      }
+      await new Promise((r) => setTimeout(r, last.health === 'unreachable' ? 1_000 : 150));
+    }
+  }
+
+  /** A local tunnel that logs the browser in by itself; close it when done. */
+  async openTunnel(name: string, options: { port?: number } = {}): Promise<SessionTunnel> {
+    const rec = await this.requireInstance(name);
+    if (rec.port === undefined || rec.state !== 'running') {
+      throw new SwarmError(`${name} is ${rec.state}, not running`, { code: 'conflict', hint: `Start it first: code-swarm start ${name}` });
+    }
+    const host = await this.requireHost(rec.host);
+    const { link } = this.accessFor(host);
+    const hashed = await this.opts.secrets.get(sessionKey(rec.id));
+    return SessionTunnel.open({
+      link,
+      remotePort: rec.port,
+      cookieName: `code-server-session-${rec.cookieSuffix}`,
+      // With HASHED_PASSWORD, code-server's session cookie is that exact hash.
+      sessionCookie: hashed,
+      ...(options.port !== undefined ? { localPort: options.port } : {}),
+    });
+  }
+
+  dispose(): void {
+    for (const off of this.offLink.values()) off();
+    this.offLink.clear();
+    this.registry.dispose();
+    this.removeAllListeners();
+  }
+
+  // ----------------------------------------------------------- helpers --
+
+  private async probe(rec: InstanceRecord, emit = true): Promise<HealthSample> {
+    const host = await this.requireHost(rec.host);
+    let sample: HealthSample;
+    if (rec.port === undefined) {
+      sample = { health: rec.state === 'starting' ? 'starting' : 'unknown', latencyMs: undefined, httpStatus: undefined };
+    } else {
+      const r = await probeHealth(this.accessFor(host).link, rec.port, this.opts.healthTimeoutMs ?? 3_000);
+      let health = r.health;
+      if (health === 'unhealthy') {
+        const since = Date.parse(this.started.get(rec.id) ?? rec.updatedAt);
+        if (Date.now() - since < STARTING_GRACE_MS) health = 'starting';
+      }
+      sample = { health, latencyMs: r.latencyMs, httpStatus: r.httpStatus };
+      if (health === 'unreachable') this.setHostStatus(host.name, { reachability: 'down', error: r.detail });
+    }
+    const prev = this.health.get(rec.id);
+    this.health.set(rec.id, sample);
+    if (emit && prev?.health !== sample.health) this.emit('instances', rec.host);
+    return sample;
+  }
+
+  private async lifecycle(
+    name: string,
+    verb: string,
+    op: (p: ReturnType<HostRegistry['get']>['provider'], ref: InstanceRef) => Promise<void>,
+  ): Promise<InstanceView> {
+    const rec = await this.requireInstance(name);
+    const host = await this.requireHost(rec.host);
+    const { provider } = this.accessFor(host);
+    await op(provider, refOf(rec));
+    if (verb !== 'stop') {
+      this.started.set(rec.id, new Date().toISOString());
+      this.health.set(rec.id, { health: 'starting', latencyMs: undefined, httpStatus: undefined });
+    } else {
+      this.health.delete(rec.id);
+    }
+    const observed = (await provider.list()).find((o) => o.id === rec.id);
+    if (!observed) {
+      throw new SwarmError(`${name} vanished from ${host.name} during ${verb}`, { code: 'not-found', hint: 'Refresh to see what is left' });
+    }
+    const record = await this.applyObservation(rec.id, observed);
+    this.emit('instances', rec.host);
+    return this.viewOf(record);
+  }
+
+  private async applyObservation(id: string, o: ObservedInstance): Promise<InstanceRecord> {
+    return this.opts.store.update((draft) => {
+      const r = draft.instances.find((i) => i.id === id);
+      if (!r) throw new SwarmError('The instance was deleted meanwhile', { code: 'not-found' });
+      r.state = o.state;
+      r.containerId = o.containerId;
+      if (o.port !== undefined) r.port = o.port;
+      else delete r.port;
+      if (o.error !== undefined) r.error = o.error;
+      else delete r.error;
+      r.updatedAt = new Date().toISOString();
+      return { ...r };
+    });
+  }
+
+  private async forgetFailedCreate(id: string, host: HostRecord, err: SwarmError): Promise<void> {
+    // If the provider could not clean up, the container is still labelled:
+    // keep the record as failed so it stays visible and deletable.
+    let leftover: ObservedInstance | undefined;
+    try {
+      leftover = (await this.accessFor(host).provider.list()).find((o) => o.id === id);
+    } catch {
+      leftover = undefined;
+    }
+    await this.opts.store.update((draft) => {
+      const r = draft.instances.find((i) => i.id === id);
+      if (!r) return;
+      if (leftover) {
+        r.state = 'failed';
+        r.containerId = leftover.containerId;
+        r.error = err.oneLine();
+        r.updatedAt = new Date().toISOString();
+      } else {
+        draft.instances = draft.instances.filter((i) => i.id !== id);
+      }
+    });
+    if (!leftover) await this.forgetSecrets(id);
+  }
+
+  private async forgetSecrets(id: string): Promise<void> {
+    await this.opts.secrets.delete(passwordKey(id));
+    await this.opts.secrets.delete(sessionKey(id));
+  }
+
+  private async withSnapshots(name: string) {
+    const rec = await this.requireInstance(name);
+    const provider = this.accessFor(await this.requireHost(rec.host)).provider;
+    if (!provider.snapshot || !provider.snapshots || !provider.restore || !provider.deleteSnapshot) {
+      throw new SwarmError(`The ${provider.kind} provider does not support snapshots`, { code: 'invalid-input' });
+    }
+    return { rec, provider };
+  }
+
+  private accessFor(host: HostRecord) {
+    const access = this.registry.get(host);
+    if (!this.offLink.has(host.name)) {
+      this.offLink.set(
+        host.name,
+        access.link.onStateChange((state, reason) => {
+          this.setHostStatus(host.name, {
+            ...this.hostStatus.get(host.name),
+            reachability: state,
+            ...(state === 'down' ? { error: reason?.message } : { error: undefined }),
+          } as HostStatus);
+        }),
+      );
+    }
+    return access;
+  }
+
+  private setHostStatus(name: string, status: HostStatus): void {
+    const prev = this.hostStatus.get(name);
+    this.hostStatus.set(name, status);
+    if (prev?.reachability !== status.reachability || prev?.engineVersion !== status.engineVersion) this.emit('hosts');
+    // Instances of a host that went down or came back change health with it.
+    if (prev !== undefined && prev.reachability !== status.reachability) this.emit('instances', name);
+  }
+
+  private viewOf(r: InstanceRecord): InstanceView {
+    const hostDown = this.hostStatus.get(r.host)?.reachability === 'down';
+    const sample = hostDown ? { health: 'unreachable' as const, latencyMs: undefined, httpStatus: undefined } : this.health.get(r.id);
+    return toInstanceView(r, sample, this.started.get(r.id));
+  }
+
+  private hostView(h: HostRecord, instanceCount: number): HostView {
+    const s = this.hostStatus.get(h.name);
+    return {
+      name: h.name,
+      kind: h.kind,
+      provider: h.provider,
+      address: h.address,
+      reachability: s?.reachability ?? 'unknown',
+      engineVersion: s?.engineVersion,
+      latencyMs: s?.latencyMs,
+      error: s?.error,
+      instanceCount,
+    };
+  }
+
+  private async recordFor(name: string, input: AddHostInput): Promise<HostRecord> {
+    const addedAt = new Date().toISOString();
+    if (input.local === true) {
+      return { name, kind: 'local', provider: 'docker', address: 'local', addedAt, ...(input.dockerSocket ? { dockerSocket: input.dockerSocket } : {}) };
+    }
+    const alias = /^[A-Za-z0-9._-]+$/.test(input.ssh) && !input.ssh.includes('@') ? await resolveSshAlias(input.ssh, this.opts.access?.sshConfigPath) : undefined;
+    const rec: HostRecord = alias
+      ? {
+          name,
+          kind: 'ssh',
+          provider: input.provider ?? 'docker',
+          address: `${alias.user ?? process.env.USER ?? 'root'}@${alias.hostName}:${alias.port}`,
+          hostName: alias.hostName,
+          port: alias.port,
+          sshConfigAlias: input.ssh,
+          addedAt,
+          ...(alias.user ? { user: alias.user } : {}),
+          ...(alias.identityFile ? { identityFile: alias.identityFile } : {}),
+        }
+      : (() => {
+          const t = parseSshTarget(input.ssh);
+          const user = t.user ?? process.env.USER ?? 'root';
+          return {
+            name,
+            kind: 'ssh' as const,
+            provider: input.provider ?? ('docker' as const),
+            address: `${user}@${t.host}:${t.port}`,
+            hostName: t.host,
+            port: t.port,
+            user,
+            addedAt,
+          };
+        })();
+    if (input.identityFile) rec.identityFile = input.identityFile;
+    if (input.dockerSocket) rec.dockerSocket = input.dockerSocket;
+    if (input.lxdSocket) rec.lxdSocket = input.lxdSocket;
+    return rec;
+  }
+
+  private async requireHost(name: string): Promise<HostRecord> {
+    const h = await this.opts.store.findHost(name);
+    if (!h) {
+      const known = (await this.opts.store.hosts()).map((x) => x.name);
+      throw new SwarmError(`Unknown host "${name}"`, {
+        code: 'not-found',
+        hint: known.length ? `Known hosts: ${known.join(', ')}` : 'Add one first: code-swarm hosts add NAME --local (or --ssh USER@HOST)',
+      });
+    }
+    return h;
+  }
+
+  private async requireInstance(name: string): Promise<InstanceRecord> {
+    const r = await this.opts.store.findInstance(name);
+    if (!r) throw new SwarmError(`Unknown instance "${name}"`, { code: 'not-found', hint: 'List them with: code-swarm list' });
+    return r;
+  }
+
+  private async storeKnownHosts(): Promise<KnownHostEntry[]> {
+    const file = await this.opts.store.read();
+    return file.knownHosts.map((k) => ({
+      hosts: [k.port === 22 ? k.host : `[${k.host}]:${k.port}`],
+      keyType: k.keyType,
+      key: k.key,
+    }));
+  }
+}
+
+function refOf(r: InstanceRecord): InstanceRef {
+  return { id: r.id, name: r.name, containerId: r.containerId };
+}
+
+/** Which engine a new SSH host offers: Docker's socket first, then LXD's. */
+async function detectProvider(link: HostLink, record: HostRecord): Promise<ProviderKind> {
+  const docker = record.dockerSocket ?? '/var/run/docker.sock';
+  const lxd = record.lxdSocket ? [record.lxdSocket] : ['/var/lib/lxd/unix.socket', '/var/snap/lxd/common/lxd/unix.socket', '/var/lib/incus/unix.socket'];
+  const r = await link.exec(['sh', '-c', 'for p in "$@"; do if [ -S "$p" ]; then echo "$p"; fi; done', 'probe', docker, ...lxd], { timeoutMs: 10_000 });
+  const found = r.stdout.split('\n').filter(Boolean);
+  if (found.includes(docker)) return 'docker';
+  if (found.length > 0) return 'lxd';
+  throw new SwarmError(`Neither Docker nor LXD was found on ${record.name}`, {
+    code: 'engine-missing',
+    hint: 'Install Docker or LXD there (or give the socket path), then add the host again',
+  });
+}
+

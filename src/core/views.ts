@@ -1,0 +1,74 @@
+import type { Health, HostKind, InstanceRecord, InstanceState, ProviderKind } from './model.js';
+
+/** An instance as the CLI prints it (--json) and the tree shows it. */
+export interface InstanceView {
+  readonly id: string;
+  readonly name: string;
+  readonly host: string;
+  readonly provider: ProviderKind;
+  readonly state: InstanceState;
+  readonly health: Health;
+  readonly image: string;
+  readonly createdAt: string;
+  readonly cpus: number;
+  readonly memoryBytes: number;
+  readonly port: number | undefined;
+  readonly startedAt: string | undefined;
+  readonly error: string | undefined;
+  readonly healthLatencyMs: number | undefined;
+}
+
+export type HostReachability = 'unknown' | 'up' | 'down';
+
+export interface HostView {
+  readonly name: string;
+  readonly kind: HostKind;
+  readonly provider: ProviderKind;
+  readonly address: string;
+  readonly reachability: HostReachability;
+  readonly engineVersion: string | undefined;
+  readonly latencyMs: number | undefined;
+  readonly error: string | undefined;
+  readonly instanceCount: number;
+}
+
+export interface HostTestResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly provider: ProviderKind;
+  readonly engineVersion: string | undefined;
+  readonly latencyMs: number | undefined;
+  readonly error?: string;
+}
+
+export interface HealthReport {
+  readonly name: string;
+  readonly health: Health;
+  readonly httpStatus: number | undefined;
+  readonly latencyMs: number;
+}
+
+export interface HealthSample {
+  readonly health: Health;
+  readonly latencyMs: number | undefined;
+  readonly httpStatus: number | undefined;
+}
+
+export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefined, startedAt: string | undefined): InstanceView {
+  return {
+    id: r.id,
+    name: r.name,
+    host: r.host,
+    provider: r.provider,
+    state: r.state,
+    health: r.state === 'running' || r.state === 'starting' ? (sample?.health ?? 'unknown') : 'unknown',
+    image: r.image,
+    createdAt: r.createdAt,
+    cpus: r.cpus,
+    memoryBytes: r.memoryBytes,
+    port: r.port,
+    startedAt,
+    error: r.error,
+    healthLatencyMs: sample?.latencyMs,
+  };
+}

@@ -1,0 +1,462 @@
+import { PassThrough, type Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { SwarmError, toSwarmError } from '../core/errors.js';
+import type { InstanceState } from '../core/model.js';
+import type { HostLink } from '../transport/hostLink.js';
+import { createDockerClient } from './dockerClient.js';
+import {
+  LABEL,
+  type CreateOptions,
+  type EngineInfo,
+  type InstanceRef,
+  type InstanceSpec,
+  type InstanceStats,
+  type LogOptions,
+  type ObservedInstance,
+  type Provider,
+  type Snapshot,
+} from './provider.js';
+
+export const CODE_SERVER_PORT = 8080;
+export const PROJECT_DIR = '/home/coder/project';
+const STOP_TIMEOUT_S = 5;
+/** Exit codes of a container that was asked to stop (SIGTERM/SIGKILL/^C). */
+const CLEAN_EXIT = new Set([0, 130, 137, 143]);
+
+export function containerName(name: string): string {
+  return `code-swarm-${name}`;
+}
+
+export function volumeName(name: string): string {
+  return `code-swarm-${name}-project`;
+}
+
+interface SpecLabel {
+  image: string;
+  cpus: number;
+  memoryBytes: number;
+}
+
+/** Docker, reached through a HostLink (SSH stream-local forward or local socket). */
+export class DockerProvider implements Provider {
+  readonly kind = 'docker';
+  private readonly docker: Docker;
+
+  constructor(
+    private readonly link: HostLink,
+    private readonly socketPath: string,
+  ) {
+    this.docker = createDockerClient(link, socketPath);
+  }
+
+  async engineInfo(): Promise<EngineInfo> {
+    const v = await this.call('reach the Docker engine', () => this.docker.version());
+    return { provider: 'docker', engineVersion: `Docker ${v.Version} (API ${v.ApiVersion})` };
+  }
+
+  async list(): Promise<ObservedInstance[]> {
+    const rows = await this.call('list containers', () =>
+      this.docker.listContainers({ all: true, filters: { label: [LABEL.instance] } }),
+    );
+    return rows.map(fromListRow);
+  }
+
+  async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
+    const progress = options.onProgress ?? (() => undefined);
+    const user = await this.ensureImage(spec.image, options);
+    throwIfAborted(options.signal);
+    progress('Creating the workspace volume');
+    const labels = labelsFor(spec);
+    await this.call('create the workspace volume', () =>
+      this.docker.createVolume({ Name: volumeName(spec.name), Labels: { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId } }),
+    );
+    progress('Creating the container');
+    let container: Docker.Container | undefined;
+    try {
+      container = await this.call('create the container', () =>
+        this.docker.createContainer({
+          name: containerName(spec.name),
+          Image: spec.image,
+          // The image's own user unless it is root: code-server never runs as root here.
+          User: user,
+          // The image's default argument "." then opens the workspace volume.
+          WorkingDir: PROJECT_DIR,
+          Env: [`HASHED_PASSWORD=${spec.hashedPassword}`, `CODE_SERVER_COOKIE_SUFFIX=${spec.cookieSuffix}`],
+          Labels: labels,
+          ExposedPorts: { [`${CODE_SERVER_PORT}/tcp`]: {} },
+          HostConfig: {
+            // Loopback only: the SSH tunnel is the one way in.
+            PortBindings: { [`${CODE_SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+            Mounts: [{ Type: 'volume', Source: volumeName(spec.name), Target: PROJECT_DIR }],
+            NanoCpus: Math.round(spec.cpus * 1e9),
+            Memory: spec.memoryBytes,
+            MemorySwap: spec.memoryBytes,
+            PidsLimit: spec.pidsLimit,
+            CapDrop: ['ALL'],
+            SecurityOpt: ['no-new-privileges'],
+            RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+          },
+        }),
+      );
+      throwIfAborted(options.signal);
+      progress('Starting code-server');
+      await this.call('start the container', () => (container as Docker.Container).start());
+      return await this.observe(container.id);
+    } catch (e) {
+      await this.undoCreate(container, spec);
+      throw toSwarmError(e);
+    }
+  }
+
+  async start(ref: InstanceRef): Promise<void> {
+    await this.call('start', () => this.container(ref).start(), ref, [304]);
+  }
+
+  async stop(ref: InstanceRef): Promise<void> {
+    await this.call('stop', () => this.container(ref).stop({ t: STOP_TIMEOUT_S }), ref, [304]);
+  }
+
+  async restart(ref: InstanceRef): Promise<void> {
+    await this.call('restart', () => this.container(ref).restart({ t: STOP_TIMEOUT_S }), ref);
+  }
+
+  async remove(ref: InstanceRef, options: { purge: boolean }): Promise<void> {
+    await this.call('remove', () => this.container(ref).remove({ force: true, v: false }), ref, [404]);
+    if (!options.purge) return;
+    await this.call('remove the workspace volume', () => this.docker.getVolume(volumeName(ref.name)).remove(), undefined, [404]);
+    for (const image of await this.snapshotImages(ref)) {
+      await this.call('remove a snapshot image', () => this.docker.getImage(image).remove({ force: true }), undefined, [404]);
+    }
+  }
+
+  async logs(ref: InstanceRef, options: LogOptions): Promise<Readable> {
+    const container = this.container(ref);
+    const tail = options.tail ?? 200;
+    const out = new PassThrough();
+    if (options.follow) {
+      const stream = (await this.call(
+        'read logs',
+        () => container.logs({ stdout: true, stderr: true, follow: true, tail }),
+        ref,
+      )) as unknown as Readable;
+      this.docker.modem.demuxStream(stream, out, out);
+      stream.on('end', () => out.end());
+      stream.on('error', (e) => out.destroy(e));
+      options.signal?.addEventListener('abort', () => {
+        stream.destroy();
+        out.end();
+      });
+    } else {
+      const buf = (await this.call('read logs', () => container.logs({ stdout: true, stderr: true, follow: false, tail }), ref)) as Buffer;
+      out.end(demuxBuffer(buf));
+    }
+    return out;
+  }
+
+  async stats(ref: InstanceRef): Promise<InstanceStats> {
+    const s = (await this.call('read stats', () => this.container(ref).stats({ stream: false }), ref)) as Docker.ContainerStats;
+    const cpuDelta = s.cpu_stats.cpu_usage.total_usage - s.precpu_stats.cpu_usage.total_usage;
+    const sysDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
+    const cpus = s.cpu_stats.online_cpus ?? s.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
+    const cache = (s.memory_stats.stats as Record<string, number> | undefined)?.['inactive_file'] ?? 0;
+    return {
+      cpuPercent: sysDelta > 0 && cpuDelta > 0 ? (cpuDelta / sysDelta) * cpus * 100 : 0,
+      memoryBytes: Math.max(0, (s.memory_stats.usage ?? 0) - cache),
+      memoryLimitBytes: s.memory_stats.limit,
+    };
+  }
+
+  async snapshot(ref: InstanceRef, label: string | undefined): Promise<Snapshot> {
+    const createdAt = new Date().toISOString();
+    const tag = `snap-${createdAt.replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+    await this.call(
+      'commit a snapshot',
+      () =>
+        this.container(ref).commit({
+          repo: snapshotRepo(ref),
+          tag,
+          pause: true,
+          changes: [`LABEL ${LABEL.instance}-snapshot-of=${ref.id}`],
+          comment: label ?? '',
+        }),
+      ref,
+    );
+    return { name: tag, createdAt, label };
+  }
+
+  async snapshots(ref: InstanceRef): Promise<Snapshot[]> {
+    const images = await this.call('list snapshots', () => this.docker.listImages({ filters: { reference: [`${snapshotRepo(ref)}:*`] } }));
+    return images
+      .flatMap((i) => (i.RepoTags ?? []).map((t) => ({ tag: t.split(':')[1] ?? '', created: i.Created })))
+      .map((x) => ({ name: x.tag, createdAt: new Date(x.created * 1000).toISOString(), label: undefined }))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async deleteSnapshot(ref: InstanceRef, snapshot: string): Promise<void> {
+    await this.call('delete a snapshot', () => this.docker.getImage(`${snapshotRepo(ref)}:${snapshot}`).remove(), ref);
+  }
+
+  /** Current observation of one container. */
+  async observe(containerId: string): Promise<ObservedInstance> {
+    const info = await this.call('inspect the container', () => this.docker.getContainer(containerId).inspect());
+    return fromInspect(info);
+  }
+
+  private async snapshotImages(ref: InstanceRef): Promise<string[]> {
+    const images = await this.call('list snapshots', () => this.docker.listImages({ filters: { reference: [`${snapshotRepo(ref)}:*`] } }));
+    return images.flatMap((i) => i.RepoTags ?? []);
+  }
+
+  private container(ref: InstanceRef): Docker.Container {
+    return this.docker.getContainer(ref.containerId ?? containerName(ref.name));
+  }
+
+  /** Makes sure the image is on the host (pulling if needed); returns the user to run as. */
+  private async ensureImage(image: string, options: CreateOptions): Promise<string> {
+    const progress = options.onProgress ?? (() => undefined);
+    let info: Docker.ImageInspectInfo | undefined;
+    try {
+      info = await this.docker.getImage(image).inspect();
+    } catch (e) {
+      if (statusOf(e) !== 404) throw this.wrap(e, 'inspect the image');
+    }
+    if (!info) {
+      progress(`Pulling ${image}`);
+      await this.pull(image, options);
+      info = await this.call('inspect the image', () => this.docker.getImage(image).inspect());
+    }
+    const user = info.Config?.User ?? '';
+    return user === '' || user === 'root' || user === '0' || user.startsWith('0:') ? '1000:1000' : user;
+  }
+
+  private async pull(image: string, options: CreateOptions): Promise<void> {
+    const progress = options.onProgress ?? (() => undefined);
+    try {
+      const stream = await this.docker.pull(image);
+      await new Promise<void>((resolve, reject) => {
+        const layers = new Map<string, { current: number; total: number }>();
+        options.signal?.addEventListener('abort', () => (stream as Readable).destroy(new Error('cancelled')));
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null) => (err ? reject(err) : resolve()),
+          (event: { id?: string; status?: string; progressDetail?: { current?: number; total?: number }; error?: string }) => {
+            if (event.error) reject(new Error(event.error));
+            if (event.id && event.progressDetail?.total) {
+              layers.set(event.id, { current: event.progressDetail.current ?? 0, total: event.progressDetail.total });
+              let cur = 0;
+              let tot = 0;
+              for (const l of layers.values()) {
+                cur += l.current;
+                tot += l.total;
+              }
+              progress(`Pulling ${image}: ${event.status ?? ''}`, tot > 0 ? cur / tot : undefined);
+            }
+          },
+        );
+      });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (statusOf(e) === 404 || /not found|manifest unknown|pull access denied/i.test(msg)) {
+        throw new SwarmError(`The image ${image} does not exist in its registry`, {
+          code: 'image-missing',
+          hint: 'Check the image name and tag',
+          cause: e,
+        });
+      }
+      throw new SwarmError(`The image ${image} is not on ${this.link.label} and could not be pulled (${firstLine(msg)})`, {
+        code: 'image-missing',
+        hint: 'The host may be offline: load the image there (docker load / docker import), or pick an image it already has',
+        cause: e,
+      });
+    }
+  }
+
+  /** Best-effort cleanup after a failed create; what cannot be removed keeps its labels. */
+  private async undoCreate(container: Docker.Container | undefined, spec: InstanceSpec): Promise<void> {
+    try {
+      await (container ?? this.docker.getContainer(containerName(spec.name))).remove({ force: true });
+    } catch {
+      // Either it was never made, or it stays labelled and shows up as failed.
+    }
+    try {
+      await this.docker.getVolume(volumeName(spec.name)).remove();
+    } catch {
+      // A volume in use by an older container of the same name is kept on purpose.
+    }
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>, ref?: InstanceRef, okStatuses: number[] = []): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      const status = statusOf(e);
+      if (status !== undefined && okStatuses.includes(status)) return undefined as T;
+      if (status === 404 && ref) {
+        throw new SwarmError(`${ref.name} no longer exists on ${this.link.label} (its container was removed outside Code Swarm)`, {
+          code: 'not-found',
+          hint: 'Delete it from Code Swarm, or create it again',
+          cause: e,
+        });
+      }
+      if (status === 409 && /already in use/i.test(messageOf(e))) {
+        throw new SwarmError(`A container named ${ref ? containerName(ref.name) : 'like this'} already exists on ${this.link.label}`, {
+          code: 'conflict',
+          hint: 'Pick another name, or delete the old instance first',
+          cause: e,
+        });
+      }
+      throw await this.explain(e, what);
+    }
+  }
+
+  private wrap(e: unknown, what: string): SwarmError {
+    if (e instanceof SwarmError) return e;
+    return new SwarmError(`Docker on ${this.link.label} could not ${what}: ${firstLine(messageOf(e))}`, { code: 'internal', cause: e });
+  }
+
+  /** Turns a failed socket open into "not installed" or "not allowed". */
+  private async explain(e: unknown, what: string): Promise<SwarmError> {
+    if (!(e instanceof SwarmError) || e.code !== 'permission-denied') return this.wrap(e, what);
+    let exists = true;
+    try {
+      const r = await this.link.exec(['test', '-S', this.socketPath], { timeoutMs: 5_000 });
+      exists = r.code === 0;
+    } catch {
+      // Keep the original diagnosis.
+    }
+    if (!exists) {
+      return new SwarmError(`Docker is not installed or not running on ${this.link.label} (no socket at ${this.socketPath})`, {
+        code: 'engine-missing',
+        hint: 'Install and start Docker there, or add the host with the LXD provider',
+        cause: e,
+      });
+    }
+    return new SwarmError(`Permission denied on the Docker socket ${this.socketPath} of ${this.link.label}`, {
+      code: 'permission-denied',
+      hint: 'Add your SSH user to the docker group on that host (usermod -aG docker USER), then test the host again',
+      cause: e,
+    });
+  }
+}
+
+function labelsFor(spec: InstanceSpec): Record<string, string> {
+  const specLabel: SpecLabel = { image: spec.image, cpus: spec.cpus, memoryBytes: spec.memoryBytes };
+  return {
+    [LABEL.instance]: spec.id,
+    [LABEL.name]: spec.name,
+    [LABEL.store]: spec.storeId,
+    [LABEL.spec]: JSON.stringify(specLabel),
+    [LABEL.cookieSuffix]: spec.cookieSuffix,
+  };
+}
+
+function snapshotRepo(ref: InstanceRef): string {
+  return `code-swarm-snapshot/${ref.name}`;
+}
+
+function parseSpec(labels: Record<string, string> | undefined): Partial<SpecLabel> {
+  try {
+    const v = JSON.parse(labels?.[LABEL.spec] ?? '{}') as Partial<SpecLabel>;
+    return typeof v === 'object' && v !== null ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Docker's words for a container, in ours. */
+export function mapDockerState(state: string, exitCode: number | undefined, error?: string): { state: InstanceState; error?: string } {
+  switch (state) {
+    case 'created':
+      return { state: 'created' };
+    case 'running':
+      return { state: 'running' };
+    case 'restarting':
+      return { state: 'starting' };
+    case 'paused':
+    case 'removing':
+      return { state: 'stopped' };
+    case 'exited':
+      if (exitCode === undefined || CLEAN_EXIT.has(exitCode)) return { state: 'stopped' };
+      return { state: 'failed', error: error || `code-server exited with code ${exitCode}` };
+    case 'dead':
+      return { state: 'failed', error: error || 'the container is dead' };
+    default:
+      return { state: 'failed', error: `unknown container state "${state}"` };
+  }
+}
+
+function fromListRow(c: Docker.ContainerInfo): ObservedInstance {
+  const exit = /Exited \((\d+)\)/.exec(c.Status ?? '');
+  const mapped = mapDockerState(c.State, exit ? Number(exit[1]) : undefined);
+  const spec = parseSpec(c.Labels);
+  const port = c.Ports?.find((p) => p.PrivatePort === CODE_SERVER_PORT && p.PublicPort && p.IP === '127.0.0.1')?.PublicPort;
+  return {
+    id: c.Labels?.[LABEL.instance] ?? c.Id,
+    name: c.Labels?.[LABEL.name] ?? (c.Names?.[0] ?? '').replace(/^\/(code-swarm-)?/, ''),
+    containerId: c.Id,
+    image: spec.image ?? c.Image,
+    state: mapped.state,
+    port,
+    storeId: c.Labels?.[LABEL.store],
+    cookieSuffix: c.Labels?.[LABEL.cookieSuffix],
+    cpus: spec.cpus,
+    memoryBytes: spec.memoryBytes,
+    createdAt: new Date(c.Created * 1000).toISOString(),
+    startedAt: undefined,
+    error: mapped.error,
+  };
+}
+
+function fromInspect(info: Docker.ContainerInspectInfo): ObservedInstance {
+  const labels = info.Config.Labels ?? {};
+  const mapped = mapDockerState(info.State.Status, info.State.ExitCode, info.State.OOMKilled ? 'killed: out of memory' : info.State.Error);
+  const spec = parseSpec(labels);
+  const binding = info.NetworkSettings.Ports?.[`${CODE_SERVER_PORT}/tcp`]?.find((b) => b.HostIp === '127.0.0.1');
+  return {
+    id: labels[LABEL.instance] ?? info.Id,
+    name: labels[LABEL.name] ?? info.Name.replace(/^\/(code-swarm-)?/, ''),
+    containerId: info.Id,
+    image: spec.image ?? info.Config.Image,
+    state: mapped.state,
+    port: binding ? Number(binding.HostPort) : undefined,
+    storeId: labels[LABEL.store],
+    cookieSuffix: labels[LABEL.cookieSuffix],
+    cpus: spec.cpus,
+    memoryBytes: spec.memoryBytes,
+    createdAt: info.Created,
+    startedAt: info.State.StartedAt,
+    error: mapped.error,
+  };
+}
+
+/** Docker's multiplexed log format: 8-byte frame headers, then payload. */
+export function demuxBuffer(buf: Buffer): Buffer {
+  if (buf.length < 8 || buf[0]! > 2 || buf[1] !== 0 || buf[2] !== 0 || buf[3] !== 0) return buf;
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const len = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  return Buffer.concat(parts);
+}
+
+function statusOf(e: unknown): number | undefined {
+  const s = (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+function messageOf(e: unknown): string {
+  const j = (e as { json?: { message?: unknown } } | null)?.json?.message;
+  if (typeof j === 'string') return j;
+  return e instanceof Error ? e.message : String(e);
+}
+
+function firstLine(s: string): string {
+  return (s.split('\n')[0] ?? '').slice(0, 300);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SwarmError('Cancelled', { code: 'cancelled' });
+}

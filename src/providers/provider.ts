@@ -1,0 +1,112 @@
+import type { Readable } from 'node:stream';
+import type { InstanceState, ProviderKind } from '../core/model.js';
+
+/** Labels (Docker labels, LXD `user.*` keys) every instance carries. */
+export const LABEL = {
+  instance: 'code-swarm.instance',
+  name: 'code-swarm.name',
+  store: 'code-swarm.store',
+  spec: 'code-swarm.spec',
+  cookieSuffix: 'code-swarm.cookie-suffix',
+} as const;
+
+/** What to create: everything the provider needs, already validated. */
+export interface InstanceSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly cpus: number;
+  readonly memoryBytes: number;
+  readonly pidsLimit: number;
+  /** code-server's `--cookie-suffix`, unique per instance. */
+  readonly cookieSuffix: string;
+  /** argon2 hash of the password: the plain text never reaches the host. */
+  readonly hashedPassword: string;
+  /** The owning store's id, written as a label. */
+  readonly storeId: string;
+}
+
+/** An instance as its host reports it. */
+export interface ObservedInstance {
+  readonly id: string;
+  readonly name: string;
+  readonly containerId: string;
+  readonly image: string;
+  readonly state: InstanceState;
+  /** Host loopback port code-server is published on. */
+  readonly port: number | undefined;
+  readonly storeId: string | undefined;
+  readonly cookieSuffix: string | undefined;
+  readonly cpus: number | undefined;
+  readonly memoryBytes: number | undefined;
+  readonly createdAt: string | undefined;
+  readonly startedAt: string | undefined;
+  /** Why the engine considers it failed, if it does. */
+  readonly error: string | undefined;
+}
+
+/** Identifies an instance to its provider. */
+export interface InstanceRef {
+  readonly id: string;
+  readonly name: string;
+  readonly containerId: string | undefined;
+}
+
+export interface ProgressSink {
+  (message: string, fraction?: number): void;
+}
+
+export interface CreateOptions {
+  readonly onProgress?: ProgressSink;
+  readonly signal?: AbortSignal;
+}
+
+export interface LogOptions {
+  readonly tail?: number;
+  readonly follow?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface InstanceStats {
+  readonly cpuPercent: number;
+  readonly memoryBytes: number;
+  readonly memoryLimitBytes: number | undefined;
+}
+
+export interface EngineInfo {
+  readonly provider: ProviderKind;
+  readonly engineVersion: string;
+}
+
+export interface Snapshot {
+  readonly name: string;
+  readonly createdAt: string;
+  readonly label: string | undefined;
+}
+
+/**
+ * One engine on one host. Implementations talk only through the host's
+ * HostLink; they never open connections of their own.
+ */
+export interface Provider {
+  readonly kind: ProviderKind;
+  engineInfo(): Promise<EngineInfo>;
+  /** Every instance of ours on the host, in ONE engine call. */
+  list(): Promise<ObservedInstance[]>;
+  /**
+   * Creates and starts. On failure it removes what it made, or, if removal
+   * fails too, leaves it labelled so the next list shows it as failed.
+   */
+  create(spec: InstanceSpec, options?: CreateOptions): Promise<ObservedInstance>;
+  start(ref: InstanceRef): Promise<void>;
+  stop(ref: InstanceRef): Promise<void>;
+  restart(ref: InstanceRef): Promise<void>;
+  /** Removes the instance; its workspace volume survives unless `purge`. */
+  remove(ref: InstanceRef, options: { purge: boolean }): Promise<void>;
+  logs(ref: InstanceRef, options: LogOptions): Promise<Readable>;
+  stats(ref: InstanceRef): Promise<InstanceStats>;
+  snapshot?(ref: InstanceRef, label: string | undefined): Promise<Snapshot>;
+  snapshots?(ref: InstanceRef): Promise<Snapshot[]>;
+  restore?(ref: InstanceRef, snapshot: string): Promise<ObservedInstance>;
+  deleteSnapshot?(ref: InstanceRef, snapshot: string): Promise<void>;
+}

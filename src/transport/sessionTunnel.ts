@@ -1,0 +1,191 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { SwarmError } from '../core/errors.js';
+import type { HostLink } from './hostLink.js';
+import { StreamAgent } from './streamAgent.js';
+
+export interface SessionTunnelOptions {
+  readonly link: HostLink;
+  /** code-server's port on the host's loopback. */
+  readonly remotePort: number;
+  /** code-server's session cookie name (with its per-instance suffix). */
+  readonly cookieName: string;
+  /** Value presented as code-server's session cookie; undefined leaves login to the user. */
+  readonly sessionCookie: string | undefined;
+  /** Local port to listen on (default: an ephemeral one). */
+  readonly localPort?: number;
+}
+
+const TOKEN_PARAM = 'code-swarm-token';
+
+/**
+ * A local HTTP proxy on 127.0.0.1 that carries a browser to one code-server
+ * through the host's SSH connection. It logs the browser in by presenting the
+ * session cookie itself, so code-server keeps password auth and the browser
+ * never holds the credential. Other local users cannot ride it: the first URL
+ * carries a random token that the tunnel trades for its own HttpOnly cookie,
+ * and every request without that cookie is refused.
+ */
+export class SessionTunnel {
+  private readonly sockets = new Set<Socket>();
+  private readonly token = randomBytes(24).toString('base64url');
+  private readonly agent: StreamAgent;
+  private closed = false;
+
+  private constructor(
+    private readonly opts: SessionTunnelOptions,
+    private readonly server: Server,
+  ) {
+    this.agent = new StreamAgent(() => opts.link.openTcp('127.0.0.1', opts.remotePort));
+    server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head));
+  }
+
+  static async open(opts: SessionTunnelOptions): Promise<SessionTunnel> {
+    const server = createServer();
+    const tunnel = new SessionTunnel(opts, server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          new SwarmError(`Cannot listen on 127.0.0.1:${opts.localPort ?? 0} for the tunnel (${e.code ?? e.message})`, {
+            code: 'conflict',
+            hint: 'Pick another local port, or close what uses it',
+          }),
+        ),
+      );
+      // Loopback only: the tunnel is for this machine's browser.
+      server.listen(opts.localPort ?? 0, '127.0.0.1', () => resolve());
+    });
+    return tunnel;
+  }
+
+  get port(): number {
+    const a = this.server.address();
+    return typeof a === 'object' && a ? a.port : 0;
+  }
+
+  /** The URL to open: it carries the one-time token that unlocks the tunnel. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/?${TOKEN_PARAM}=${this.token}`;
+  }
+
+  get cookie(): string {
+    return `code-swarm-tunnel-${this.port}`;
+  }
+
+  get activeConnections(): number {
+    return this.sockets.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const got = parseCookies(req.headers.cookie).get(this.cookie);
+    return got !== undefined && safeEqual(got, this.token);
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const offered = url.searchParams.get(TOKEN_PARAM);
+    if (offered !== null) {
+      if (!safeEqual(offered, this.token)) return deny(res);
+      url.searchParams.delete(TOKEN_PARAM);
+      res.writeHead(302, {
+        location: url.pathname + (url.search || ''),
+        'set-cookie': `${this.cookie}=${this.token}; Path=/; HttpOnly; SameSite=Strict`,
+        'cache-control': 'no-store',
+      });
+      res.end();
+      return;
+    }
+    if (!this.authorized(req)) return deny(res);
+    const upstream = request(
+      { host: '127.0.0.1', method: req.method, path: req.url, headers: this.upstreamHeaders(req.headers), agent: this.agent },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.statusMessage, up.rawHeaders);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', (e) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`Code Swarm tunnel: the instance did not answer (${e.message})\n`);
+    });
+    req.pipe(upstream);
+  }
+
+  private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!this.authorized(req)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    let remote: Duplex;
+    try {
+      remote = await this.opts.link.openTcp('127.0.0.1', this.opts.remotePort);
+    } catch {
+      socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const headers = this.upstreamHeaders(req.headers);
+    let raw = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
+    for (const [k, v] of Object.entries(headers)) {
+      for (const value of Array.isArray(v) ? v : [v]) if (value !== undefined) raw += `${k}: ${value}\r\n`;
+    }
+    remote.write(raw + '\r\n');
+    if (head.length) remote.write(head);
+    const closeBoth = () => {
+      socket.destroy();
+      remote.destroy();
+    };
+    socket.on('error', closeBoth);
+    remote.on('error', closeBoth);
+    socket.on('close', () => remote.destroy());
+    remote.on('close', () => socket.destroy());
+    // pipe() gives backpressure both ways.
+    remote.pipe(socket);
+    socket.pipe(remote);
+  }
+
+  /** The browser's headers, with our cookie swapped for code-server's session. */
+  private upstreamHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+    const out: IncomingHttpHeaders = { ...headers };
+    const cookies = parseCookies(headers.cookie);
+    cookies.delete(this.cookie);
+    if (this.opts.sessionCookie !== undefined) cookies.set(this.opts.cookieName, this.opts.sessionCookie);
+    const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (cookie) out.cookie = cookie;
+    else delete out.cookie;
+    return out;
+  }
+}
+
+function deny(res: ServerResponse): void {
+  res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end('Code Swarm tunnel: open the URL Code Swarm gave you (it carries this tunnel\'s token).\n');
+}
+
+function parseCookies(header: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i <= 0) continue;
+    out.set(part.slice(0, i).trim(), part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
