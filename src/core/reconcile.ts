@@ -16,7 +16,8 @@ export interface ReconcileResult {
 
 /**
  * The host is the truth, the store its cache: records follow what the host
- * reports, containers of ours the store does not know are adopted, and records
+ * reports, containers labelled with this store's id that the store does not
+ * know are adopted (a rebuilt store finds its instances again), and records
  * whose container is gone become `missing` (never silently dropped).
  */
 export function reconcileHost(
@@ -26,6 +27,7 @@ export function reconcileHost(
   observed: readonly ObservedInstance[],
   takenNames: ReadonlySet<string>,
   now: Date,
+  storeId: string,
 ): ReconcileResult {
   const iso = now.toISOString();
   const byId = new Map(observed.map((o) => [o.id, o]));
@@ -68,6 +70,9 @@ export function reconcileHost(
 
   for (const o of observed) {
     if (seen.has(o.id) || records.some((r) => r.id === o.id)) continue;
+    // Another store's containers are its business: two stores managing one
+    // container would delete it from under each other.
+    if (o.storeId !== undefined && o.storeId !== storeId) continue;
     if (takenNames.has(o.name) || out.some((r) => r.name === o.name)) continue;
     // Labels are written by anyone with access to the engine: adopt only what our schema accepts.
     if (!InstanceNameSchema.safeParse(o.name).success) continue;

@@ -30,6 +30,17 @@ type Inspection =
   | { kind: 'missing' }
   | { kind: 'corrupt'; reason: string; salvagedId: string | undefined };
 
+const STORE_ID_FILE = 'store-id';
+
+async function readStoreIdFile(path: string): Promise<string | undefined> {
+  try {
+    const id = (await readFile(path, 'utf8')).trim();
+    return /^[0-9a-fA-F-]{36}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const STORE_ID_IN_TEXT = /"storeId"\s*:\s*"([0-9a-fA-F-]{36})"/;
 
 /**
@@ -40,17 +51,26 @@ const STORE_ID_IN_TEXT = /"storeId"\s*:\s*"([0-9a-fA-F-]{36})"/;
 export class Store {
   readonly path: string;
   private readonly lockPath: string;
-  // Reads of a missing file must agree on one id until the first write persists it.
-  private readonly pendingStoreId = randomUUID();
   private recovery: StoreRecovery | undefined;
+  private idPersisted: boolean;
 
-  private constructor(readonly dir: string) {
+  private constructor(
+    readonly dir: string,
+    // Reads of a missing file must agree on one id until the first write persists it.
+    private readonly pendingStoreId: string,
+    idFound: boolean,
+  ) {
     this.path = join(dir, 'swarm.json');
     this.lockPath = join(dir, 'swarm.lock');
+    this.idPersisted = idFound;
   }
 
   static async open(dir: string): Promise<Store> {
-    return new Store(await ensurePrivateDir(dir));
+    const path = await ensurePrivateDir(dir);
+    // The id also lives in its own file: containers are labelled with it, so a
+    // deleted swarm.json is rebuilt as the same store and adopts its own containers.
+    const saved = await readStoreIdFile(join(path, STORE_ID_FILE));
+    return new Store(path, saved ?? randomUUID(), saved !== undefined);
   }
 
   /** Set when a damaged file was moved aside; the caller should rebuild from the hosts' labels. */
@@ -176,6 +196,11 @@ export class Store {
   private async write(json: string): Promise<void> {
     try {
       await writeFileAtomic(this.path, json, 0o600);
+      if (!this.idPersisted) {
+        const id = salvageStoreId(json);
+        if (id) await writeFileAtomic(join(this.dir, STORE_ID_FILE), `${id}\n`, 0o600);
+        this.idPersisted = true;
+      }
     } catch (e) {
       throw isWriteDenied(e) ? readOnlyError(this.dir, e) : e;
     }

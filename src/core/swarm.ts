@@ -218,7 +218,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
         for (const { host, observed } of reachable) {
           const mine = draft.instances.filter((i) => i.host === host.name);
           const others = draft.instances.filter((i) => i.host !== host.name);
-          const res = reconcileHost(host.name, host.provider, mine, observed ?? [], new Set(others.map((i) => i.name)), new Date());
+          const res = reconcileHost(host.name, host.provider, mine, observed ?? [], new Set(others.map((i) => i.name)), new Date(), draft.storeId);
           if (res.changed) {
             any = true;
             draft.instances = [...others, ...res.records];

@@ -1,5 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Docker from 'dockerode';
+import { FileSecretStore } from '../../src/core/fileSecretStore.js';
+import { Store } from '../../src/core/store.js';
+import { Swarm } from '../../src/core/swarm.js';
+import { demuxBuffer } from '../../src/providers/dockerProvider.js';
 import { loadKnownHostsFiles } from '../../src/transport/knownHosts.js';
 import { SshConnection, type SshConnectionOptions } from '../../src/transport/sshConnection.js';
 
@@ -58,4 +64,50 @@ export function labConnection(name: LabHostName, overrides: Partial<SshConnectio
     connectTimeoutMs: 5_000,
     ...overrides,
   });
+}
+
+/** A Swarm on a fresh state directory, trusting the lab's known_hosts. */
+export async function labSwarm(stateDir?: string, knownHostsFiles = [lab().knownHosts]): Promise<{ swarm: Swarm; dir: string }> {
+  const dir = stateDir ?? mkdtempSync(join(tmpdir(), 'csw-swarm-'));
+  const [store, secrets] = await Promise.all([Store.open(dir), FileSecretStore.open(dir)]);
+  const swarm = new Swarm({
+    store,
+    secrets,
+    access: { knownHostsFiles, agentSocket: '', connectTimeoutMs: 5_000 },
+    defaults: { image: lab().dockerImage, cpus: 1, memory: '1g' },
+  });
+  return { swarm, dir };
+}
+
+/** Adds a lab host (or the local engine) to a swarm under the same name. */
+export async function addLabHost(swarm: Swarm, name: LabHostName | 'local'): Promise<void> {
+  if (name === 'local') {
+    await swarm.addHost({ name: 'local', local: true });
+    return;
+  }
+  const h = lab().hosts[name];
+  await swarm.addHost({ name, ssh: `${h.user}@${h.address}:${h.port}`, identityFile: lab().clientKey, provider: h.provider });
+}
+
+/** dockerode on a lab host's engine, for checks behind Code Swarm's back. */
+export function labDocker(name: LabHostName | 'local'): Docker {
+  if (name === 'local') return new Docker({ socketPath: lab().local.dockerSocket });
+  return new Docker({ socketPath: lab().hosts[name].engineSocketOnLabMachine });
+}
+
+/** Runs a command in a container as its user and returns stdout. */
+export async function dockerExec(docker: Docker, containerId: string, cmd: string[]): Promise<string> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  return demuxBuffer(Buffer.concat(chunks)).toString('utf8');
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }

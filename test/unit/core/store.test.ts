@@ -62,6 +62,16 @@ describe('Store', () => {
     assert.equal(store.lastRecovery, undefined);
   });
 
+  it('keeps its id when swarm.json is deleted, so it can adopt its own containers again', async () => {
+    const store = await Store.open(dir);
+    await store.update((draft) => void draft.hosts.push(hostRecord('box')));
+    const id = (await store.read()).storeId;
+    await rm(join(dir, 'swarm.json'));
+    const reopened = await Store.open(dir);
+    assert.equal((await reopened.read()).storeId, id);
+    assert.equal((await reopened.read()).hosts.length, 0);
+  });
+
   it('persists updates with mode 0600 and returns the callback result', async () => {
     const store = await Store.open(dir);
     const result = await store.update((draft) => {
@@ -72,7 +82,7 @@ describe('Store', () => {
     const again = await Store.open(dir);
     assert.deepEqual(await again.hosts(), [hostRecord('box')]);
     assert.equal((await stat(join(dir, 'swarm.json'))).mode & 0o777, 0o600);
-    assert.deepEqual(await readdir(dir), ['swarm.json'], 'no temp or lock file is left behind');
+    assert.deepEqual(await readdir(dir), ['store-id', 'swarm.json'], 'no temp or lock file is left behind');
   });
 
   it('keeps the storeId stable from the first read through later writes and reopenings', async () => {
@@ -240,7 +250,7 @@ describe('Store', () => {
       );
     }
     assert.equal(await readFile(join(dir, 'swarm.json'), 'utf8'), before);
-    assert.deepEqual(await readdir(dir), ['swarm.json']);
+    assert.deepEqual(await readdir(dir), ['store-id', 'swarm.json']);
   });
 
   it('serializes concurrent updates within one process without losing any', async () => {
@@ -275,7 +285,7 @@ describe('Store', () => {
     assert.equal(new Set(names).size, names.length);
     for (const tag of workers) assert.ok(names.includes(`${tag}-29`));
     assert.equal(store.lastRecovery, undefined);
-    assert.deepEqual(await readdir(dir), ['swarm.json']);
+    assert.deepEqual(await readdir(dir), ['store-id', 'swarm.json']);
   });
 
   it('breaks a lock left by a dead process', async () => {
@@ -285,7 +295,7 @@ describe('Store', () => {
     const store = await Store.open(dir);
     await store.update((draft) => void draft.hosts.push(hostRecord('box')));
     assert.equal((await store.hosts()).length, 1);
-    assert.deepEqual(await readdir(dir), ['swarm.json']);
+    assert.deepEqual(await readdir(dir), ['store-id', 'swarm.json']);
   });
 
   it('breaks a lock older than 30 s even if its pid is alive', async () => {

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { lab, uniqueName } from './lab.js';
+
+const CLI = resolve(__dirname, '../../../dist/cli.js');
+
+describe('code-swarm CLI against the lab', function () {
+  this.timeout(180_000);
+  let state: string;
+  const run = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, '--state-dir', state, '--known-hosts', lab().knownHosts, ...args], {
+      encoding: 'utf8',
+      timeout: 170_000,
+      env: { ...process.env, SSH_AUTH_SOCK: '' },
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const json = (...args: string[]) => {
+    const r = run('--json', ...args);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Record<string, unknown> & Array<Record<string, unknown>>;
+  };
+
+  before(() => {
+    state = mkdtempSync(join(tmpdir(), 'csw-cli-'));
+    assert.ok(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node'), 'the CLI is built (npm run build)');
+  });
+  after(() => rmSync(state, { recursive: true, force: true }));
+
+  it('adds hosts, refusing an unknown host key unless told to accept it', () => {
+    const a = lab().hosts.alpha;
+    const bare = spawnSync(process.execPath, [CLI, '--state-dir', state, 'hosts', 'add', 'alpha', '--ssh', `alpha@${a.address}`, '--identity', lab().clientKey, '--known-hosts', '/dev/null'], { encoding: 'utf8' });
+    assert.equal(bare.status, 1);
+    assert.match(bare.stderr, /^code-swarm: The host key of alpha .* is unknown: ssh-ed25519 SHA256:\S+ — .*--accept-new-host-key\)\n$/);
+    const host = json('hosts', 'add', 'alpha', '--ssh', `alpha@${a.address}`, '--identity', lab().clientKey);
+    assert.deepEqual([host.name, host.kind, host.provider, host.address], ['alpha', 'ssh', 'docker', `alpha@${a.address}:22`]);
+    const g = lab().hosts.gamma;
+    const trusted = run('--json', '--known-hosts', '/dev/null', '--accept-new-host-key', 'hosts', 'add', 'g2', '--ssh', `gamma@${g.address}`, '--identity', lab().clientKey);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    assert.equal(JSON.parse(trusted.stdout).provider, 'lxd', 'the provider is detected by probing the sockets');
+    assert.equal(json('hosts', 'add', 'local', '--local').kind, 'local');
+    const list = json('hosts', 'list');
+    assert.deepEqual(list.map((h) => h.name).sort(), ['alpha', 'g2', 'local']);
+    const test = json('hosts', 'test', 'alpha');
+    assert.equal(test.ok, true);
+    assert.match(String(test.engineVersion), /Docker/);
+    assert.equal(typeof test.latencyMs, 'number');
+  });
+
+  it('runs an instance through its whole life with stable --json shapes', () => {
+    const name = uniqueName('cli');
+    const made = json('create', name, '--host', 'alpha', '--image', lab().dockerImage, '--cpus', '1', '--memory', '1g');
+    for (const k of ['id', 'name', 'host', 'provider', 'state', 'health', 'image', 'createdAt']) assert.ok(k in made, k);
+    assert.equal(made.health, 'healthy');
+    const listed = json('list', '--host', 'alpha');
+    assert.equal(listed.find((i) => i.name === name)?.state, 'running');
+    const h = json('health', name);
+    assert.deepEqual([h.name, h.health, h.httpStatus], [name, 'healthy', 200]);
+    assert.equal(json('stop', name).state, 'stopped');
+    assert.equal(json('start', name).health, 'healthy');
+    assert.equal(json('restart', name).health, 'healthy');
+    const logs = run('logs', name, '--tail', '20');
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /HTTP server listening/);
+    const pw = json('password', name).password as string;
+    assert.ok(pw.length >= 24);
+    assert.equal(json('delete', name, '--purge').deleted, true);
+    assert.ok(!readFileSync(join(state, 'swarm.json'), 'utf8').includes(pw));
+  });
+
+  it('fails with one actionable line and a non-zero code', () => {
+    const cases: Array<[string[], RegExp, number]> = [
+      [['create', 'Bad_Name', '--host', 'alpha'], /name/i, 2],
+      [['create', 'ok', '--host', 'nowhere'], /Unknown host "nowhere".*Known hosts/, 1],
+      [['create', 'ok', '--host', 'alpha', '--memory', 'lots'], /lots/, 2],
+      [['start', 'ghost'], /Unknown instance "ghost".*code-swarm list/, 1],
+      [['hosts', 'add', 'x', '--ssh', 'a@b@c'], /./, 2],
+      [['frobnicate'], /unknown command/, 2],
+      [['list', '--bogus'], /bogus/, 2],
+    ];
+    for (const [args, pattern, code] of cases) {
+      const r = run(...args);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+      assert.match(r.stderr, /^code-swarm: /);
+    }
+  });
+});

@@ -1,0 +1,294 @@
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { SwarmError } from '../../src/core/errors.js';
+import { StoreFileSchema } from '../../src/core/model.js';
+import type { Swarm } from '../../src/core/swarm.js';
+import { containerName } from '../../src/providers/dockerProvider.js';
+import { LABEL } from '../../src/providers/provider.js';
+import { addLabHost, dockerExec, lab, labDocker, labSwarm, uniqueName } from './lab.js';
+
+async function failsWith(p: Promise<unknown>, code: SwarmError['code'], pattern: RegExp): Promise<SwarmError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof SwarmError, `expected a SwarmError, got ${String(e)}`);
+    assert.equal(e.code, code, e.oneLine());
+    assert.match(e.oneLine(), pattern);
+    assert.ok(e.hint, `"${e.message}" should say what to do next`);
+    return e;
+  }
+  assert.fail(`expected a ${code} error`);
+}
+
+describe('swarm: instance lifecycle on real hosts', function () {
+  this.timeout(180_000);
+  let swarm: Swarm;
+  let dir: string;
+  before(async () => {
+    ({ swarm, dir } = await labSwarm());
+    await Promise.all((['local', 'alpha', 'beta'] as const).map((h) => addLabHost(swarm, h)));
+  });
+  after(async () => {
+    for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
+    swarm.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const host of ['local', 'alpha', 'beta'] as const) {
+    it(`create → healthy → stop → start keeps /home/coder/project → delete, on ${host}`, async () => {
+      const name = uniqueName(`life-${host}`);
+      const created = await swarm.create({ name, host });
+      assert.equal(created.state, 'running');
+      assert.equal(created.host, host);
+      const healthy = await swarm.waitHealthy(name, { timeoutMs: 60_000 });
+      assert.equal(healthy.health, 'healthy');
+
+      const docker = labDocker(host);
+      const id = (await swarm.views()).find((v) => v.name === name)!.id;
+      const info = await docker.getContainer(containerName(name)).inspect();
+      assert.equal(info.Config.Labels[LABEL.instance], id);
+      await dockerExec(docker, info.Id, ['sh', '-c', 'echo survives > /home/coder/project/keep.txt']);
+
+      const stopped = await swarm.stop(name);
+      assert.equal(stopped.state, 'stopped');
+      assert.equal((await docker.getContainer(info.Id).inspect()).State.Running, false);
+      const started = await swarm.start(name);
+      assert.equal(started.state, 'running');
+      await swarm.waitHealthy(name, { timeoutMs: 60_000 });
+      assert.equal((await dockerExec(docker, info.Id, ['cat', '/home/coder/project/keep.txt'])).trim(), 'survives');
+
+      await swarm.delete(name, { purge: true });
+      assert.equal((await swarm.views()).some((v) => v.name === name), false);
+      await assert.rejects(docker.getContainer(info.Id).inspect(), /no such container/i);
+      await assert.rejects(swarm.password(name), /Unknown instance/);
+    });
+  }
+
+  it('runs code-server hardened: non-root, caps dropped, no-new-privileges, limits, loopback only, password on', async () => {
+    const name = uniqueName('hard');
+    await swarm.create({ name, host: 'alpha', cpus: '0.5', memory: '768m' });
+    const info = await labDocker('alpha').getContainer(containerName(name)).inspect();
+    assert.notEqual(info.Config.User, '');
+    assert.notEqual(info.Config.User, 'root');
+    assert.deepEqual(info.HostConfig.CapDrop, ['ALL']);
+    assert.ok(info.HostConfig.SecurityOpt?.includes('no-new-privileges'));
+    assert.equal(info.HostConfig.Memory, 768 * 1024 * 1024);
+    assert.equal(info.HostConfig.NanoCpus, 0.5e9);
+    assert.ok((info.HostConfig.PidsLimit ?? 0) > 0);
+    assert.equal(info.HostConfig.RestartPolicy?.Name, 'unless-stopped');
+    for (const b of info.NetworkSettings.Ports['8080/tcp'] ?? []) assert.equal(b.HostIp, '127.0.0.1');
+    const env = info.Config.Env ?? [];
+    const password = await swarm.password(name);
+    assert.ok(password.length >= 24);
+    assert.ok(env.some((e) => e.startsWith('HASHED_PASSWORD=$argon2id$')));
+    assert.ok(!env.some((e) => e.includes(password)), 'the plain password never reaches the host');
+    assert.ok(!readFileSync(join(dir, 'swarm.json'), 'utf8').includes(password), 'nor the metadata file');
+    await swarm.delete(name, { purge: true });
+  });
+
+  it('opens an instance through a tunnel that logs in by itself and refuses strangers', async () => {
+    const name = uniqueName('open');
+    await swarm.create({ name, host: 'beta' });
+    await swarm.waitHealthy(name, { timeoutMs: 60_000 });
+    const tunnel = await swarm.openTunnel(name);
+    try {
+      const base = `http://127.0.0.1:${tunnel.port}`;
+      const stranger = await fetch(`${base}/`, { redirect: 'manual' });
+      assert.equal(stranger.status, 403, 'no token, no cookie: refused');
+      const wrong = await fetch(`${base}/?code-swarm-token=nope`, { redirect: 'manual' });
+      assert.equal(wrong.status, 403);
+      const first = await fetch(tunnel.url, { redirect: 'manual' });
+      assert.equal(first.status, 302);
+      const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0]!;
+      assert.match(cookie, /^code-swarm-tunnel-\d+=/);
+      const page = await fetch(`${base}/`, { redirect: 'manual', headers: { cookie } });
+      // Logged in: code-server sends us to the workspace, not to ./login.
+      assert.equal(page.status, 302);
+      assert.doesNotMatch(page.headers.get('location') ?? '', /login/);
+      const direct = await fetch(`${base}/healthz`, { headers: { cookie } });
+      assert.equal(direct.status, 200);
+    } finally {
+      await tunnel.close();
+      await swarm.delete(name, { purge: true });
+    }
+  });
+});
+
+describe('swarm: ten creates at once on one host', function () {
+  this.timeout(300_000);
+  it('all become healthy with distinct ports and an intact store', async () => {
+    const { swarm, dir } = await labSwarm();
+    try {
+      await addLabHost(swarm, 'alpha');
+      const names = Array.from({ length: 10 }, (_, i) => uniqueName(`par${i}`));
+      const created = await Promise.all(names.map((name) => swarm.create({ name, host: 'alpha', memory: '512m' })));
+      await Promise.all(names.map((n) => swarm.waitHealthy(n, { timeoutMs: 120_000 })));
+      const ports = created.map((c) => c.port);
+      assert.equal(new Set(ports).size, 10, `ports ${ports.join(',')}`);
+      const file = StoreFileSchema.parse(JSON.parse(readFileSync(join(dir, 'swarm.json'), 'utf8')));
+      assert.deepEqual(file.instances.map((i) => i.name).sort(), [...names].sort());
+      assert.ok(file.instances.every((i) => i.state === 'running'));
+      await Promise.all(names.map((n) => swarm.delete(n, { purge: true })));
+      assert.equal((await swarm.refresh('alpha')).length, 0);
+    } finally {
+      swarm.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('swarm: the store is a cache of the hosts', function () {
+  this.timeout(120_000);
+  it('is rebuilt from container labels after the store file is deleted', async () => {
+    const first = await labSwarm();
+    await addLabHost(first.swarm, 'beta');
+    const name = uniqueName('rebuild');
+    const made = await first.swarm.create({ name, host: 'beta' });
+    const password = await first.swarm.password(name);
+    first.swarm.dispose();
+    rmSync(join(first.dir, 'swarm.json'));
+
+    const again = await labSwarm(first.dir);
+    try {
+      assert.equal((await again.swarm.views()).length, 0);
+      await addLabHost(again.swarm, 'beta');
+      const views = await again.swarm.refresh('beta');
+      const adopted = views.find((v) => v.name === name);
+      assert.ok(adopted, 'the container was adopted');
+      assert.equal(adopted.id, made.id);
+      assert.equal(adopted.state, 'running');
+      assert.equal(await again.swarm.password(name), password, 'secrets are keyed by instance id and survive');
+    } finally {
+      await again.swarm.delete(name, { purge: true });
+      again.swarm.dispose();
+      rmSync(first.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('marks an instance missing when its container is deleted behind its back', async () => {
+    const { swarm, dir } = await labSwarm();
+    try {
+      await addLabHost(swarm, 'local');
+      const name = uniqueName('gone');
+      await swarm.create({ name, host: 'local' });
+      await labDocker('local').getContainer(containerName(name)).remove({ force: true });
+      const view = (await swarm.refresh()).find((v) => v.name === name);
+      assert.equal(view?.state, 'missing');
+      await failsWith(swarm.start(name), 'not-found', /no longer exists on local/);
+      await swarm.delete(name, { purge: true });
+      assert.equal((await swarm.views()).length, 0);
+    } finally {
+      swarm.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('swarm: bad input and failures, each with a clear error and nothing lost', function () {
+  this.timeout(120_000);
+  let swarm: Swarm;
+  let dir: string;
+  before(async () => {
+    ({ swarm, dir } = await labSwarm());
+    await addLabHost(swarm, 'alpha');
+  });
+  after(() => {
+    swarm.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const storeText = () => readFileSync(join(dir, 'swarm.json'), 'utf8');
+
+  it('rejects invalid instance names', async () => {
+    for (const bad of ['Bad_Name', 'a;rm -rf /', '-x', 'x'.repeat(41), '', '$(id)']) {
+      await failsWith(swarm.create({ name: bad, host: 'alpha' }), 'invalid-input', /name/i);
+    }
+    assert.equal(JSON.parse(storeText()).instances.length, 0);
+  });
+
+  it('rejects nonsense cpus and memory before touching the host', async () => {
+    await failsWith(swarm.create({ name: 'ok-name', host: 'alpha', cpus: '-1' }), 'invalid-input', /cpu/i);
+    await failsWith(swarm.create({ name: 'ok-name', host: 'alpha', memory: 'lots' }), 'invalid-input', /memory|lots/i);
+    await failsWith(swarm.create({ name: 'ok-name', host: 'alpha', memory: '1m' }), 'invalid-input', /64m/);
+    assert.equal(JSON.parse(storeText()).instances.length, 0);
+  });
+
+  it('rejects a duplicate name', async () => {
+    const name = uniqueName('dup');
+    await swarm.create({ name, host: 'alpha' });
+    try {
+      await failsWith(swarm.create({ name, host: 'alpha' }), 'conflict', /already exists on alpha/);
+      assert.equal(JSON.parse(storeText()).instances.length, 1);
+    } finally {
+      await swarm.delete(name, { purge: true });
+    }
+  });
+
+  it('names an unknown host and lists the known ones', async () => {
+    const e = await failsWith(swarm.create({ name: 'x', host: 'nowhere' }), 'not-found', /Unknown host "nowhere"/);
+    assert.match(e.oneLine(), /Known hosts: alpha/);
+  });
+
+  it('rejects a malformed user@host:port', async () => {
+    for (const bad of ['alpha@', 'a@b@c', 'user@host:99999', 'user@ho st', 'user@host;id']) {
+      await failsWith(swarm.addHost({ name: 'bad', ssh: bad }), 'invalid-input', /./);
+    }
+    assert.equal((await swarm.hosts()).length, 1);
+  });
+
+  it('says when a host refuses SSH, and saves nothing', async () => {
+    await failsWith(swarm.addHost({ name: 'refuser', ssh: `alpha@${lab().hosts.alpha.address}:2`, identityFile: lab().clientKey }), 'unreachable', /refused/);
+    assert.equal((await swarm.hosts()).length, 1);
+  });
+
+  it('says when authentication fails', async () => {
+    await failsWith(swarm.addHost({ name: 'wrongkey', ssh: `alpha@${lab().hosts.alpha.address}`, identityFile: lab().wrongKey }), 'auth', /authentication/);
+  });
+
+  it('refuses a changed host key, naming both fingerprints', async () => {
+    // The store "knows" gamma's address with alpha's key: gamma's real key is then a changed key.
+    await swarm.trustHostKey({
+      label: 'x',
+      host: lab().hosts.gamma.address,
+      port: 22,
+      keyType: 'ssh-ed25519',
+      fingerprint: '',
+      keyBlob: Buffer.from(lab().hosts.alpha.hostKeyPub.split(' ')[1]!, 'base64'),
+    });
+    // Only the store's own record (alpha's key for gamma's address) counts here.
+    const { swarm: s2 } = await labSwarm(dir, []);
+    try {
+      await failsWith(
+        s2.addHost({ name: 'gamma', ssh: `gamma@${lab().hosts.gamma.address}`, identityFile: lab().clientKey }),
+        'host-key-changed',
+        /CHANGED.*SHA256:.*SHA256:/,
+      );
+    } finally {
+      s2.dispose();
+    }
+  });
+
+  it('explains Docker permission denied (delta may not use the socket)', async () => {
+    await failsWith(
+      swarm.addHost({ name: 'delta', ssh: `delta@${lab().hosts.delta.address}`, identityFile: lab().clientKey, provider: 'docker' }),
+      'permission-denied',
+      /Permission denied on the Docker socket.*docker group/,
+    );
+  });
+
+  it('explains Docker missing (gamma has LXD, not Docker)', async () => {
+    await failsWith(
+      swarm.addHost({ name: 'gamma-docker', ssh: `gamma@${lab().hosts.gamma.address}`, identityFile: lab().clientKey, provider: 'docker' }),
+      'engine-missing',
+      /Docker is not installed or not running on gamma-docker/,
+    );
+  });
+
+  it('says an image is missing and cannot be pulled offline, leaving nothing behind', async () => {
+    const name = uniqueName('noimg');
+    await failsWith(swarm.create({ name, host: 'alpha', image: 'code-swarm-test/does-not-exist:1' }), 'image-missing', /does-not-exist/);
+    assert.equal(JSON.parse(storeText()).instances.length, 0);
+    const left = await labDocker('alpha').listContainers({ all: true, filters: { label: [`${LABEL.name}=${name}`] } });
+    assert.equal(left.length, 0);
+  });
+});
