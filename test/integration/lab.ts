@@ -33,6 +33,7 @@ export interface LabEnv {
   lightImage: string;
   lxdImage: string;
   codeServerBin: string;
+  nodeDir: string;
   local: { dockerSocket: string };
   hosts: Record<'alpha' | 'beta' | 'gamma' | 'delta', LabHost>;
 }

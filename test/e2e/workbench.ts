@@ -1,0 +1,139 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { lab } from '../integration/lab.js';
+
+export const VSIX = resolve(__dirname, '../../../dist/code-swarm.vsix');
+export const ARTIFACTS = resolve(__dirname, '../../../test-artifacts');
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a ? res(a.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+export interface Workbench {
+  readonly url: string;
+  readonly dir: string;
+  readonly userDir: string;
+  readonly page: Page;
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real VS Code workbench: code-server on 127.0.0.1 with the packaged .vsix
+ * installed, and headless Debian Chromium driven by Playwright.
+ */
+export async function openWorkbench(settings: Record<string, unknown>): Promise<Workbench> {
+  const codeServer = lab().codeServerBin;
+  // code-server 4.139 needs the lab's Node 24 first on PATH (its bin is `#!/usr/bin/env node`).
+  const env = { ...process.env, PATH: `${lab().nodeDir}/bin:${process.env.PATH ?? ''}`, SSH_AUTH_SOCK: '' };
+  const dir = mkdtempSync(join(tmpdir(), 'csw-e2e-'));
+  const userDir = join(dir, 'user');
+  const extDir = join(dir, 'extensions');
+  const folder = join(dir, 'project');
+  for (const d of [join(userDir, 'User'), extDir, folder, ARTIFACTS]) mkdirSync(d, { recursive: true });
+  writeFileSync(
+    join(userDir, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'chat.disableAIFeatures': true,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'extensions.ignoreRecommendations': true,
+        ...settings,
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(join(dir, 'config.yaml'), 'disable-telemetry: true\n');
+  const install = spawnSync(codeServer, ['--extensions-dir', extDir, '--user-data-dir', userDir, '--install-extension', VSIX], { encoding: 'utf8', env });
+  if (install.status !== 0) throw new Error(`installing the .vsix failed: ${install.stderr || install.stdout}`);
+
+  const port = await freePort();
+  const server: ChildProcess = spawn(
+    codeServer,
+    [
+      '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--config', join(dir, 'config.yaml'),
+      '--user-data-dir', userDir, '--extensions-dir', extDir,
+      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    ],
+    { detached: true, stdio: ['ignore', 'ignore', 'ignore'], env },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 150) throw new Error('code-server did not come up within 30 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  const context: BrowserContext = await chromium.launchPersistentContext(join(dir, 'chromium'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const url = `${base}/?folder=${encodeURIComponent(folder)}`;
+  await page.goto(url);
+  return {
+    url,
+    dir,
+    userDir,
+    page,
+    async screenshot(name) {
+      const file = join(ARTIFACTS, `${name}.png`);
+      await page.screenshot({ path: file });
+      return file;
+    },
+    async close() {
+      await context.close().catch(() => undefined);
+      // code-server was started in its own process group: signal all of it.
+      try {
+        if (server.pid) process.kill(-server.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+/** Runs a command from the palette by its title. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row').first();
+  await row.waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+/** Types into the open QuickPick/InputBox and confirms. */
+export async function answer(page: Page, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+}
+
+export function treeRow(page: Page, label: string) {
+  return page.locator('.part.sidebar .monaco-list-row', { has: page.locator('.label-name', { hasText: label }) });
+}
