@@ -133,24 +133,57 @@ export class DockerProvider implements Provider {
     const container = this.container(ref);
     const tail = options.tail ?? 200;
     const out = new PassThrough();
-    if (options.follow) {
-      const stream = (await this.call(
-        'read logs',
-        () => container.logs({ stdout: true, stderr: true, follow: true, tail }),
-        ref,
-      )) as unknown as Readable;
-      this.docker.modem.demuxStream(stream, out, out);
-      stream.on('end', () => out.end());
-      stream.on('error', (e) => out.destroy(e));
-      options.signal?.addEventListener('abort', () => {
-        stream.destroy();
-        out.end();
-      });
-    } else {
+    if (!options.follow) {
       const buf = (await this.call('read logs', () => container.logs({ stdout: true, stderr: true, follow: false, tail }), ref)) as Buffer;
       out.end(demuxBuffer(buf));
+      return out;
     }
+    // The first attach happens before we return, so a missing container fails the call.
+    const first = (await this.call('read logs', () => container.logs({ stdout: true, stderr: true, follow: true, tail }), ref)) as unknown as Readable;
+    void this.followAcrossRestarts(container, first, out, options.signal);
     return out;
+  }
+
+  /**
+   * Docker ends a follow when the container stops; a user watching the log
+   * of an instance they restart expects it to go on, so re-attach once the
+   * container runs again (until aborted or the container is gone).
+   */
+  private async followAcrossRestarts(container: Docker.Container, first: Readable, out: PassThrough, signal: AbortSignal | undefined): Promise<void> {
+    let stream: Readable | undefined = first;
+    const onAbort = () => stream?.destroy();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      while (stream && !signal?.aborted && !out.destroyed) {
+        const current: Readable = stream;
+        this.docker.modem.demuxStream(current, out, out);
+        await new Promise<void>((resolve) => {
+          current.once('end', resolve);
+          current.once('close', resolve);
+          current.once('error', resolve);
+        });
+        stream = undefined;
+        const since = Math.floor(Date.now() / 1000);
+        while (!signal?.aborted && !out.destroyed) {
+          let running: boolean;
+          try {
+            running = (await container.inspect()).State.Running;
+          } catch {
+            return; // removed, or the host is gone: the log ends here
+          }
+          if (running) {
+            stream = (await container.logs({ stdout: true, stderr: true, follow: true, since })) as unknown as Readable;
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    } catch (e) {
+      out.destroy(toSwarmError(e));
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (!out.destroyed) out.end();
+    }
   }
 
   async stats(ref: InstanceRef): Promise<InstanceStats> {

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { SwarmError } from '../../src/core/errors.js';
 import { StoreFileSchema } from '../../src/core/model.js';
-import type { Swarm } from '../../src/core/swarm.js';
+import { FileSecretStore } from '../../src/core/fileSecretStore.js';
+import type { HostAccessOptions } from '../../src/core/hostRegistry.js';
+import { Store } from '../../src/core/store.js';
+import { Swarm } from '../../src/core/swarm.js';
 import { containerName } from '../../src/providers/dockerProvider.js';
 import { LABEL } from '../../src/providers/provider.js';
 import { addLabHost, dockerExec, lab, labDocker, labSwarm, uniqueName } from './lab.js';
@@ -290,5 +295,128 @@ describe('swarm: bad input and failures, each with a clear error and nothing los
     assert.equal(JSON.parse(storeText()).instances.length, 0);
     const left = await labDocker('alpha').listContainers({ all: true, filters: { label: [`${LABEL.name}=${name}`] } });
     assert.equal(left.length, 0);
+  });
+});
+
+async function swarmWith(dir: string, access: HostAccessOptions): Promise<Swarm> {
+  const [store, secrets] = await Promise.all([Store.open(dir), FileSecretStore.open(dir)]);
+  return new Swarm({ store, secrets, access: { knownHostsFiles: [lab().knownHosts], agentSocket: '', ...access } });
+}
+
+describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a silent host', function () {
+  this.timeout(120_000);
+  it('adds a host by its ~/.ssh/config alias, taking HostName, User, Port and IdentityFile from it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'csw-alias-'));
+    const withConfig = await swarmWith(dir, { sshConfigPath: lab().sshConfig });
+    try {
+      const host = await withConfig.addHost({ name: 'viaalias', ssh: 'lab-beta' });
+      assert.equal(host.address, `beta@${lab().hosts.beta.address}:22`);
+      const t = await withConfig.testHost('viaalias');
+      assert.equal(t.ok, true, t.error);
+    } finally {
+      withConfig.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('asks for the passphrase of an encrypted key, and says so when it is wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'csw-pass-'));
+    const asked: string[] = [];
+    const make = (answer: string) => swarmWith(dir, { askPassphrase: async (p) => (asked.push(p), answer) });
+    const wrong = await make('not it');
+    const right = await make(lab().passphrase);
+    try {
+      const ssh = `alpha@${lab().hosts.alpha.address}`;
+      await failsWith(wrong.addHost({ name: 'pw', ssh, identityFile: lab().passphraseKey }), 'auth', /Wrong passphrase/);
+      const host = await right.addHost({ name: 'pw', ssh, identityFile: lab().passphraseKey });
+      assert.equal(host.provider, 'docker');
+      assert.deepEqual(asked, [lab().passphraseKey, lab().passphraseKey]);
+    } finally {
+      wrong.dispose();
+      right.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails authentication cleanly with an empty agent and no key', async () => {
+    const { swarm, dir } = await labSwarm();
+    try {
+      // No identity file, no agent, and a HOME without keys: nothing to offer.
+      const prevHome = process.env.HOME;
+      process.env.HOME = dir;
+      try {
+        await failsWith(swarm.addHost({ name: 'nokey', ssh: `alpha@${lab().hosts.alpha.address}` }), 'auth', /authentication as alpha/);
+      } finally {
+        process.env.HOME = prevHome;
+      }
+    } finally {
+      swarm.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('times out on a host cut off by a network partition, then reaches it after heal', async () => {
+    const testbed = resolve(__dirname, '../../../scripts/testbed');
+    const { swarm, dir } = await labSwarm();
+    try {
+      await addLabHost(swarm, 'alpha');
+      await swarm.addHost({ name: 'delta', ssh: `delta@${lab().hosts.delta.address}`, identityFile: lab().clientKey, provider: 'docker' }).catch(() => undefined);
+      execFileSync('bash', [testbed, 'fault', 'delta', 'partition'], { stdio: 'ignore' });
+      try {
+        const started = Date.now();
+        await failsWith(
+          swarm.addHost({ name: 'cutoff', ssh: `delta@${lab().hosts.delta.address}`, identityFile: lab().clientKey }),
+          'timeout',
+          /Timed out/,
+        );
+        assert.ok(Date.now() - started < 15_000, 'bounded by the connect timeout');
+        // Other hosts are not held up by the dead one.
+        assert.equal((await swarm.testHost('alpha')).ok, true);
+      } finally {
+        execFileSync('bash', [testbed, 'fault', 'delta', 'heal'], { stdio: 'ignore' });
+      }
+      const r = await swarm.addHost({ name: 'healed', ssh: `delta@${lab().hosts.delta.address}`, identityFile: lab().clientKey, provider: 'docker' }).catch((e: SwarmError) => e);
+      // delta may not use Docker: reaching that verdict proves SSH works again.
+      assert.ok(r instanceof SwarmError && r.code === 'permission-denied', String(r));
+    } finally {
+      swarm.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('swarm: logs and stats', function () {
+  this.timeout(120_000);
+  it('tails and follows logs, and reads cpu and memory', async () => {
+    const { swarm, dir } = await labSwarm();
+    try {
+      await addLabHost(swarm, 'beta');
+      const name = uniqueName('logs');
+      await swarm.create({ name, host: 'beta' });
+      await swarm.waitHealthy(name, { timeoutMs: 60_000 });
+      const tail = await swarm.logs(name, { tail: 50 });
+      let text = '';
+      for await (const chunk of tail) text += String(chunk);
+      assert.match(text, /HTTP server listening on http:\/\/0\.0\.0\.0:8080/);
+      assert.doesNotMatch(text, new RegExp(await swarm.password(name)));
+
+      const abort = new AbortController();
+      const follow = await swarm.logs(name, { tail: 0, follow: true, signal: abort.signal });
+      let followed = '';
+      follow.on('data', (c: Buffer) => (followed += c.toString()));
+      await swarm.restart(name);
+      for (let i = 0; i < 100 && !/HTTP server listening/.test(followed); i++) await new Promise((r) => setTimeout(r, 100));
+      abort.abort();
+      assert.match(followed, /HTTP server listening/, 'follow streams new lines as they come');
+
+      const stats = await swarm.stats(name);
+      assert.ok(stats.memoryBytes > 10 * 1024 * 1024, `code-server uses memory: ${stats.memoryBytes}`);
+      assert.equal(stats.memoryLimitBytes, 1024 ** 3);
+      assert.ok(stats.cpuPercent >= 0);
+      await swarm.delete(name, { purge: true });
+    } finally {
+      swarm.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
