@@ -20,7 +20,9 @@ export async function probeHealth(link: HostLink, port: number, timeoutMs = 3_00
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
   let stream;
   try {
-    stream = await link.openTcp('127.0.0.1', port);
+    // The probe's deadline covers opening the channel too: a host that stopped
+    // answering must show as unreachable within one probe, not one SSH timeout.
+    stream = await withDeadline(link.openTcp('127.0.0.1', port), timeoutMs);
   } catch (e) {
     const err = e instanceof SwarmError ? e : undefined;
     // The host answered but nothing listens on the port: code-server is not up (yet).
@@ -59,5 +61,26 @@ export async function probeHealth(link: HostLink, port: number, timeoutMs = 3_00
     stream.on('end', closed);
     stream.on('close', closed);
     stream.write('GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+  });
+}
+
+function withDeadline<T extends { destroy(): void }>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new SwarmError(`no answer within ${ms} ms`, { code: 'timeout' }));
+    }, ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        if (late) v.destroy();
+        else resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        if (!late) reject(e);
+      },
+    );
   });
 }

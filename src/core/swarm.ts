@@ -434,7 +434,10 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
         if (Date.now() - since < STARTING_GRACE_MS) health = 'starting';
       }
       sample = { health, latencyMs: r.latencyMs, httpStatus: r.httpStatus };
-      if (health === 'unreachable') this.setHostStatus(host.name, { reachability: 'down', error: r.detail });
+      const status = this.hostStatus.get(host.name);
+      if (health === 'unreachable') this.setHostStatus(host.name, { ...status, reachability: 'down', error: r.detail });
+      // The host answered the probe: whatever marked it down is over.
+      else if (status?.reachability === 'down') this.setHostStatus(host.name, { ...status, reachability: 'up', error: undefined } as HostStatus);
     }
     const prev = this.health.get(rec.id);
     this.health.set(rec.id, sample);
