@@ -1,12 +1,80 @@
 import * as vscode from 'vscode';
-import { SwarmTreeProvider } from './swarmTreeProvider.js';
+import type { Swarm } from '../core/swarm.js';
+import { VIEW_ID } from './commands/commandIds.js';
+import { registerCommands } from './commands/registerCommands.js';
+import { HostAlerts } from './hostAlerts.js';
+import { Logger } from './logger.js';
+import { LogStreams } from './logStreams.js';
+import { RELOAD_SETTINGS, SETTINGS_SECTION } from './model/settings.js';
+import { Poller } from './poller.js';
+import type { Services } from './services.js';
+import { currentSettings, readCurrentSettings } from './settings.js';
+import { SwarmContextKeys } from './swarmContextKeys.js';
+import { SwarmModel } from './swarmModel.js';
+import { SwarmStatusBar } from './swarmStatusBar.js';
+import { SwarmTreeProvider } from './tree/swarmTreeProvider.js';
+import type { TreeNode } from './tree/treeNode.js';
+import { TunnelRegistry } from './tunnelRegistry.js';
 
-export function registerUi(context: vscode.ExtensionContext): void {
-  const tree = new SwarmTreeProvider();
-  const view = vscode.window.createTreeView('codeSwarm.instances', { treeDataProvider: tree, showCollapseAll: true });
+/**
+ * Wires the UI around one Swarm: the model the tree and status bar read, the
+ * poller that asks hosts, the commands. Every disposable goes to
+ * `context.subscriptions`. Nothing here touches the network: the first host
+ * call comes from the poller once the view shows or a health tick finds
+ * running instances.
+ */
+export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, channel: vscode.LogOutputChannel): void {
+  const log = new Logger(channel);
+  for (const problem of readCurrentSettings().problems) log.warn(problem);
+
+  const model = new SwarmModel(swarm, log.child('model'));
+  const tunnels = new TunnelRegistry(swarm, log.child('tunnel'));
+  const logStreams = new LogStreams(swarm);
+  const poller = new Poller(swarm, model, currentSettings, log.child('poll'));
+  const services: Services = { swarm, model, poller, tunnels, logStreams, log, settings: currentSettings };
+
+  const tree = new SwarmTreeProvider(model, tunnels);
+  const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
+  const statusBar = new SwarmStatusBar(model, currentSettings);
+  const contextKeys = new SwarmContextKeys(model);
+  const alerts = new HostAlerts(model, treeView, log.child('hosts'), {
+    confirm: async (name) => (await swarm.testHost(name)).ok,
+    testHost: (name) => vscode.commands.executeCommand('codeSwarm.testHost', name),
+  });
+
+  const onVisible = (visible: boolean) => {
+    tree.setVisible(visible);
+    poller.setViewVisible(visible);
+  };
+
   context.subscriptions.push(
+    tunnels,
+    logStreams,
+    poller,
+    alerts,
+    contextKeys,
+    statusBar,
+    treeView,
     tree,
-    view,
-    vscode.commands.registerCommand('codeSwarm.refresh', () => tree.refresh()),
+    model,
+    ...registerCommands(services),
+    treeView.onDidChangeVisibility((e) => onVisible(e.visible)),
+    model.onDidChange((s) => tunnels.prune(new Map(s.instances.map((i) => [i.name, { state: i.state, port: i.port }])))),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SETTINGS_SECTION)) return;
+      for (const problem of readCurrentSettings().problems) log.warn(problem);
+      poller.schedule();
+      statusBar.update();
+      if (RELOAD_SETTINGS.some((k) => e.affectsConfiguration(`${SETTINGS_SECTION}.${k}`))) void offerReload();
+    }),
   );
+
+  onVisible(treeView.visible);
+  // Local reads only: the store file and whether /var/run/docker.sock exists.
+  void contextKeys.checkLocalDocker().then(() => model.reload());
+}
+
+async function offerReload(): Promise<void> {
+  const choice = await vscode.window.showInformationMessage('Code Swarm uses the new SSH settings after a window reload.', 'Reload Window');
+  if (choice === 'Reload Window') await vscode.commands.executeCommand('workbench.action.reloadWindow');
 }

@@ -1,0 +1,6 @@
+import { SwarmError } from '../core/errors.js';
+
+/** The user backed out (Escape, a closed picker, "Cancel"): the error handler stays silent on it. */
+export function cancelled(): SwarmError {
+  return new SwarmError('Cancelled', { code: 'cancelled' });
+}

@@ -1,0 +1,116 @@
+import * as vscode from 'vscode';
+import { INSTANCE_NAME_MAX } from '../../core/model.js';
+import type { CreateInput } from '../../core/swarm.js';
+import { instanceNameProblem, parseCpus, parseMemory, validateImageRef } from '../../core/validate.js';
+import { suggestName } from '../model/suggestName.js';
+import { validationProblem } from '../model/validationProblem.js';
+import { HostNode } from '../tree/hostNode.js';
+import { inputStep } from '../wizard/inputStep.js';
+import { pickStep } from '../wizard/pickStep.js';
+import { BACK, runWizard } from '../wizard/runWizard.js';
+import type { CommandHandler } from './commandHandler.js';
+import { hostItem, noHosts } from './pickHost.js';
+
+interface State {
+  host: string | undefined;
+  name: string | undefined;
+  image: string;
+  cpus: string;
+  memory: string;
+}
+
+/**
+ * Host, name, image, CPUs, memory, each validated as typed; then a
+ * cancellable progress notification. The new row appears at once as
+ * `starting` (the core records it before creating) and turns healthy while
+ * this waits for code-server to answer.
+ */
+export const createInstance: CommandHandler = async (services, node) => {
+  const settings = services.settings();
+  const hosts = await services.swarm.hosts();
+  if (hosts.length === 0) throw noHosts();
+  const taken = new Set((await services.swarm.views()).map((v) => v.name));
+  const preset = node instanceof HostNode ? node.name : typeof node === 'string' && hosts.some((h) => h.name === node) ? node : undefined;
+  const items = hosts.map(hostItem);
+
+  const state = await runWizard<State>(
+    'Code Swarm: Create Instance',
+    { host: preset, name: undefined, image: settings.defaultImage, cpus: String(settings.defaultCpus), memory: settings.defaultMemory },
+    [
+      {
+        skip: () => preset !== undefined,
+        run: async (s, at) => {
+          const picked = await pickStep(at, {
+            placeholder: 'Host to run the instance on',
+            items,
+            activeItem: items.find((i) => i.host.name === s.host) ?? items.find((i) => i.host.reachability !== 'down'),
+          });
+          if (picked === BACK) return BACK;
+          s.host = picked.host.name;
+        },
+      },
+      {
+        run: async (s, at) => {
+          const v = await inputStep(at, {
+            prompt: `Instance name on ${s.host}: lowercase letters, digits and '-'`,
+            value: s.name ?? suggestName('code', taken, INSTANCE_NAME_MAX),
+            validate: (x) => instanceNameProblem(x) ?? (taken.has(x) ? `An instance named ${x} already exists` : undefined),
+          });
+          if (v === BACK) return BACK;
+          s.name = v;
+        },
+      },
+      {
+        run: async (s, at) => {
+          const v = await inputStep(at, { prompt: 'Image (code-server)', value: s.image, validate: (x) => validationProblem(() => validateImageRef(x.trim())) });
+          if (v === BACK) return BACK;
+          s.image = v.trim();
+        },
+      },
+      {
+        run: async (s, at) => {
+          const v = await inputStep(at, { prompt: 'CPUs (e.g. 2 or 1.5)', value: s.cpus, validate: (x) => validationProblem(() => parseCpus(x)) });
+          if (v === BACK) return BACK;
+          s.cpus = v.trim();
+        },
+      },
+      {
+        run: async (s, at) => {
+          const v = await inputStep(at, { prompt: 'Memory (e.g. 512m, 2g)', value: s.memory, validate: (x) => validationProblem(() => parseMemory(x)) });
+          if (v === BACK) return BACK;
+          s.memory = v.trim();
+        },
+      },
+    ],
+  );
+
+  const input: CreateInput = { name: state.name!, host: state.host!, image: state.image, cpus: state.cpus, memory: state.memory };
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Creating ${input.name} on ${input.host}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const onCancel = token.onCancellationRequested(() => abort.abort());
+      try {
+        let done = 0;
+        await services.swarm.create(input, {
+          signal: abort.signal,
+          onProgress: (message, fraction) => {
+            // withProgress wants increments in percent; the core reports a fraction of the whole.
+            const increment = fraction === undefined ? undefined : Math.max(0, Math.round(fraction * 100) - done);
+            if (increment !== undefined) done += increment;
+            progress.report({ message, ...(increment !== undefined ? { increment } : {}) });
+          },
+        });
+        progress.report({ message: 'waiting for code-server to answer' });
+        await services.swarm.waitHealthy(input.name, { timeoutMs: 180_000, signal: abort.signal });
+      } finally {
+        onCancel.dispose();
+      }
+    },
+  );
+  services.log.info(`Created ${input.name} on ${input.host} (${input.image}, ${input.cpus} CPUs, ${input.memory})`);
+  void vscode.window.showInformationMessage(`${input.name} is running and healthy.`, 'Open').then((choice) => {
+    if (choice === 'Open') return vscode.commands.executeCommand('codeSwarm.openInstance', input.name);
+    return undefined;
+  });
+};

@@ -1,0 +1,37 @@
+import { InstanceStateSchema, type InstanceState } from '../../core/model.js';
+import type { HostReachability } from '../../core/views.js';
+
+/**
+ * Every `contextValue` the tree produces, and every context key the extension
+ * sets. Kept free of `vscode` so a plain-Node test can check package.json's
+ * `when` clauses against it.
+ */
+export type HostContextValue = 'host' | 'host:unreachable';
+export type InstanceContextValue = `instance:${InstanceState}`;
+export type ContextValue = HostContextValue | InstanceContextValue;
+
+export function hostContextValue(reachability: HostReachability): HostContextValue {
+  return reachability === 'down' ? 'host:unreachable' : 'host';
+}
+
+export function instanceContextValue(state: InstanceState): InstanceContextValue {
+  return `instance:${state}`;
+}
+
+export const ALL_CONTEXT_VALUES: readonly ContextValue[] = [
+  'host',
+  'host:unreachable',
+  ...InstanceStateSchema.options.map(instanceContextValue),
+];
+
+/** Context keys set with `setContext`; viewsWelcome and menus read them. */
+export const CONTEXT_KEYS = {
+  /** Set once the first look at the store is done, so welcome views do not flash. */
+  ready: 'codeSwarm.ready',
+  hasHosts: 'codeSwarm.hasHosts',
+  hasInstances: 'codeSwarm.hasInstances',
+  anyHostUnreachable: 'codeSwarm.anyHostUnreachable',
+  localDockerAvailable: 'codeSwarm.localDockerAvailable',
+} as const;
+
+export type ContextKey = (typeof CONTEXT_KEYS)[keyof typeof CONTEXT_KEYS];

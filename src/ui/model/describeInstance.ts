@@ -1,0 +1,97 @@
+import type { Health, InstanceState } from '../../core/model.js';
+import type { HostReachability, InstanceView } from '../../core/views.js';
+import { instanceContextValue, type InstanceContextValue } from './contextValues.js';
+import { codeSpan, escapeMarkdown, formatBytes, formatDuration, formatTimestamp, plural } from './format.js';
+
+export interface InstanceLook {
+  readonly label: string;
+  readonly description: string;
+  /** A codicon id (`vm-running`, `loading~spin`, ...). */
+  readonly iconId: string;
+  /** A theme color id, or undefined for the default foreground. */
+  readonly colorId: string | undefined;
+  readonly contextValue: InstanceContextValue;
+  /** Markdown. */
+  readonly tooltip: string;
+}
+
+export interface InstanceLookContext {
+  readonly now: number;
+  readonly hostReachability?: HostReachability;
+  /** Local port of an open tunnel to this instance, if any. */
+  readonly tunnelPort?: number;
+}
+
+export interface InstanceIcon {
+  readonly iconId: string;
+  readonly colorId: string | undefined;
+}
+
+const PASSED = 'testing.iconPassed';
+const FAILED = 'testing.iconFailed';
+const WARNING = 'list.warningForeground';
+
+/** The icon tells state and health at a glance; an unreachable host wins over both. */
+export function instanceIcon(state: InstanceState, health: Health, hostDown = false): InstanceIcon {
+  if (hostDown || health === 'unreachable') return { iconId: 'debug-disconnect', colorId: WARNING };
+  switch (state) {
+    case 'failed':
+    case 'missing':
+      return { iconId: 'error', colorId: FAILED };
+    case 'starting':
+      return { iconId: 'loading~spin', colorId: undefined };
+    case 'stopped':
+    case 'created':
+      return { iconId: 'vm-outline', colorId: undefined };
+    case 'running':
+      if (health === 'healthy') return { iconId: 'vm-running', colorId: PASSED };
+      if (health === 'starting') return { iconId: 'loading~spin', colorId: undefined };
+      if (health === 'unhealthy') return { iconId: 'error', colorId: FAILED };
+      return { iconId: 'vm-running', colorId: undefined };
+  }
+}
+
+/** `running · healthy · up 5m`, `stopped`, `failed`, `stopped · host unreachable`. */
+export function instanceStatusText(view: InstanceView, now: number, hostDown = false): string {
+  const parts: string[] = [view.state];
+  if (view.state === 'running' || view.state === 'starting') {
+    if (hostDown) parts.push('unreachable');
+    else if (view.health !== 'unknown' && view.health !== view.state) parts.push(view.health);
+    if (view.state === 'running' && view.startedAt !== undefined) {
+      const since = Date.parse(view.startedAt);
+      if (!Number.isNaN(since)) parts.push(`up ${formatDuration(now - since)}`);
+    }
+  } else if (hostDown) {
+    parts.push('host unreachable');
+  }
+  return parts.join(' · ');
+}
+
+export function describeInstance(view: InstanceView, ctx: InstanceLookContext): InstanceLook {
+  const hostDown = ctx.hostReachability === 'down';
+  const { iconId, colorId } = instanceIcon(view.state, view.health, hostDown);
+  const status = instanceStatusText(view, ctx.now, hostDown);
+  return {
+    label: view.name,
+    description: status,
+    iconId,
+    colorId,
+    contextValue: instanceContextValue(view.state),
+    tooltip: instanceTooltip(view, status, ctx),
+  };
+}
+
+function instanceTooltip(view: InstanceView, status: string, ctx: InstanceLookContext): string {
+  const lines = [`**${escapeMarkdown(view.name)}** on ${escapeMarkdown(view.host)} — ${escapeMarkdown(status)}`, ''];
+  // The tunnel URL's token is a credential: show the bare address only.
+  if (ctx.tunnelPort !== undefined) lines.push(`- URL: ${codeSpan(`http://127.0.0.1:${ctx.tunnelPort}/`)} (tunnel open)`);
+  else if (view.state === 'running') lines.push('- URL: opened through a Code Swarm tunnel by *Open*');
+  lines.push(`- Image: ${codeSpan(view.image)}`);
+  lines.push(`- Resources: ${plural(view.cpus, 'CPU')} · ${formatBytes(view.memoryBytes)}`);
+  lines.push(`- Created: ${formatTimestamp(view.createdAt)}`);
+  if (view.port !== undefined) lines.push(`- Port: ${codeSpan(`127.0.0.1:${view.port}`)} on ${escapeMarkdown(view.host)}`);
+  if (view.healthLatencyMs !== undefined) lines.push(`- Health check: ${Math.round(view.healthLatencyMs)} ms`);
+  if (view.state === 'missing') lines.push('- Its container is gone from the host; delete it here to forget it');
+  if (view.error !== undefined && view.error !== '') lines.push(`- Error: ${escapeMarkdown(view.error)}`);
+  return lines.join('\n');
+}

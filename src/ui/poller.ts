@@ -1,0 +1,109 @@
+import type * as vscode from 'vscode';
+import { toSwarmError } from '../core/errors.js';
+import type { Swarm } from '../core/swarm.js';
+import type { Logger } from './logger.js';
+import type { Settings } from './model/settings.js';
+import type { SwarmModel } from './swarmModel.js';
+
+/** A view shown again after this long gets a fresh list at once. */
+const STALE_AFTER_MS = 5_000;
+
+/**
+ * The only place that asks hosts on a timer. Listing (refresh) runs while the
+ * tree is visible; health rounds run while it is visible or, for the status
+ * bar, while the store has running instances. Nothing here runs on
+ * activation: the first network call waits for the view or the first health
+ * tick. A round never overlaps the previous one, so a slow host cannot pile
+ * up calls (the core asks hosts in parallel, so it cannot freeze the others).
+ */
+export class Poller implements vscode.Disposable {
+  private visible = false;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private checking: Promise<void> | undefined;
+  private lastRefresh = 0;
+  private disposed = false;
+
+  constructor(
+    private readonly swarm: Swarm,
+    private readonly model: SwarmModel,
+    private readonly settings: () => Settings,
+    private readonly log: Logger,
+  ) {
+    this.schedule();
+  }
+
+  setViewVisible(visible: boolean): void {
+    if (visible === this.visible) return;
+    this.visible = visible;
+    if (visible && Date.now() - this.lastRefresh > STALE_AFTER_MS) void this.refreshNow();
+    this.schedule();
+  }
+
+  /** Lists every host, then probes health, so a view that just opened fills in quickly. */
+  refreshNow(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      try {
+        this.lastRefresh = Date.now();
+        await this.swarm.refresh();
+        await this.healthNow();
+      } catch (e) {
+        // Per-host failures are reflected as reachability by the core; this is the store or a bug.
+        this.log.error(`Refresh failed: ${toSwarmError(e).oneLine()}`, e);
+      } finally {
+        this.refreshing = undefined;
+        // Uptimes move even when nothing else does.
+        void this.model.reload();
+      }
+    })();
+    return this.refreshing;
+  }
+
+  healthNow(): Promise<void> {
+    if (this.checking) return this.checking;
+    this.checking = this.swarm
+      .healthRound()
+      .then(
+        () => undefined,
+        (e: unknown) => this.log.error(`Health round failed: ${toSwarmError(e).oneLine()}`, e),
+      )
+      .finally(() => {
+        this.checking = undefined;
+      });
+    return this.checking;
+  }
+
+  /** (Re)starts the timers from the current settings and visibility. */
+  schedule(): void {
+    this.clearTimers();
+    if (this.disposed) return;
+    const { refreshIntervalSeconds, healthIntervalSeconds } = this.settings();
+    if (this.visible && refreshIntervalSeconds > 0) {
+      this.refreshTimer = setInterval(() => void this.refreshNow(), refreshIntervalSeconds * 1000);
+    }
+    if (healthIntervalSeconds > 0) {
+      this.healthTimer = setInterval(() => this.healthTick(), healthIntervalSeconds * 1000);
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.clearTimers();
+  }
+
+  private healthTick(): void {
+    if (this.refreshing) return;
+    const { statusBarEnabled } = this.settings();
+    const live = this.model.snapshot.instances.some((i) => i.state === 'running' || i.state === 'starting');
+    if (live && (this.visible || statusBarEnabled)) void this.healthNow();
+  }
+
+  private clearTimers(): void {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.refreshTimer = undefined;
+    this.healthTimer = undefined;
+  }
+}

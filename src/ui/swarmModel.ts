@@ -1,0 +1,103 @@
+import * as vscode from 'vscode';
+import { toSwarmError } from '../core/errors.js';
+import type { Swarm } from '../core/swarm.js';
+import type { HostView, InstanceView } from '../core/views.js';
+import type { Logger } from './logger.js';
+
+export interface SwarmSnapshot {
+  readonly hosts: readonly HostView[];
+  readonly instances: readonly InstanceView[];
+  /** False until the store has been read once. */
+  readonly loaded: boolean;
+}
+
+const EMPTY: SwarmSnapshot = { hosts: [], instances: [], loaded: false };
+const DEBOUNCE_MS = 200;
+
+/**
+ * The swarm as the tree and the status bar show it: hosts and instances read
+ * from the store plus the core's last reachability and health, never asking
+ * the hosts (that is the Poller's job). Reloads are debounced, because one
+ * refresh can raise several events in a row, and never run two at a time.
+ */
+export class SwarmModel implements vscode.Disposable {
+  private current: SwarmSnapshot = EMPTY;
+  private readonly changed = new vscode.EventEmitter<SwarmSnapshot>();
+  readonly onDidChange = this.changed.event;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<SwarmSnapshot> | undefined;
+  private again = false;
+  private failed = false;
+  private recoveryShown = false;
+  private readonly unsubscribe: (() => void)[];
+
+  constructor(
+    private readonly swarm: Swarm,
+    private readonly log: Logger,
+  ) {
+    this.unsubscribe = [swarm.on('instances', () => this.schedule()), swarm.on('hosts', () => this.schedule())];
+  }
+
+  get snapshot(): SwarmSnapshot {
+    return this.current;
+  }
+
+  /** Reload soon; bursts of events collapse into one read. */
+  schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.reload();
+    }, DEBOUNCE_MS);
+  }
+
+  /** Reload now; if a reload is under way, one more runs after it so no event is lost. */
+  reload(): Promise<SwarmSnapshot> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.load().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.reload();
+      }
+    });
+    return this.running;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const off of this.unsubscribe) off();
+    this.changed.dispose();
+  }
+
+  private reportRecovery(): void {
+    const recovery = this.swarm.store.lastRecovery;
+    if (!recovery || this.recoveryShown) return;
+    this.recoveryShown = true;
+    const message = `The swarm store was damaged (${recovery.reason}) and was moved to ${recovery.backupPath}; Refresh rebuilds it from the hosts' labels.`;
+    this.log.warn(message);
+    void vscode.window.showWarningMessage(`Code Swarm: ${message}`);
+  }
+
+  private async load(): Promise<SwarmSnapshot> {
+    try {
+      const [hosts, instances] = await Promise.all([this.swarm.hosts(), this.swarm.views()]);
+      this.current = { hosts, instances, loaded: true };
+      if (this.failed) this.log.info('The swarm store is readable again');
+      this.failed = false;
+      this.reportRecovery();
+    } catch (e) {
+      const err = toSwarmError(e);
+      this.log.error(`Cannot read the swarm store: ${err.oneLine()}`, err);
+      // Said once, not on every debounced event while the store stays broken.
+      if (!this.failed) void vscode.window.showErrorMessage(`Code Swarm: ${err.oneLine()}`);
+      this.failed = true;
+      this.current = { ...this.current, loaded: true };
+    }
+    this.changed.fire(this.current);
+    return this.current;
+  }
+}

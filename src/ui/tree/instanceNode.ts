@@ -1,0 +1,30 @@
+import type { InstanceView } from '../../core/views.js';
+
+/**
+ * `when` clauses for menus on instance nodes; package.json uses exactly these
+ * strings (after `view == codeSwarm.instances && `), checked by a unit test.
+ * Context values come from instanceContextValue(): `instance:<state>`.
+ */
+export const INSTANCE_WHEN = {
+  any: 'viewItem =~ /^instance:/',
+  startable: 'viewItem =~ /^instance:(stopped|failed|created)$/',
+  stoppable: 'viewItem =~ /^instance:(running|starting)$/',
+  restartable: 'viewItem =~ /^instance:(running|starting|failed)$/',
+  openable: 'viewItem == instance:running',
+  hasLogs: 'viewItem =~ /^instance:(starting|running|stopped|failed)$/',
+} as const;
+
+/** An instance row; kept by instance id, its view replaced on every change. */
+export class InstanceNode {
+  readonly kind = 'instance';
+
+  constructor(public view: InstanceView) {}
+
+  get name(): string {
+    return this.view.name;
+  }
+
+  get id(): string {
+    return this.view.id;
+  }
+}

@@ -1,0 +1,169 @@
+import * as vscode from 'vscode';
+import type { HostReachability } from '../../core/views.js';
+import { describeHost, type HostLook } from '../model/describeHost.js';
+import { describeInstance, type InstanceLook } from '../model/describeInstance.js';
+import { diffTree, EMPTY_SHAPE, isEmptyDiff, type TreeShape } from '../model/treeDiff.js';
+import type { SwarmModel, SwarmSnapshot } from '../swarmModel.js';
+import type { TunnelRegistry } from '../tunnelRegistry.js';
+import { HostNode } from './hostNode.js';
+import { InstanceNode } from './instanceNode.js';
+import type { TreeNode } from './treeNode.js';
+
+/**
+ * Hosts at the top level, their instances below. Rows are views of the
+ * SwarmModel; node objects live as long as their host or instance, so a
+ * change re-renders only the rows whose look changed, and only while the view
+ * is visible (a hidden view is brought up to date when it shows again).
+ */
+export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly hostNodes = new Map<string, HostNode>();
+  private readonly instanceNodes = new Map<string, InstanceNode>();
+  /** Instance ids per host, in display order. */
+  private readonly children = new Map<string, string[]>();
+  private rendered: TreeShape = EMPTY_SHAPE;
+  private visible = false;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(
+    model: SwarmModel,
+    private readonly tunnels: TunnelRegistry,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.subscriptions = [
+      model.onDidChange((s) => this.update(s)),
+      tunnels.onDidChange((name) => this.refreshInstance(name)),
+    ];
+    this.update(model.snapshot);
+  }
+
+  setVisible(visible: boolean): void {
+    const wasVisible = this.visible;
+    this.visible = visible;
+    if (visible && !wasVisible) this.render();
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    if (node instanceof HostNode) {
+      const look = this.hostLook(node);
+      const item = new vscode.TreeItem(look.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `host/${node.name}`;
+      return decorate(item, look);
+    }
+    const look = this.instanceLook(node);
+    const item = new vscode.TreeItem(look.label, vscode.TreeItemCollapsibleState.None);
+    item.id = `instance/${node.id}`;
+    return decorate(item, look);
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    if (node === undefined) return [...this.hostNodes.values()];
+    if (node instanceof InstanceNode) return [];
+    return (this.children.get(node.name) ?? []).map((id) => this.instanceNodes.get(id)).filter((n) => n !== undefined);
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return node instanceof InstanceNode ? this.hostNodes.get(node.view.host) : undefined;
+  }
+
+  hostNode(name: string): HostNode | undefined {
+    return this.hostNodes.get(name);
+  }
+
+  instanceNodeByName(name: string): InstanceNode | undefined {
+    return [...this.instanceNodes.values()].find((n) => n.name === name);
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+
+  /** Brings the node objects in line with the snapshot, keeping existing objects. */
+  private update(snapshot: SwarmSnapshot): void {
+    const hostNames = new Set(snapshot.hosts.map((h) => h.name));
+    for (const name of this.hostNodes.keys()) if (!hostNames.has(name)) this.hostNodes.delete(name);
+    // Re-insert in the store's order so getChildren() keeps it.
+    const hosts = new Map<string, HostNode>();
+    for (const view of snapshot.hosts) {
+      const node = this.hostNodes.get(view.name) ?? new HostNode(view);
+      node.view = view;
+      hosts.set(view.name, node);
+    }
+    this.hostNodes.clear();
+    for (const [k, v] of hosts) this.hostNodes.set(k, v);
+
+    const ids = new Set(snapshot.instances.map((i) => i.id));
+    for (const id of this.instanceNodes.keys()) if (!ids.has(id)) this.instanceNodes.delete(id);
+    this.children.clear();
+    for (const view of snapshot.instances) {
+      const node = this.instanceNodes.get(view.id) ?? new InstanceNode(view);
+      node.view = view;
+      this.instanceNodes.set(view.id, node);
+      const list = this.children.get(view.host) ?? [];
+      list.push(view.id);
+      this.children.set(view.host, list);
+    }
+    if (this.visible) this.render();
+  }
+
+  /** Fires onDidChangeTreeData for what differs from what VS Code last got. */
+  private render(): void {
+    const next = this.shape();
+    const diff = diffTree(this.rendered, next);
+    this.rendered = next;
+    if (isEmptyDiff(diff)) return;
+    if (diff.root) {
+      this.changed.fire(undefined);
+      return;
+    }
+    const nodes: TreeNode[] = [
+      ...diff.hosts.map((h) => this.hostNodes.get(h)),
+      ...diff.instances.map((id) => this.instanceNodes.get(id)),
+    ].filter((n) => n !== undefined);
+    if (nodes.length > 0) this.changed.fire(nodes);
+  }
+
+  private refreshInstance(name: string): void {
+    if (this.visible && this.instanceNodeByName(name)) this.render();
+  }
+
+  private shape(): TreeShape {
+    return {
+      hosts: [...this.hostNodes.values()].map((h) => ({
+        name: h.name,
+        signature: JSON.stringify(this.hostLook(h)),
+        instances: (this.children.get(h.name) ?? []).flatMap((id) => {
+          const node = this.instanceNodes.get(id);
+          return node ? [{ id, signature: JSON.stringify(this.instanceLook(node)) }] : [];
+        }),
+      })),
+    };
+  }
+
+  private hostLook(node: HostNode): HostLook {
+    return describeHost(node.view, this.children.get(node.name)?.length ?? 0);
+  }
+
+  private instanceLook(node: InstanceNode): InstanceLook {
+    const reachability: HostReachability | undefined = this.hostNodes.get(node.view.host)?.view.reachability;
+    const tunnelPort = this.tunnels.localPort(node.name);
+    return describeInstance(node.view, {
+      now: this.now(),
+      ...(reachability !== undefined ? { hostReachability: reachability } : {}),
+      ...(tunnelPort !== undefined ? { tunnelPort } : {}),
+    });
+  }
+}
+
+function decorate(item: vscode.TreeItem, look: HostLook | InstanceLook): vscode.TreeItem {
+  item.description = look.description;
+  item.iconPath = new vscode.ThemeIcon(look.iconId, look.colorId === undefined ? undefined : new vscode.ThemeColor(look.colorId));
+  item.contextValue = look.contextValue;
+  const tooltip = new vscode.MarkdownString(look.tooltip, true);
+  tooltip.isTrusted = false;
+  item.tooltip = tooltip;
+  item.accessibilityInformation = { label: `${look.label}, ${look.description}` };
+  return item;
+}

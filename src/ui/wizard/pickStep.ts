@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import { cancelled } from '../cancelled.js';
+import { BACK, type Back, type StepPosition } from './runWizard.js';
+
+export interface PickStepOptions<T extends vscode.QuickPickItem> {
+  readonly placeholder: string;
+  readonly items: readonly T[];
+  /** An item made from what the user typed (e.g. `user@host`), shown first while the text is not empty. */
+  readonly typedItem?: (value: string) => T | undefined;
+  /** Whether Enter on this item goes on; a refused item keeps the picker open (it says why in its detail). */
+  readonly accepts?: (item: T) => boolean;
+  readonly activeItem?: T;
+}
+
+/** One QuickPick step with a Back button; resolves with the picked item. */
+export function pickStep<T extends vscode.QuickPickItem>(at: StepPosition, options: PickStepOptions<T>): Promise<T | Back> {
+  return new Promise((resolve, reject) => {
+    const qp = vscode.window.createQuickPick<T>();
+    qp.title = at.title;
+    qp.step = at.step;
+    qp.totalSteps = at.totalSteps;
+    qp.placeholder = options.placeholder;
+    qp.ignoreFocusOut = true;
+    qp.matchOnDescription = true;
+    qp.matchOnDetail = true;
+    qp.buttons = at.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+    const render = () => {
+      const typed = qp.value.trim() === '' ? undefined : options.typedItem?.(qp.value.trim());
+      qp.items = typed ? [typed, ...options.items] : [...options.items];
+    };
+    render();
+    if (options.activeItem) qp.activeItems = [options.activeItem];
+    let settled = false;
+    const finish = (settle: () => void) => {
+      settled = true;
+      listeners.dispose();
+      qp.dispose();
+      settle();
+    };
+    const listeners = vscode.Disposable.from(
+      qp.onDidChangeValue(() => {
+        if (options.typedItem) render();
+      }),
+      qp.onDidAccept(() => {
+        const item = qp.selectedItems[0] ?? qp.activeItems[0];
+        if (item === undefined || (options.accepts && !options.accepts(item))) return;
+        finish(() => resolve(item));
+      }),
+      qp.onDidTriggerButton((b) => {
+        if (b === vscode.QuickInputButtons.Back) finish(() => resolve(BACK));
+      }),
+      qp.onDidHide(() => {
+        if (!settled) finish(() => reject(cancelled()));
+      }),
+    );
+    qp.show();
+  });
+}
