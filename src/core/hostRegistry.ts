@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DockerProvider } from '../providers/dockerProvider.js';
+import { LxdProvider } from '../providers/lxdProvider.js';
 import type { Provider } from '../providers/provider.js';
 import type { HostLink } from '../transport/hostLink.js';
 import { loadKnownHostsFiles, type KnownHostEntry } from '../transport/knownHosts.js';
@@ -34,12 +35,8 @@ export type ProviderFactory = (link: HostLink, host: HostRecord) => Provider;
 
 const providerFactories = new Map<ProviderKind, ProviderFactory>([
   ['docker', (link, host) => new DockerProvider(link, host.dockerSocket ?? DEFAULT_DOCKER_SOCKET)],
+  ['lxd', (link, host) => new LxdProvider(link, host.lxdSocket)],
 ]);
-
-/** Lets a provider module plug itself in without the core importing it. */
-export function registerProvider(kind: ProviderKind, factory: ProviderFactory): void {
-  providerFactories.set(kind, factory);
-}
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 

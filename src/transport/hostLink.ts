@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { ExecOptions, ExecResult } from './sshConnection.js';
+import type { ExecOptions, ExecResult, ExecStream } from './sshConnection.js';
 
 export type LinkState = 'up' | 'down';
 
@@ -13,6 +13,8 @@ export interface HostLink {
   openUnixSocket(path: string): Promise<Duplex>;
   openTcp(host: string, port: number): Promise<Duplex>;
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** exec with stdout streamed as it comes (following logs); optional for test doubles. */
+  execStream?(argv: readonly string[]): Promise<ExecStream>;
   /** Connection setup time of the current link, if known. */
   readonly connectMs: number | undefined;
   onStateChange(listener: (state: LinkState, reason?: Error) => void): () => void;

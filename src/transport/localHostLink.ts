@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SwarmError } from '../core/errors.js';
 import type { HostLink, LinkState } from './hostLink.js';
-import type { ExecOptions, ExecResult } from './sshConnection.js';
+import type { ExecOptions, ExecResult, ExecStream } from './sshConnection.js';
 
 /** This machine as a host: local sockets and processes, no SSH. */
 export class LocalHostLink implements HostLink {
@@ -47,6 +47,20 @@ export class LocalHostLink implements HostLink {
       );
       if (options.stdin !== undefined) child.stdin?.end(options.stdin);
       else child.stdin?.end();
+    });
+  }
+
+  execStream(argv: readonly string[]): Promise<ExecStream> {
+    const [file, ...args] = argv;
+    if (!file) return Promise.reject(new SwarmError('Nothing to run', { code: 'invalid-input' }));
+    return new Promise((resolve, reject) => {
+      const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const exit = new Promise<number>((done) => child.once('close', (code) => done(code ?? -1)));
+      child.once('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') reject(new SwarmError(`"${file}" is not installed on ${this.label}`, { code: 'engine-missing', cause: e }));
+        else reject(new SwarmError(`Cannot run "${file}" on ${this.label}: ${e.message}`, { code: 'internal', cause: e }));
+      });
+      child.once('spawn', () => resolve({ stdout: child.stdout, stderr: child.stderr, exit, close: () => void child.kill('SIGTERM') }));
     });
   }
 

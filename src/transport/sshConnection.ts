@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { Client, utils, type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType, type ClientChannel, type ConnectConfig, type ParsedKey } from 'ssh2';
 import { SwarmError } from '../core/errors.js';
 import { checkHostKey, type HostKeyVerdict, type KnownHostEntry } from './knownHosts.js';
@@ -63,6 +64,17 @@ export interface ExecOptions {
   readonly maxBytes?: number;
 }
 
+/** A command whose output is read as it comes (`tail -f`-like), not buffered. */
+export interface ExecStream {
+  readonly stdout: Readable;
+  /** Read it, or a chatty command can stall on flow control. */
+  readonly stderr: Readable;
+  /** The exit code once the command ends; -1 when it was killed or closed. */
+  readonly exit: Promise<number>;
+  /** Ends the command (SIGTERM where the host supports it) and its streams. */
+  close(): void;
+}
+
 /** Raised when the host's key is not known yet; carries the key so a UI can ask and then trust it. */
 export class HostKeyUnknownError extends SwarmError {
   constructor(
@@ -78,6 +90,17 @@ interface ConnectionEvents {
   up: [];
   down: [error: SwarmError | undefined];
 }
+
+/**
+ * `sh -c SCRIPT sh CMD ARGS...`: runs CMD with stdin from /dev/null and sends
+ * it SIGTERM once the caller's stdin (the SSH channel) reaches EOF or closes;
+ * exits with CMD's status. The watcher's output goes to /dev/null so it never
+ * keeps the channel open after CMD is gone.
+ */
+const STOP_ON_STDIN_EOF =
+  'exec 3<&0 </dev/null; "$@" & p=$!; ' +
+  '(cat <&3 >/dev/null 2>&1; kill -TERM "$p" 2>/dev/null) >/dev/null 2>&1 & w=$!; ' +
+  'exec 3<&-; wait "$p"; c=$?; kill "$w" 2>/dev/null; exit "$c"';
 
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 15_000;
@@ -143,6 +166,34 @@ export class SshConnection extends TypedEmitter<ConnectionEvents> {
     const command = quoteArgv(argv);
     const channel = await this.openChannel(`exec ${argv[0] ?? ''}`, (client, cb) => client.exec(command, cb));
     return collect(channel, this.endpoint.label, argv, options);
+  }
+
+  /**
+   * Runs argv on the host with its stdout streamed. sshd ignores `signal`
+   * requests and only closes the pipes when the channel closes, so a quiet
+   * command (journalctl -f) would outlive the stream: a fixed POSIX wrapper
+   * watches the channel's stdin instead and stops the command at its EOF.
+   * argv stays positional parameters, never part of the script.
+   */
+  async execStream(argv: readonly string[]): Promise<ExecStream> {
+    const command = quoteArgv(['sh', '-c', STOP_ON_STDIN_EOF, 'sh', ...argv]);
+    const channel = await this.openChannel(`exec ${argv[0] ?? ''}`, (client, cb) => client.exec(command, cb));
+    const exit = new Promise<number>((resolve) => {
+      let code = -1;
+      channel.on('exit', (c: number | null) => {
+        code = c ?? -1;
+      });
+      channel.on('close', (closeCode?: number | null) => resolve(code === -1 && typeof closeCode === 'number' ? closeCode : code));
+    });
+    return {
+      stdout: channel,
+      stderr: channel.stderr,
+      exit,
+      close: () => {
+        channel.end();
+        channel.close();
+      },
+    };
   }
 
   dispose(): void {
@@ -248,6 +299,9 @@ export class SshConnection extends TypedEmitter<ConnectionEvents> {
           return;
         }
         settled = true;
+        // Small request/response exchanges (every API call is one) otherwise
+        // wait ~40 ms for the peer's delayed ACK under Nagle's algorithm.
+        client.setNoDelay(true);
         this.client = client;
         this.failures = 0;
         this.lastError = undefined;
@@ -464,8 +518,11 @@ function collect(channel: ClientChannel, label: string, argv: readonly string[],
     channel.on('exit', (c: number | null) => {
       code = c ?? -1;
     });
-    channel.on('close', () => {
+    channel.on('close', (closeCode?: number | null) => {
       if (timer) clearTimeout(timer);
+      // A fast command's exit status can arrive with the channel's confirmation,
+      // before 'exit' has a listener; ssh2 repeats it on 'close'.
+      if (code === -1 && typeof closeCode === 'number') code = closeCode;
       resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
     if (options.stdin !== undefined) channel.end(options.stdin);

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { HostLink, LinkState } from './hostLink.js';
-import type { ExecOptions, ExecResult, SshConnection } from './sshConnection.js';
+import type { ExecOptions, ExecResult, ExecStream, SshConnection } from './sshConnection.js';
 
 /** A HostLink over the host's one SshConnection. */
 export class SshHostLink implements HostLink {
@@ -26,6 +26,10 @@ export class SshHostLink implements HostLink {
 
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     return this.connection.exec(argv, options);
+  }
+
+  execStream(argv: readonly string[]): Promise<ExecStream> {
+    return this.connection.execStream(argv);
   }
 
   onStateChange(listener: (state: LinkState, reason?: Error) => void): () => void {
