@@ -1,7 +1,11 @@
 import * as vscode from 'vscode';
+import { FileSecretStore } from './core/fileSecretStore.js';
+import { LayeredSecretStore } from './core/layeredSecretStore.js';
+import type { SecretStore } from './core/secretStore.js';
 import { Store } from './core/store.js';
 import { Swarm } from './core/swarm.js';
 import { registerUi } from './ui/registerUi.js';
+import type { SwarmTreeProvider } from './ui/tree/swarmTreeProvider.js';
 import { currentSettings, hostAccessOptions } from './ui/settings.js';
 import { VscodeSecretStore } from './ui/vscodeSecretStore.js';
 
@@ -9,20 +13,31 @@ import { VscodeSecretStore } from './ui/vscodeSecretStore.js';
  * Builds the services once and hands them to ui/. No network here: the store
  * is a local file, and hosts connect when the view or a health tick needs them.
  */
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** The extension's exports: the same services the UI drives (used by tests and other extensions). */
+export interface CodeSwarmApi {
+  readonly swarm: Swarm;
+  readonly secrets: SecretStore;
+  readonly tree: SwarmTreeProvider;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<CodeSwarmApi> {
   // Created first so a failing activation still leaves its reason in the log.
   const channel = vscode.window.createOutputChannel('Code Swarm', { log: true });
   context.subscriptions.push(channel);
   const settings = currentSettings();
   const store = await Store.open(context.globalStorageUri.fsPath);
+  // SecretStorage first; instances the CLI created in this same state
+  // directory keep their passwords in its 0600 file, read as a fallback.
+  const secrets = new LayeredSecretStore(new VscodeSecretStore(context.secrets), await FileSecretStore.open(context.globalStorageUri.fsPath));
   const swarm = new Swarm({
     store,
-    secrets: new VscodeSecretStore(context.secrets),
+    secrets,
     access: hostAccessOptions(settings),
     defaults: { image: settings.defaultImage, cpus: settings.defaultCpus, memory: settings.defaultMemory },
   });
   context.subscriptions.push({ dispose: () => swarm.dispose() });
-  registerUi(context, swarm, channel);
+  const { tree } = registerUi(context, swarm, channel);
+  return { swarm, secrets, tree };
 }
 
 export function deactivate(): void {

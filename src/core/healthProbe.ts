@@ -25,8 +25,9 @@ export async function probeHealth(link: HostLink, port: number, timeoutMs = 3_00
     stream = await withDeadline(link.openTcp('127.0.0.1', port), timeoutMs);
   } catch (e) {
     const err = e instanceof SwarmError ? e : undefined;
-    // The host answered but nothing listens on the port: code-server is not up (yet).
-    if (err && (err.code === 'permission-denied' || err.code === 'internal')) {
+    // The host answered but nothing listens on the port: code-server is not up
+    // (yet). This machine itself is never "unreachable".
+    if (link.kind === 'local' || (err && (err.code === 'permission-denied' || err.code === 'internal'))) {
       return { health: 'unhealthy', httpStatus: undefined, latencyMs: elapsed(), detail: 'nothing is listening' };
     }
     return { health: 'unreachable', httpStatus: undefined, latencyMs: elapsed(), detail: err?.message ?? String(e) };

@@ -435,7 +435,7 @@ function fromListRow(c: Docker.ContainerInfo): ObservedInstance {
     cpus: spec.cpus,
     memoryBytes: spec.memoryBytes,
     createdAt: new Date(c.Created * 1000).toISOString(),
-    startedAt: undefined,
+    startedAt: startedFromStatus(c.Status, Date.now()),
     error: mapped.error,
   };
 }
@@ -460,6 +460,22 @@ function fromInspect(info: Docker.ContainerInspectInfo): ObservedInstance {
     startedAt: info.State.StartedAt,
     error: mapped.error,
   };
+}
+
+const UNIT_MS: Record<string, number> = { second: 1e3, minute: 60e3, hour: 3600e3, day: 86400e3, week: 604800e3, month: 2592000e3, year: 31536000e3 };
+
+/**
+ * The list call carries no start time, only Docker's "Up 5 minutes"; turning
+ * that into an approximate start keeps uptime visible without one inspect
+ * call per container.
+ */
+export function startedFromStatus(status: string | undefined, now: number): string | undefined {
+  const m = /^Up (Less than a second|About an? (\w+)|(\d+) (\w+?)s?)\b/.exec(status ?? '');
+  if (!m) return undefined;
+  let ms = 0;
+  if (m[2]) ms = UNIT_MS[m[2]] ?? 0;
+  else if (m[3] && m[4]) ms = Number(m[3]) * (UNIT_MS[m[4]] ?? 0);
+  return new Date(now - ms).toISOString();
 }
 
 /** Docker's multiplexed log format: 8-byte frame headers, then payload. */

@@ -23,7 +23,12 @@ import { TunnelRegistry } from './tunnelRegistry.js';
  * call comes from the poller once the view shows or a health tick finds
  * running instances.
  */
-export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, channel: vscode.LogOutputChannel): void {
+/** What the UI exposes to the extension's API (tests and other extensions). */
+export interface UiHandles {
+  readonly tree: SwarmTreeProvider;
+}
+
+export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, channel: vscode.LogOutputChannel): UiHandles {
   const log = new Logger(channel);
   for (const problem of readCurrentSettings().problems) log.warn(problem);
 
@@ -72,6 +77,7 @@ export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, chann
   onVisible(treeView.visible);
   // Local reads only: the store file and whether /var/run/docker.sock exists.
   void contextKeys.checkLocalDocker().then(() => model.reload());
+  return { tree };
 }
 
 async function offerReload(): Promise<void> {

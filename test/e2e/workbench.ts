@@ -32,7 +32,17 @@ export interface Workbench {
  * A real VS Code workbench: code-server on 127.0.0.1 with the packaged .vsix
  * installed, and headless Debian Chromium driven by Playwright.
  */
-export async function openWorkbench(settings: Record<string, unknown>): Promise<Workbench> {
+export interface WorkbenchOptions {
+  /** Start code-server with VS Code's smoke-test driver (for extension-host tests). */
+  readonly smokeTestDriver?: boolean;
+  /** The `payload` URL parameter (extensionDevelopmentPath, extensionTestsPath). */
+  readonly payload?: (base: URL) => Array<[string, string]>;
+  /** Skip installing the .vsix (the payload loads the extension from source). */
+  readonly installVsix?: boolean;
+  readonly beforeOpen?: (page: Page) => Promise<void>;
+}
+
+export async function openWorkbench(settings: Record<string, unknown>, options: WorkbenchOptions = {}): Promise<Workbench> {
   const codeServer = lab().codeServerBin;
   // code-server 4.139 needs the lab's Node 24 first on PATH (its bin is `#!/usr/bin/env node`).
   const env = { ...process.env, PATH: `${lab().nodeDir}/bin:${process.env.PATH ?? ''}`, SSH_AUTH_SOCK: '' };
@@ -57,8 +67,10 @@ export async function openWorkbench(settings: Record<string, unknown>): Promise<
     ),
   );
   writeFileSync(join(dir, 'config.yaml'), 'disable-telemetry: true\n');
-  const install = spawnSync(codeServer, ['--extensions-dir', extDir, '--user-data-dir', userDir, '--install-extension', VSIX], { encoding: 'utf8', env });
-  if (install.status !== 0) throw new Error(`installing the .vsix failed: ${install.stderr || install.stdout}`);
+  if (options.installVsix ?? !options.smokeTestDriver) {
+    const install = spawnSync(codeServer, ['--extensions-dir', extDir, '--user-data-dir', userDir, '--install-extension', VSIX], { encoding: 'utf8', env });
+    if (install.status !== 0) throw new Error(`installing the .vsix failed: ${install.stderr || install.stdout}`);
+  }
 
   const port = await freePort();
   const server: ChildProcess = spawn(
@@ -67,9 +79,12 @@ export async function openWorkbench(settings: Record<string, unknown>): Promise<
       '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--config', join(dir, 'config.yaml'),
       '--user-data-dir', userDir, '--extensions-dir', extDir,
       '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+      ...(options.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     ],
     { detached: true, stdio: ['ignore', 'ignore', 'ignore'], env },
   );
+  // The test process must not wait on code-server; close() ends it.
+  server.unref();
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -91,7 +106,9 @@ export async function openWorkbench(settings: Record<string, unknown>): Promise<
     ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  const url = `${base}/?folder=${encodeURIComponent(folder)}`;
+  if (options.beforeOpen) await options.beforeOpen(page);
+  const payload = options.payload ? `&payload=${encodeURIComponent(JSON.stringify(options.payload(new URL(base))))}` : '';
+  const url = `${base}/?folder=${encodeURIComponent(folder)}${payload}`;
   await page.goto(url);
   return {
     url,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { demuxBuffer, mapDockerState } from '../../../src/providers/dockerProvider.js';
+import { demuxBuffer, mapDockerState, startedFromStatus } from '../../../src/providers/dockerProvider.js';
 
 describe('mapDockerState', () => {
   it("maps Docker's states to ours", () => {
@@ -33,5 +33,21 @@ describe('demuxBuffer', () => {
 
   it('leaves a plain (TTY) log alone', () => {
     assert.equal(demuxBuffer(Buffer.from('hello world\n')).toString(), 'hello world\n');
+  });
+});
+
+describe('startedFromStatus', () => {
+  const now = Date.parse('2026-11-23T10:00:00.000Z');
+  it("reads Docker's uptime words", () => {
+    assert.equal(startedFromStatus('Up 5 minutes', now), '2026-11-23T09:55:00.000Z');
+    assert.equal(startedFromStatus('Up 2 hours (healthy)', now), '2026-11-23T08:00:00.000Z');
+    assert.equal(startedFromStatus('Up About a minute', now), '2026-11-23T09:59:00.000Z');
+    assert.equal(startedFromStatus('Up Less than a second', now), '2026-11-23T10:00:00.000Z');
+    assert.equal(startedFromStatus('Up 1 second', now), '2026-11-23T09:59:59.000Z');
+  });
+
+  it('says nothing for a container that is not up', () => {
+    assert.equal(startedFromStatus('Exited (0) 3 minutes ago', now), undefined);
+    assert.equal(startedFromStatus(undefined, now), undefined);
   });
 });
