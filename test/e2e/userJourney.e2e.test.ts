@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { lab, labDocker, uniqueName } from '../integration/lab.js';
+import { openWorkbench, runCommand, treeRow, type Workbench } from './workbench.js';
+
+const STATUS = '[id="codeswarm.code-swarm.codeSwarm.status"]';
+
+/** Waits until the open quick input shows this prompt or placeholder, then answers it. */
+async function answerStep(page: Page, shows: string, value?: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('.quick-input-box input');
+  // Runs in the page: the prompt or placeholder of the visible quick input.
+  const predicate = `(() => {
+    const w = document.querySelector('.quick-input-widget');
+    if (!w || w.style.display === 'none') return false;
+    const i = w.querySelector('.quick-input-box input');
+    const t = ${JSON.stringify(shows)};
+    return (w.textContent || '').includes(t) || ((i && i.placeholder) || '').includes(t) || ((i && i.getAttribute('aria-label')) || '').includes(t);
+  })()`;
+  await page.waitForFunction(predicate, undefined, { timeout: 30_000 });
+  if (value !== undefined) await input.fill(value);
+  // Let the list filter (or validation run) before accepting.
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+}
+
+async function rowDescription(page: Page, label: string): Promise<string> {
+  return (await treeRow(page, label).locator('.label-description').first().textContent()) ?? '';
+}
+
+async function waitForRow(page: Page, label: string, description: RegExp, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if ((await treeRow(page, label).count()) > 0) {
+      last = await rowDescription(page, label);
+      if (description.test(last)) return;
+    }
+    await page.waitForTimeout(500);
+  }
+  assert.fail(`row "${label}" never matched ${description} (last: "${last}")`);
+}
+
+async function contextMenu(page: Page, label: string, item: string): Promise<void> {
+  await treeRow(page, label).click({ button: 'right' });
+  const entry = page.getByRole('menuitem', { name: item, exact: true });
+  await entry.waitFor({ state: 'visible', timeout: 10_000 });
+  // A click during the menu's opening animation can land on nothing.
+  await page.waitForTimeout(300);
+  await entry.click();
+  await page.locator('.context-view.monaco-menu-container').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+}
+
+describe('e2e: a user journey in a real workbench', function () {
+  this.timeout(400_000);
+  let wb: Workbench;
+  const instance = uniqueName('e2e');
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'csw-e2e-ssh-'));
+    // An ssh config with an alias for alpha, and a known_hosts that does not
+    // know it yet: the user must see and accept the fingerprint.
+    const h = lab().hosts.alpha;
+    writeFileSync(join(dir, 'config'), `Host alpha\n  HostName ${h.address}\n  User ${h.user}\n  IdentityFile ${lab().clientKey}\n`);
+    writeFileSync(join(dir, 'known_hosts'), '');
+    wb = await openWorkbench({
+      'codeSwarm.sshConfigFile': join(dir, 'config'),
+      'codeSwarm.knownHostsFiles': [join(dir, 'known_hosts')],
+      'codeSwarm.defaultImage': lab().dockerImage,
+      'codeSwarm.defaultCpus': 1,
+      'codeSwarm.defaultMemory': '1g',
+      'codeSwarm.healthIntervalSeconds': 2,
+      'codeSwarm.refreshIntervalSeconds': 5,
+      'codeSwarm.openIn': 'simpleBrowser',
+    });
+  });
+
+  after(async () => {
+    await wb?.close();
+    await labDocker('alpha')
+      .getContainer(`code-swarm-${instance}`)
+      .remove({ force: true })
+      .catch(() => undefined);
+  });
+
+  it('opens the view and shows the welcome with Add SSH Host and Use Local Docker', async () => {
+    const { page } = wb;
+    const item = page.locator('.part.activitybar a.action-label[aria-label^="Code Swarm"]');
+    await item.waitFor({ state: 'visible', timeout: 60_000 });
+    await item.click();
+    const welcome = page.locator('[id="workbench.view.extension.codeSwarm"] .welcome-view-content');
+    await welcome.waitFor({ state: 'visible', timeout: 60_000 });
+    await welcome.getByRole('button', { name: 'Add SSH Host' }).waitFor({ timeout: 30_000 });
+    await welcome.getByRole('button', { name: 'Use Local Docker' }).waitFor({ timeout: 30_000 });
+    await wb.screenshot('journey-01-welcome');
+  });
+
+  it('adds alpha from the palette, accepting its host key in a modal', async () => {
+    const { page } = wb;
+    await runCommand(page, 'Code Swarm: Add SSH Host');
+    await answerStep(page, 'SSH config', 'alpha');
+    await answerStep(page, 'A name for this host');
+    const accept = page.getByRole('button', { name: 'Accept' });
+    await accept.waitFor({ state: 'visible', timeout: 30_000 });
+    const dialog = (await page.locator('.monaco-dialog-box').textContent()) ?? '';
+    assert.match(dialog, /SHA256:/, 'the modal shows the fingerprint');
+    await wb.screenshot('journey-02-host-key');
+    await accept.click();
+    await treeRow(page, 'alpha').waitFor({ state: 'visible', timeout: 60_000 });
+    await wb.screenshot('journey-03-host-added');
+  });
+
+  it('creates an instance that turns healthy in the tree and the status bar', async () => {
+    const { page } = wb;
+    await runCommand(page, 'Code Swarm: Create Instance');
+    await answerStep(page, 'Host to run the instance on', 'alpha');
+    await answerStep(page, 'Instance name', instance);
+    await answerStep(page, 'Image (code-server)');
+    await answerStep(page, 'CPUs');
+    await answerStep(page, 'Memory');
+    await waitForRow(page, instance, /healthy/);
+    await page.locator(STATUS).filter({ hasText: '1/1' }).waitFor({ timeout: 60_000 });
+    await wb.screenshot('journey-04-healthy');
+  });
+
+  it('stops and starts it from the context menu', async () => {
+    const { page } = wb;
+    await contextMenu(page, instance, 'Stop Instance');
+    await waitForRow(page, instance, /stopped/);
+    await wb.screenshot('journey-05-stopped');
+    await contextMenu(page, instance, 'Start Instance');
+    await waitForRow(page, instance, /healthy/);
+  });
+
+  it('opens it in a Simple Browser tab that shows code-server, logged in', async () => {
+    const { page } = wb;
+    await contextMenu(page, instance, 'Open Instance');
+    await page.locator('.tabs-container .tab').filter({ hasText: 'Simple Browser' }).waitFor({ timeout: 60_000 });
+    // The Simple Browser webview nests an iframe on the tunnel's URL; inside
+    // it, code-server's own workbench (not its login page) must load.
+    const deadline = Date.now() + 90_000;
+    let inner: Frame | undefined;
+    while (!inner && Date.now() < deadline) {
+      for (const f of page.frames()) {
+        if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(f.url()) || f === page.mainFrame()) continue;
+        if (f.url().startsWith(new URL(wb.url).origin)) continue;
+        if ((await f.locator('.monaco-workbench').count()) > 0) inner = f;
+      }
+      if (!inner) await page.waitForTimeout(1_000);
+    }
+    await wb.screenshot('journey-06-open');
+    assert.ok(inner, `code-server's workbench loaded through the tunnel (frames: ${page.frames().map((f) => f.url()).join(', ')})`);
+    assert.doesNotMatch(inner.url(), /login/);
+  });
+
+  it('deletes it after a modal that says what happens to the volume', async () => {
+    const { page } = wb;
+    await contextMenu(page, instance, 'Delete Instance');
+    const purge = page.getByRole('button', { name: 'Delete and Remove Volume' });
+    await purge.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await page.locator('.monaco-dialog-box').textContent()) ?? '', /volume/i);
+    await purge.click();
+    await treeRow(page, instance).waitFor({ state: 'detached', timeout: 60_000 });
+    await wb.screenshot('journey-07-deleted');
+    const left = await labDocker('alpha').listContainers({ all: true, filters: { name: [`code-swarm-${instance}`] } });
+    assert.equal(left.length, 0);
+  });
+});
