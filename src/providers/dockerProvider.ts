@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { z } from 'zod';
 import { SwarmError, toSwarmError } from '../core/errors.js';
 import type { InstanceState } from '../core/model.js';
 import type { HostLink } from '../transport/hostLink.js';
@@ -20,8 +21,22 @@ import {
 export const CODE_SERVER_PORT = 8080;
 export const PROJECT_DIR = '/home/coder/project';
 const STOP_TIMEOUT_S = 5;
+/** A stop waits STOP_TIMEOUT_S for code-server, so requests get well more than that. */
+const REQUEST_TIMEOUT_MS = 30_000;
 /** Exit codes of a container that was asked to stop (SIGTERM/SIGKILL/^C). */
 const CLEAN_EXIT = new Set([0, 130, 137, 143]);
+
+const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
+const ContainerListSchema = z.array(
+  z.object({
+    Id: z.string(),
+    State: z.string(),
+    Created: z.number(),
+    Image: z.string(),
+    Labels: z.record(z.string(), z.string()).nullable().optional(),
+    Ports: z.array(z.object({ PrivatePort: z.number(), PublicPort: z.number().optional(), IP: z.string().optional() })).nullable().optional(),
+  }),
+);
 
 export function containerName(name: string): string {
   return `code-swarm-${name}`;
@@ -40,17 +55,24 @@ interface SpecLabel {
 /** Docker, reached through a HostLink (SSH stream-local forward or local socket). */
 export class DockerProvider implements Provider {
   readonly kind = 'docker';
+  /** For API calls: each must answer within REQUEST_TIMEOUT_MS. */
   private readonly docker: Docker;
+  /** For calls that legitimately stream or idle for long: pulls, log follows, commits. */
+  private readonly streams: Docker;
+  private readonly deadlineMs: number;
 
   constructor(
     private readonly link: HostLink,
     private readonly socketPath: string,
+    requestTimeoutMs = REQUEST_TIMEOUT_MS,
   ) {
-    this.docker = createDockerClient(link, socketPath);
+    this.docker = createDockerClient(link, socketPath, requestTimeoutMs);
+    this.deadlineMs = requestTimeoutMs * 2;
+    this.streams = createDockerClient(link, socketPath);
   }
 
   async engineInfo(): Promise<EngineInfo> {
-    const v = await this.call('reach the Docker engine', () => this.docker.version());
+    const v = this.checked(VersionSchema, await this.call('reach the Docker engine', () => this.docker.version()), 'version');
     return { provider: 'docker', engineVersion: `Docker ${v.Version} (API ${v.ApiVersion})` };
   }
 
@@ -58,7 +80,18 @@ export class DockerProvider implements Provider {
     const rows = await this.call('list containers', () =>
       this.docker.listContainers({ all: true, filters: { label: [LABEL.instance] } }),
     );
+    this.checked(ContainerListSchema, rows, 'container list');
     return rows.map(fromListRow);
+  }
+
+  /** The engine's JSON is an edge like any other: check the fields we use. */
+  private checked<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+    const r = schema.safeParse(value);
+    if (r.success) return r.data;
+    throw new SwarmError(`${this.link.label}'s ${this.socketPath} did not answer like a Docker engine (bad ${what})`, {
+      code: 'engine-missing',
+      hint: 'Check that the socket path is the Docker API socket (docker version on the host should work)',
+    });
   }
 
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
@@ -130,7 +163,7 @@ export class DockerProvider implements Provider {
   }
 
   async logs(ref: InstanceRef, options: LogOptions): Promise<Readable> {
-    const container = this.container(ref);
+    const container = this.streams.getContainer(ref.containerId ?? containerName(ref.name));
     const tail = options.tail ?? 200;
     const out = new PassThrough();
     if (!options.follow) {
@@ -156,7 +189,7 @@ export class DockerProvider implements Provider {
     try {
       while (stream && !signal?.aborted && !out.destroyed) {
         const current: Readable = stream;
-        this.docker.modem.demuxStream(current, out, out);
+        this.streams.modem.demuxStream(current, out, out);
         await new Promise<void>((resolve) => {
           current.once('end', resolve);
           current.once('close', resolve);
@@ -205,7 +238,7 @@ export class DockerProvider implements Provider {
     await this.call(
       'commit a snapshot',
       () =>
-        this.container(ref).commit({
+        this.streams.getContainer(ref.containerId ?? containerName(ref.name)).commit({
           repo: snapshotRepo(ref),
           tag,
           pause: true,
@@ -265,11 +298,11 @@ export class DockerProvider implements Provider {
   private async pull(image: string, options: CreateOptions): Promise<void> {
     const progress = options.onProgress ?? (() => undefined);
     try {
-      const stream = await this.docker.pull(image);
+      const stream = await this.streams.pull(image);
       await new Promise<void>((resolve, reject) => {
         const layers = new Map<string, { current: number; total: number }>();
         options.signal?.addEventListener('abort', () => (stream as Readable).destroy(new Error('cancelled')));
-        this.docker.modem.followProgress(
+        this.streams.modem.followProgress(
           stream,
           (err: Error | null) => (err ? reject(err) : resolve()),
           (event: { id?: string; status?: string; progressDetail?: { current?: number; total?: number }; error?: string }) => {
@@ -320,7 +353,7 @@ export class DockerProvider implements Provider {
 
   private async call<T>(what: string, fn: () => Promise<T>, ref?: InstanceRef, okStatuses: number[] = []): Promise<T> {
     try {
-      return await fn();
+      return await this.withDeadline(fn(), what);
     } catch (e) {
       const status = statusOf(e);
       if (status !== undefined && okStatuses.includes(status)) return undefined as T;
@@ -342,8 +375,32 @@ export class DockerProvider implements Provider {
     }
   }
 
+  /**
+   * docker-modem never settles a request whose response is cut short (it
+   * waits for 'end'), so every call also has an overall deadline.
+   */
+  private withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const e = Object.assign(new Error(`no complete answer to "${what}"`), { code: 'ECONNRESET' });
+        reject(e);
+      }, this.deadlineMs);
+      timer.unref();
+    });
+    return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+  }
+
   private wrap(e: unknown, what: string): SwarmError {
     if (e instanceof SwarmError) return e;
+    if ((e as NodeJS.ErrnoException | null)?.code === 'ECONNRESET') {
+      // docker-modem ends a request that outlived its timeout this way.
+      return new SwarmError(`Docker on ${this.link.label} did not answer in time (could not ${what})`, {
+        code: 'timeout',
+        hint: 'The engine may be hung or overloaded; check it on the host (systemctl status docker)',
+        cause: e,
+      });
+    }
     return new SwarmError(`Docker on ${this.link.label} could not ${what}: ${firstLine(messageOf(e))}`, { code: 'internal', cause: e });
   }
 

@@ -21,11 +21,43 @@ export class StreamAgent extends Agent {
   }
 }
 
-/** Node's HTTP client calls a few net.Socket methods an SSH channel lacks. */
+/**
+ * Node's HTTP client calls a few net.Socket methods an SSH channel lacks.
+ * setTimeout is real (an idle timer that emits 'timeout', as net.Socket does):
+ * docker-modem's request timeout depends on it, and without it a hung engine
+ * would hang its caller.
+ */
 function asSocket(stream: Duplex): Duplex {
   const s = stream as Duplex & Record<string, unknown>;
-  for (const name of ['setTimeout', 'setNoDelay', 'setKeepAlive', 'ref', 'unref']) {
+  for (const name of ['setNoDelay', 'setKeepAlive', 'ref', 'unref']) {
     if (typeof s[name] !== 'function') s[name] = () => s;
   }
+  if (typeof s['setTimeout'] === 'function') return stream;
+  let idleMs = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (timer) clearTimeout(timer);
+    timer = idleMs > 0 ? setTimeout(() => stream.emit('timeout'), idleMs) : undefined;
+    timer?.unref();
+  };
+  // Watching emit() rather than adding a 'data' listener keeps the stream in
+  // paused mode until the HTTP parser attaches.
+  const emit = stream.emit.bind(stream);
+  stream.emit = ((event: string | symbol, ...args: unknown[]) => {
+    if (event === 'data') arm();
+    if (event === 'close' && timer) clearTimeout(timer);
+    return emit(event, ...args);
+  }) as typeof stream.emit;
+  const write = stream.write.bind(stream);
+  stream.write = ((...args: Parameters<typeof stream.write>) => {
+    arm();
+    return write(...args);
+  }) as typeof stream.write;
+  s['setTimeout'] = (ms: number, cb?: () => void) => {
+    idleMs = ms;
+    if (cb) stream.once('timeout', cb);
+    arm();
+    return s;
+  };
   return stream;
 }
