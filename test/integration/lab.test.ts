@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { createDockerClient } from '../../src/providers/dockerClient.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
-import { SwarmError } from '../../src/core/errors.js';
 import { loadKnownHostsFiles } from '../../src/transport/knownHosts.js';
 import type { SshConnection } from '../../src/transport/sshConnection.js';
 import { StreamAgent } from '../../src/transport/streamAgent.js';
+import { failsWith } from './failsWith.js';
 import { lab, labConnection, type LabHostName } from './lab.js';
 
 function httpGetJson(agent: StreamAgent, path: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
@@ -33,19 +33,6 @@ function sshConnectionsFromThisProcess(address: string): number {
 
 function dockerOver(conn: SshConnection, socket = '/var/run/docker.sock'): Docker {
   return createDockerClient(new SshHostLink(conn), socket);
-}
-
-async function rejectsWith(p: Promise<unknown>, code: SwarmError['code'], pattern: RegExp): Promise<SwarmError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof SwarmError, `expected a SwarmError, got ${String(e)}`);
-    assert.equal(e.code, code, e.oneLine());
-    assert.match(e.oneLine(), pattern);
-    assert.ok(!e.oneLine().includes('\n'));
-    return e;
-  }
-  assert.fail(`expected a ${code} error`);
 }
 
 describe('lab: the testbed is real', function () {
@@ -71,7 +58,7 @@ describe('lab: the testbed is real', function () {
     const conn = track(
       labConnection('alpha', { hostKeys: { knownHosts: () => loadKnownHostsFiles([join(dir, 'known_hosts')]), onUnknown: () => true } }),
     );
-    const e = await rejectsWith(conn.exec(['true']), 'host-key-changed', /CHANGED.*SHA256:.*known_hosts has SHA256:/);
+    const e = await failsWith(conn.exec(['true']), 'host-key-changed', /CHANGED.*SHA256:.*known_hosts has SHA256:/);
     assert.match(e.oneLine(), /ssh-keygen -R/);
   });
 
@@ -83,7 +70,7 @@ describe('lab: the testbed is real', function () {
       }),
     );
     const fp = execFileSync('ssh-keygen', ['-lf', '-'], { input: lab().hosts.beta.hostKeyPub, encoding: 'utf8' }).split(' ')[1];
-    await rejectsWith(conn.exec(['true']), 'host-key-unknown', new RegExp(String(fp).replace(/[+/]/g, '\\$&')));
+    await failsWith(conn.exec(['true']), 'host-key-unknown', new RegExp(String(fp).replace(/[+/]/g, '\\$&')));
     assert.deepEqual(seen, [fp]);
   });
 
@@ -95,7 +82,7 @@ describe('lab: the testbed is real', function () {
         endpoint: { label: 'alpha', host: h.address, port: 22, username: h.user, identityFiles: [env.wrongKey], agentSocket: '' },
       }),
     );
-    await rejectsWith(conn.exec(['true']), 'auth', /authentication as alpha/);
+    await failsWith(conn.exec(['true']), 'auth', /authentication as alpha/);
   });
 
   it('says plainly when nothing listens on the SSH port', async () => {
@@ -106,7 +93,7 @@ describe('lab: the testbed is real', function () {
         autoReconnect: false,
       }),
     );
-    await rejectsWith(conn.exec(['true']), 'unreachable', /refused the SSH connection/);
+    await failsWith(conn.exec(['true']), 'unreachable', /refused the SSH connection/);
   });
 
   it('talks to the Docker API through a stream-local forward on ONE SSH connection', async () => {
@@ -187,6 +174,6 @@ describe('lab: the testbed is real', function () {
 
   it('reports permission denied on delta, whose user may not use Docker', async () => {
     const docker = dockerOver(track(labConnection('delta')));
-    await rejectsWith(docker.version(), 'permission-denied', /delta refused to open socket \/var\/run\/docker\.sock/);
+    await failsWith(docker.version(), 'permission-denied', /delta refused to open socket \/var\/run\/docker\.sock/);
   });
 });

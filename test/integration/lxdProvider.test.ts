@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SwarmError } from '../../src/core/errors.js';
 import { probeHealth } from '../../src/core/healthProbe.js';
 import { generateCookieSuffix, generatePassword, hashPassword } from '../../src/core/password.js';
 import { LxdProvider, lxdInstanceName } from '../../src/providers/lxdProvider.js';
@@ -15,6 +14,7 @@ import type { HostLink, LinkState } from '../../src/transport/hostLink.js';
 import type { ExecOptions, ExecResult, ExecStream, SshConnection } from '../../src/transport/sshConnection.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
 import { StreamAgent } from '../../src/transport/streamAgent.js';
+import { failsWith } from './failsWith.js';
 import { lab, labConnection } from './lab.js';
 
 const TAG = `t${process.pid}`;
@@ -141,19 +141,6 @@ function http(link: HostLink, port: number, method: string, path: string, body?:
   });
 }
 
-async function rejectsWith(p: Promise<unknown>, code: SwarmError['code'], pattern: RegExp): Promise<SwarmError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof SwarmError, `expected a SwarmError, got ${String(e)}`);
-    assert.equal(e.code, code, e.oneLine());
-    assert.match(e.oneLine(), pattern);
-    assert.ok(!e.oneLine().includes('\n'));
-    return e;
-  }
-  assert.fail(`expected a ${code} error`);
-}
-
 /** LXD instance names on gamma, ours or not: what `list()` cannot see must not be left behind either. */
 async function lxdNames(link: HostLink): Promise<string[]> {
   const r = await link.exec(['lxc', 'list', '--format', 'csv', '--columns', 'n'], { timeoutMs: 30_000 });
@@ -235,24 +222,24 @@ describe('LxdProvider against LXD on gamma', function () {
       const alpha = labConnection('alpha');
       connections.push(alpha);
       const p = new LxdProvider(new SshHostLink(alpha));
-      const e = await rejectsWith(p.engineInfo(), 'permission-denied', /Permission denied on the LXD socket \/var\/lib\/lxd\/unix\.socket of alpha/);
+      const e = await failsWith(p.engineInfo(), 'permission-denied', /Permission denied on the LXD socket \/var\/lib\/lxd\/unix\.socket of alpha/);
       assert.match(e.hint ?? '', /usermod -aG lxd USER/);
-      await rejectsWith(p.list(), 'permission-denied', /lxd group/);
+      await failsWith(p.list(), 'permission-denied', /lxd group/);
     });
 
     it('says LXD is missing when the socket does not exist', async () => {
       const p = new LxdProvider(link, '/var/lib/lxd/no-such.socket');
-      const e = await rejectsWith(p.engineInfo(), 'engine-missing', /LXD is not installed or not running on gamma \(no socket at \/var\/lib\/lxd\/no-such\.socket\)/);
+      const e = await failsWith(p.engineInfo(), 'engine-missing', /LXD is not installed or not running on gamma \(no socket at \/var\/lib\/lxd\/no-such\.socket\)/);
       assert.ok(e.hint);
-      await rejectsWith(p.list(), 'engine-missing', /no socket/);
+      await failsWith(p.list(), 'engine-missing', /no socket/);
     });
 
     it('says not-found for an instance that does not exist', async () => {
       const ref: InstanceRef = { id: 'x', name: `${TAG}-ghost`, containerId: undefined };
-      await rejectsWith(provider.start(ref), 'not-found', new RegExp(`${TAG}-ghost no longer exists on gamma`));
-      await rejectsWith(provider.stop(ref), 'not-found', /no longer exists/);
-      await rejectsWith(provider.stats(ref), 'not-found', /no longer exists/);
-      await rejectsWith(provider.logs(ref, { tail: 5 }), 'not-found', /no longer exists/);
+      await failsWith(provider.start(ref), 'not-found', new RegExp(`${TAG}-ghost no longer exists on gamma`));
+      await failsWith(provider.stop(ref), 'not-found', /no longer exists/);
+      await failsWith(provider.stats(ref), 'not-found', /no longer exists/);
+      await failsWith(provider.logs(ref, { tail: 5 }), 'not-found', /no longer exists/);
       // Removing what is already gone is not an error.
       await provider.remove(ref, { purge: true });
     });
@@ -262,7 +249,7 @@ describe('LxdProvider against LXD on gamma', function () {
     it('refuses an image alias that does not exist, leaving nothing behind', async () => {
       const before = await lxdNames(link);
       const { spec } = await specFor(`${TAG}-noimg`, `no-such-image-${TAG}`);
-      const e = await rejectsWith(provider.create(spec), 'image-missing', new RegExp(`The image no-such-image-${TAG} is not on gamma`));
+      const e = await failsWith(provider.create(spec), 'image-missing', new RegExp(`The image no-such-image-${TAG} is not on gamma`));
       assert.match(e.hint ?? '', /lxc image/);
       assert.deepEqual(await lxdNames(link), before);
       assert.ok(!(await provider.list()).some((o) => o.name === spec.name));
@@ -275,7 +262,7 @@ describe('LxdProvider against LXD on gamma', function () {
       const before = await lxdNames(link);
       const { spec } = await specFor(`${TAG}-nocs`, alias);
       const steps: string[] = [];
-      const e = await rejectsWith(
+      const e = await failsWith(
         provider.create(spec, { onProgress: (m) => steps.push(m) }),
         'image-missing',
         new RegExp(`The image ${alias} has no code-server installed`),
@@ -291,7 +278,7 @@ describe('LxdProvider against LXD on gamma', function () {
     it('makes nothing when cancelled before it starts', async () => {
       const before = await lxdNames(link);
       const { spec } = await specFor(`${TAG}-cancel0`);
-      await rejectsWith(provider.create(spec, { signal: AbortSignal.abort() }), 'cancelled', /Cancelled/);
+      await failsWith(provider.create(spec, { signal: AbortSignal.abort() }), 'cancelled', /Cancelled/);
       assert.deepEqual(await lxdNames(link), before);
     });
 
@@ -302,7 +289,7 @@ describe('LxdProvider against LXD on gamma', function () {
       const onProgress = (m: string) => {
         if (/Checking code-server/.test(m)) ac.abort();
       };
-      await rejectsWith(provider.create(spec, { signal: ac.signal, onProgress }), 'cancelled', /Cancelled/);
+      await failsWith(provider.create(spec, { signal: ac.signal, onProgress }), 'cancelled', /Cancelled/);
       assert.deepEqual(await lxdNames(link), before);
     });
   });
@@ -410,7 +397,7 @@ describe('LxdProvider against LXD on gamma', function () {
       await writeProjectFile(link, name, 'notes.txt', 'first version\n');
       await provider.stop(ref);
       assert.equal((await provider.list()).find((o) => o.id === inst.id)?.state, 'stopped');
-      await rejectsWith(provider.logs(ref, { tail: 5 }), 'conflict', /not running/);
+      await failsWith(provider.logs(ref, { tail: 5 }), 'conflict', /not running/);
       const stopped = await provider.stats(ref);
       assert.equal(stopped.memoryBytes, 0);
       await provider.start(ref);
@@ -449,8 +436,8 @@ describe('LxdProvider against LXD on gamma', function () {
       await waitHealthy(link, restored.port);
       assert.equal(await readProjectFile(link, name, 'notes.txt'), 'first version\n');
 
-      await rejectsWith(provider.restore(ref, 'snap-19700101000000'), 'not-found', /has no snapshot named snap-19700101000000/);
-      await rejectsWith(provider.deleteSnapshot(ref, 'snap-19700101000000'), 'not-found', /has no snapshot named/);
+      await failsWith(provider.restore(ref, 'snap-19700101000000'), 'not-found', /has no snapshot named snap-19700101000000/);
+      await failsWith(provider.deleteSnapshot(ref, 'snap-19700101000000'), 'not-found', /has no snapshot named/);
     });
 
     it('restarts to healthy', async () => {
@@ -464,7 +451,7 @@ describe('LxdProvider against LXD on gamma', function () {
       await provider.remove(ref, { purge: true });
       assert.ok(!(await provider.list()).some((o) => o.id === inst.id));
       assert.ok(!(await lxdNames(link)).includes(lxdInstanceName(name)));
-      await rejectsWith(provider.start(ref), 'not-found', /no longer exists/);
+      await failsWith(provider.start(ref), 'not-found', /no longer exists/);
     });
   });
 

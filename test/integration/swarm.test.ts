@@ -11,20 +11,11 @@ import { Store } from '../../src/core/store.js';
 import { Swarm } from '../../src/core/swarm.js';
 import { containerName } from '../../src/providers/dockerProvider.js';
 import { LABEL } from '../../src/providers/provider.js';
+import { failsWith } from './failsWith.js';
 import { addLabHost, dockerExec, lab, labDocker, labSwarm, uniqueName } from './lab.js';
 
-async function failsWith(p: Promise<unknown>, code: SwarmError['code'], pattern: RegExp): Promise<SwarmError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof SwarmError, `expected a SwarmError, got ${String(e)}`);
-    assert.equal(e.code, code, e.oneLine());
-    assert.match(e.oneLine(), pattern);
-    assert.ok(e.hint, `"${e.message}" should say what to do next`);
-    return e;
-  }
-  assert.fail(`expected a ${code} error`);
-}
+/** Every failure the Swarm reports must also say what to do next. */
+const mustFail = (p: Promise<unknown>, code: SwarmError['code'], pattern: RegExp) => failsWith(p, code, pattern, { hint: true });
 
 describe('swarm: instance lifecycle on real hosts', function () {
   this.timeout(180_000);
@@ -180,7 +171,7 @@ describe('swarm: the store is a cache of the hosts', function () {
       await labDocker('local').getContainer(containerName(name)).remove({ force: true });
       const view = (await swarm.refresh()).find((v) => v.name === name);
       assert.equal(view?.state, 'missing');
-      await failsWith(swarm.start(name), 'not-found', /no longer exists on local/);
+      await mustFail(swarm.start(name), 'not-found', /no longer exists on local/);
       await swarm.delete(name, { purge: true });
       assert.equal((await swarm.views()).length, 0);
     } finally {
@@ -206,15 +197,15 @@ describe('swarm: bad input and failures, each with a clear error and nothing los
 
   it('rejects invalid instance names', async () => {
     for (const bad of ['Bad_Name', 'a;rm -rf /', '-x', 'x'.repeat(41), '', '$(id)']) {
-      await failsWith(swarm.create({ name: bad, host: 'alpha' }), 'invalid-input', /name/i);
+      await mustFail(swarm.create({ name: bad, host: 'alpha' }), 'invalid-input', /name/i);
     }
     assert.equal(JSON.parse(storeText()).instances.length, 0);
   });
 
   it('rejects nonsense cpus and memory before touching the host', async () => {
-    await failsWith(swarm.create({ name: 'ok-name', host: 'alpha', cpus: '-1' }), 'invalid-input', /cpu/i);
-    await failsWith(swarm.create({ name: 'ok-name', host: 'alpha', memory: 'lots' }), 'invalid-input', /memory|lots/i);
-    await failsWith(swarm.create({ name: 'ok-name', host: 'alpha', memory: '1m' }), 'invalid-input', /64m/);
+    await mustFail(swarm.create({ name: 'ok-name', host: 'alpha', cpus: '-1' }), 'invalid-input', /cpu/i);
+    await mustFail(swarm.create({ name: 'ok-name', host: 'alpha', memory: 'lots' }), 'invalid-input', /memory|lots/i);
+    await mustFail(swarm.create({ name: 'ok-name', host: 'alpha', memory: '1m' }), 'invalid-input', /64m/);
     assert.equal(JSON.parse(storeText()).instances.length, 0);
   });
 
@@ -222,7 +213,7 @@ describe('swarm: bad input and failures, each with a clear error and nothing los
     const name = uniqueName('dup');
     await swarm.create({ name, host: 'alpha' });
     try {
-      await failsWith(swarm.create({ name, host: 'alpha' }), 'conflict', /already exists on alpha/);
+      await mustFail(swarm.create({ name, host: 'alpha' }), 'conflict', /already exists on alpha/);
       assert.equal(JSON.parse(storeText()).instances.length, 1);
     } finally {
       await swarm.delete(name, { purge: true });
@@ -230,24 +221,24 @@ describe('swarm: bad input and failures, each with a clear error and nothing los
   });
 
   it('names an unknown host and lists the known ones', async () => {
-    const e = await failsWith(swarm.create({ name: 'x', host: 'nowhere' }), 'not-found', /Unknown host "nowhere"/);
+    const e = await mustFail(swarm.create({ name: 'x', host: 'nowhere' }), 'not-found', /Unknown host "nowhere"/);
     assert.match(e.oneLine(), /Known hosts: alpha/);
   });
 
   it('rejects a malformed user@host:port', async () => {
     for (const bad of ['alpha@', 'a@b@c', 'user@host:99999', 'user@ho st', 'user@host;id']) {
-      await failsWith(swarm.addHost({ name: 'bad', ssh: bad }), 'invalid-input', /./);
+      await mustFail(swarm.addHost({ name: 'bad', ssh: bad }), 'invalid-input', /./);
     }
     assert.equal((await swarm.hosts()).length, 1);
   });
 
   it('says when a host refuses SSH, and saves nothing', async () => {
-    await failsWith(swarm.addHost({ name: 'refuser', ssh: `alpha@${lab().hosts.alpha.address}:2`, identityFile: lab().clientKey }), 'unreachable', /refused/);
+    await mustFail(swarm.addHost({ name: 'refuser', ssh: `alpha@${lab().hosts.alpha.address}:2`, identityFile: lab().clientKey }), 'unreachable', /refused/);
     assert.equal((await swarm.hosts()).length, 1);
   });
 
   it('says when authentication fails', async () => {
-    await failsWith(swarm.addHost({ name: 'wrongkey', ssh: `alpha@${lab().hosts.alpha.address}`, identityFile: lab().wrongKey }), 'auth', /authentication/);
+    await mustFail(swarm.addHost({ name: 'wrongkey', ssh: `alpha@${lab().hosts.alpha.address}`, identityFile: lab().wrongKey }), 'auth', /authentication/);
   });
 
   it('refuses a changed host key, naming both fingerprints', async () => {
@@ -263,7 +254,7 @@ describe('swarm: bad input and failures, each with a clear error and nothing los
     // Only the store's own record (alpha's key for gamma's address) counts here.
     const { swarm: s2 } = await labSwarm(dir, []);
     try {
-      await failsWith(
+      await mustFail(
         s2.addHost({ name: 'gamma', ssh: `gamma@${lab().hosts.gamma.address}`, identityFile: lab().clientKey }),
         'host-key-changed',
         /CHANGED.*SHA256:.*SHA256:/,
@@ -274,7 +265,7 @@ describe('swarm: bad input and failures, each with a clear error and nothing los
   });
 
   it('explains Docker permission denied (delta may not use the socket)', async () => {
-    await failsWith(
+    await mustFail(
       swarm.addHost({ name: 'delta', ssh: `delta@${lab().hosts.delta.address}`, identityFile: lab().clientKey, provider: 'docker' }),
       'permission-denied',
       /Permission denied on the Docker socket.*docker group/,
@@ -282,7 +273,7 @@ describe('swarm: bad input and failures, each with a clear error and nothing los
   });
 
   it('explains Docker missing (gamma has LXD, not Docker)', async () => {
-    await failsWith(
+    await mustFail(
       swarm.addHost({ name: 'gamma-docker', ssh: `gamma@${lab().hosts.gamma.address}`, identityFile: lab().clientKey, provider: 'docker' }),
       'engine-missing',
       /Docker is not installed or not running on gamma-docker/,
@@ -291,7 +282,7 @@ describe('swarm: bad input and failures, each with a clear error and nothing los
 
   it('says an image is missing and cannot be pulled offline, leaving nothing behind', async () => {
     const name = uniqueName('noimg');
-    await failsWith(swarm.create({ name, host: 'alpha', image: 'code-swarm-test/does-not-exist:1' }), 'image-missing', /does-not-exist/);
+    await mustFail(swarm.create({ name, host: 'alpha', image: 'code-swarm-test/does-not-exist:1' }), 'image-missing', /does-not-exist/);
     assert.equal(JSON.parse(storeText()).instances.length, 0);
     const left = await labDocker('alpha').listContainers({ all: true, filters: { label: [`${LABEL.name}=${name}`] } });
     assert.equal(left.length, 0);
@@ -327,7 +318,7 @@ describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a 
     const right = await make(lab().passphrase);
     try {
       const ssh = `alpha@${lab().hosts.alpha.address}`;
-      await failsWith(wrong.addHost({ name: 'pw', ssh, identityFile: lab().passphraseKey }), 'auth', /Wrong passphrase/);
+      await mustFail(wrong.addHost({ name: 'pw', ssh, identityFile: lab().passphraseKey }), 'auth', /Wrong passphrase/);
       const host = await right.addHost({ name: 'pw', ssh, identityFile: lab().passphraseKey });
       assert.equal(host.provider, 'docker');
       assert.deepEqual(asked, [lab().passphraseKey, lab().passphraseKey]);
@@ -345,7 +336,7 @@ describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a 
       const prevHome = process.env.HOME;
       process.env.HOME = dir;
       try {
-        await failsWith(swarm.addHost({ name: 'nokey', ssh: `alpha@${lab().hosts.alpha.address}` }), 'auth', /authentication as alpha/);
+        await mustFail(swarm.addHost({ name: 'nokey', ssh: `alpha@${lab().hosts.alpha.address}` }), 'auth', /authentication as alpha/);
       } finally {
         process.env.HOME = prevHome;
       }
@@ -364,7 +355,7 @@ describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a 
       execFileSync('bash', [testbed, 'fault', 'delta', 'partition'], { stdio: 'ignore' });
       try {
         const started = Date.now();
-        await failsWith(
+        await mustFail(
           swarm.addHost({ name: 'cutoff', ssh: `delta@${lab().hosts.delta.address}`, identityFile: lab().clientKey }),
           'timeout',
           /Timed out/,
