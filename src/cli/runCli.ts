@@ -23,7 +23,7 @@ import {
 
 const USAGE = `usage: code-swarm <command> [options]
 
-  hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd]
+  hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd] [--jump USER@HOST[:PORT][,...]]
   hosts add NAME --local
   hosts list | hosts test NAME | hosts remove NAME [--force]
   create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--no-wait]
@@ -51,6 +51,7 @@ const OPTIONS = {
   ssh: { type: 'string' },
   local: { type: 'boolean' },
   identity: { type: 'string' },
+  jump: { type: 'string' },
   provider: { type: 'string' },
   force: { type: 'boolean' },
   host: { type: 'string' },
@@ -174,6 +175,7 @@ async function hostsAdd(ctx: Ctx): Promise<void> {
           ssh: v.ssh!,
           ...(v.identity ? { identityFile: v.identity } : {}),
           ...(v.provider ? { provider: v.provider as ProviderKind } : {}),
+          ...(v.jump ? { proxyJump: v.jump } : {}),
         },
     { onUnknownHostKey: (k) => (seen.push(k), v['accept-new-host-key'] === true) },
   );

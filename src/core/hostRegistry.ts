@@ -7,7 +7,7 @@ import type { Provider } from '../providers/provider.js';
 import type { HostLink } from '../transport/hostLink.js';
 import { loadKnownHostsFiles, type KnownHostEntry } from '../transport/knownHosts.js';
 import { LocalHostLink } from '../transport/localHostLink.js';
-import { loadSshConfig } from '../transport/sshConfig.js';
+import { loadSshConfig, parseProxyJump } from '../transport/sshConfig.js';
 import { SshConnection, type SshEndpoint, type UnknownHostKey } from '../transport/sshConnection.js';
 import { SshHostLink } from '../transport/sshHostLink.js';
 import { SwarmError } from './errors.js';
@@ -109,30 +109,44 @@ export class HostRegistry {
     };
   }
 
-  private endpointFor(host: HostRecord): SshEndpointWithAlias {
+  private endpointFor(host: HostRecord): SshEndpoint {
     const identities = host.identityFile
       ? [host.identityFile]
       : DEFAULT_IDENTITIES.map((f) => join(homedir(), '.ssh', f)).filter((p) => existsSync(p));
+    const username = host.user ?? process.env.USER ?? 'root';
+    const agent = this.options.agentSocket !== undefined ? { agentSocket: this.options.agentSocket } : {};
+    // Hops are listed outermost first; each one is reached through the one before.
+    let jump: SshEndpoint | undefined;
+    for (const hop of host.proxyJump ? parseProxyJump(host.proxyJump) : []) {
+      jump = {
+        label: `${host.name}'s jump host ${hop.host}`,
+        host: hop.host,
+        port: hop.port,
+        username: hop.user ?? username,
+        identityFiles: identities,
+        ...agent,
+        ...(jump ? { jump } : {}),
+      };
+    }
     return {
       label: host.name,
       host: host.hostName ?? host.address,
       port: host.port ?? 22,
-      username: host.user ?? process.env.USER ?? 'root',
+      username,
       identityFiles: identities,
-      ...(this.options.agentSocket !== undefined ? { agentSocket: this.options.agentSocket } : {}),
+      ...agent,
+      ...(jump ? { jump } : {}),
     };
   }
 }
-
-type SshEndpointWithAlias = SshEndpoint;
 
 /** Resolves an ~/.ssh/config alias into the fields a HostRecord keeps. */
 export async function resolveSshAlias(
   alias: string,
   configPath?: string,
-): Promise<{ hostName: string; port: number; user: string | undefined; identityFile: string | undefined } | undefined> {
+): Promise<{ hostName: string; port: number; user: string | undefined; identityFile: string | undefined; proxyJump: string | undefined } | undefined> {
   const config = await loadSshConfig(configPath);
   if (!config.aliases().includes(alias)) return undefined;
   const r = config.resolve(alias);
-  return { hostName: r.hostName, port: r.port, user: r.user, identityFile: r.identityFiles.find((f) => existsSync(f)) };
+  return { hostName: r.hostName, port: r.port, user: r.user, identityFile: r.identityFiles.find((f) => existsSync(f)), proxyJump: r.proxyJump };
 }

@@ -39,6 +39,8 @@ export const HostRecordSchema = z.object({
   port: Port.optional(),
   identityFile: z.string().min(1).optional(),
   sshConfigAlias: z.string().min(1).optional(),
+  /** OpenSSH ProxyJump syntax: `[user@]host[:port][,...]`, outermost hop first. */
+  proxyJump: z.string().min(1).optional(),
   /** Path on the host; absent means DEFAULT_DOCKER_SOCKET. */
   dockerSocket: z.string().min(1).optional(),
   lxdSocket: z.string().min(1).optional(),

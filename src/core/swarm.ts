@@ -51,6 +51,8 @@ export type AddHostInput =
       readonly provider?: ProviderKind;
       readonly dockerSocket?: string;
       readonly lxdSocket?: string;
+      /** `[user@]host[:port][,...]`, like OpenSSH's ProxyJump / ssh -J. */
+      readonly proxyJump?: string;
     };
 
 export interface CreateInput {
@@ -586,6 +588,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
           addedAt,
           ...(alias.user ? { user: alias.user } : {}),
           ...(alias.identityFile ? { identityFile: alias.identityFile } : {}),
+          ...(alias.proxyJump ? { proxyJump: alias.proxyJump } : {}),
         }
       : (() => {
           const t = parseSshTarget(input.ssh);
@@ -602,6 +605,11 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
           };
         })();
     if (input.identityFile) rec.identityFile = input.identityFile;
+    if (input.proxyJump) {
+      // Each hop must be a plain target: the value ends up in ssh2 options, never a shell.
+      for (const hop of input.proxyJump.split(',')) parseSshTarget(hop.trim());
+      rec.proxyJump = input.proxyJump;
+    }
     if (input.dockerSocket) rec.dockerSocket = input.dockerSocket;
     if (input.lxdSocket) rec.lxdSocket = input.lxdSocket;
     return rec;

@@ -16,6 +16,8 @@ export interface SshEndpoint {
   readonly identityFiles: readonly string[];
   /** ssh-agent socket; defaults to SSH_AUTH_SOCK. Empty string disables the agent. */
   readonly agentSocket?: string;
+  /** The hop this host is reached through (ProxyJump), itself possibly behind another. */
+  readonly jump?: SshEndpoint;
 }
 
 export interface UnknownHostKey {
@@ -119,6 +121,7 @@ export class SshConnection extends TypedEmitter<ConnectionEvents> {
   private lastFailureAt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private disposed = false;
+  private jumpConnection: SshConnection | undefined;
   private readonly connectTimeoutMs: number;
   private readonly channelTimeoutMs: number;
   /** Round-trip time of the last successful connect, for tooltips. */
@@ -202,6 +205,8 @@ export class SshConnection extends TypedEmitter<ConnectionEvents> {
     this.reconnectTimer = undefined;
     this.client?.end();
     this.client = undefined;
+    this.jumpConnection?.dispose();
+    this.jumpConnection = undefined;
     this.removeAllListeners();
   }
 
@@ -252,8 +257,13 @@ export class SshConnection extends TypedEmitter<ConnectionEvents> {
     let verdict: HostKeyVerdict | undefined;
     let keyBlob: Buffer | undefined;
 
+    // ProxyJump: the TCP stream to this host is a channel on the hop's own
+    // connection; the host key and auth checks below are unchanged.
+    const sock = endpoint.jump ? await this.viaJump(endpoint.jump) : undefined;
+
     const client = new Client();
     const config: ConnectConfig = {
+      ...(sock ? { sock } : {}),
       host: endpoint.host,
       port: endpoint.port,
       username: endpoint.username,
@@ -321,6 +331,21 @@ export class SshConnection extends TypedEmitter<ConnectionEvents> {
       });
       client.connect(config);
     });
+  }
+
+  private async viaJump(hop: SshEndpoint) {
+    this.jumpConnection ??= new SshConnection({ ...this.opts, endpoint: hop, autoReconnect: false });
+    const { host, port, label } = this.endpoint;
+    try {
+      return await this.jumpConnection.openTcp(host, port);
+    } catch (e) {
+      const err = e instanceof SwarmError ? e : undefined;
+      throw new SwarmError(`Could not reach ${label} (${host}:${port}) through the jump host ${hop.label}: ${err?.message ?? String(e)}`, {
+        code: err?.code === 'timeout' ? 'timeout' : 'unreachable',
+        hint: err?.hint ?? 'Check that the jump host can reach the target and allows TCP forwarding',
+        cause: e,
+      });
+    }
   }
 
   private drop(client: Client, reason: SwarmError | undefined): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SwarmError } from '../../src/core/errors.js';
@@ -405,6 +405,42 @@ describe('swarm: logs and stats', function () {
       assert.equal(stats.memoryLimitBytes, 1024 ** 3);
       assert.ok(stats.cpuPercent >= 0);
       await swarm.delete(name, { purge: true });
+    } finally {
+      swarm.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('swarm: hosts behind a jump host (ProxyJump)', function () {
+  this.timeout(120_000);
+  it('reaches beta through alpha, without any direct connection to beta', async () => {
+    const ssBeta = () =>
+      execFileSync('ss', ['-Htnp', 'state', 'established', 'dst', `${lab().hosts.beta.address}:22`], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(`pid=${process.pid},`)).length;
+    const before = ssBeta();
+    const dir = mkdtempSync(join(tmpdir(), 'csw-jump-'));
+    const config = join(dir, 'ssh_config');
+    const b = lab().hosts.beta;
+    const a = lab().hosts.alpha;
+    writeFileSync(config, `Host behind\n  HostName ${b.address}\n  User ${b.user}\n  IdentityFile ${lab().clientKey}\n  ProxyJump ${a.user}@${a.address}\n`);
+    // A jump hop is authenticated as its own user with the same key: alpha accepts it.
+    const swarm = await swarmWith(dir, { sshConfigPath: config });
+    try {
+      const viaFlag = await swarm.addHost({ name: 'viajump', ssh: `${b.user}@${b.address}`, identityFile: lab().clientKey, proxyJump: `${a.user}@${a.address}` });
+      assert.equal(viaFlag.provider, 'docker');
+      const viaConfig = await swarm.addHost({ name: 'behind', ssh: 'behind' });
+      assert.equal(viaConfig.address, `${b.user}@${b.address}:22`);
+      const t = await swarm.testHost('behind');
+      assert.equal(t.ok, true, t.error);
+      assert.match(String(t.engineVersion), /Docker/);
+      assert.equal(ssBeta() - before, 0, 'every byte to beta went through alpha');
+      await mustFail(
+        swarm.addHost({ name: 'badjump', ssh: `${b.user}@${b.address}`, proxyJump: 'alpha@host;id' }),
+        'invalid-input',
+        /./,
+      );
     } finally {
       swarm.dispose();
       rmSync(dir, { recursive: true, force: true });
