@@ -294,7 +294,12 @@ async function password(ctx: Ctx): Promise<void> {
 async function snapshot(ctx: Ctx): Promise<void> {
   const [name] = need(ctx, 1, 'snapshot NAME [--label L]');
   const s = await ctx.swarm.snapshot(name!, ctx.v.label);
-  ctx.out.data({ name, snapshot: s.name, createdAt: s.createdAt, label: s.label ?? null }, () => `Snapshot ${s.name} of ${name} taken`);
+  // On stderr in human mode, so a script reading stdout still gets just the result line.
+  if (s.warning !== undefined && !ctx.out.json) ctx.out.error(`code-swarm: warning: ${s.warning}`);
+  ctx.out.data(
+    { name, snapshot: s.name, createdAt: s.createdAt, label: s.label ?? null, warning: s.warning ?? null },
+    () => `Snapshot ${s.name} of ${name} taken`,
+  );
 }
 
 async function snapshots(ctx: Ctx): Promise<void> {

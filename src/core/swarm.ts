@@ -348,6 +348,11 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   async restore(name: string, snapshot: string): Promise<InstanceView> {
     const { rec, provider } = await this.withSnapshots(name);
     const observed = await provider.restore!(refOf(rec), snapshot);
+    // A restored instance is a new container (Docker) or a rebooted one (LXD):
+    // the last probe says nothing about it.
+    this.started.set(rec.id, new Date().toISOString());
+    if (observed.state === 'running') this.health.set(rec.id, { health: 'starting', latencyMs: undefined, httpStatus: undefined });
+    else this.health.delete(rec.id);
     const record = await this.applyObservation(rec.id, observed);
     this.emit('instances', rec.host);
     return this.viewOf(record);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { z } from 'zod';
@@ -25,6 +26,13 @@ const STOP_TIMEOUT_S = 5;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Exit codes of a container that was asked to stop (SIGTERM/SIGKILL/^C). */
 const CLEAN_EXIT = new Set([0, 130, 137, 143]);
+/** Docker's tag grammar: a snapshot name is a tag, and nothing else may reach an image reference. */
+const SNAPSHOT_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Image label naming the instance a snapshot belongs to; purge finds untagged snapshot layers by it. */
+const SNAPSHOT_OF_LABEL = `${LABEL.instance}-snapshot-of`;
+const SNAPSHOT_CREATED_LABEL = `${LABEL.instance}-snapshot-created`;
+/** A commit takes the container's file system only: Docker never puts volumes in an image. */
+export const DOCKER_SNAPSHOT_WARNING = `the workspace volume ${PROJECT_DIR} is not part of a Docker snapshot`;
 
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
 const ContainerListSchema = z.array(
@@ -99,7 +107,6 @@ export class DockerProvider implements Provider {
     const user = await this.ensureImage(spec.image, options);
     throwIfAborted(options.signal);
     progress('Creating the workspace volume');
-    const labels = labelsFor(spec);
     await this.call('create the workspace volume', () =>
       this.docker.createVolume({ Name: volumeName(spec.name), Labels: { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId } }),
     );
@@ -107,29 +114,7 @@ export class DockerProvider implements Provider {
     let container: Docker.Container | undefined;
     try {
       container = await this.call('create the container', () =>
-        this.docker.createContainer({
-          name: containerName(spec.name),
-          Image: spec.image,
-          // The image's own user unless it is root: code-server never runs as root here.
-          User: user,
-          // The image's default argument "." then opens the workspace volume.
-          WorkingDir: PROJECT_DIR,
-          Env: [`HASHED_PASSWORD=${spec.hashedPassword}`, `CODE_SERVER_COOKIE_SUFFIX=${spec.cookieSuffix}`],
-          Labels: labels,
-          ExposedPorts: { [`${CODE_SERVER_PORT}/tcp`]: {} },
-          HostConfig: {
-            // Loopback only: the SSH tunnel is the one way in.
-            PortBindings: { [`${CODE_SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
-            Mounts: [{ Type: 'volume', Source: volumeName(spec.name), Target: PROJECT_DIR }],
-            NanoCpus: Math.round(spec.cpus * 1e9),
-            Memory: spec.memoryBytes,
-            MemorySwap: spec.memoryBytes,
-            PidsLimit: spec.pidsLimit,
-            CapDrop: ['ALL'],
-            SecurityOpt: ['no-new-privileges'],
-            RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
-          },
-        }),
+        this.docker.createContainer(containerOptions(spec, { name: containerName(spec.name), image: spec.image, user, volume: volumeName(spec.name) })),
       );
       throwIfAborted(options.signal);
       progress('Starting code-server');
@@ -157,9 +142,7 @@ export class DockerProvider implements Provider {
     await this.call('remove', () => this.container(ref).remove({ force: true, v: false }), ref, [404]);
     if (!options.purge) return;
     await this.call('remove the workspace volume', () => this.docker.getVolume(volumeName(ref.name)).remove(), undefined, [404]);
-    for (const image of await this.snapshotImages(ref)) {
-      await this.call('remove a snapshot image', () => this.docker.getImage(image).remove({ force: true }), undefined, [404]);
-    }
+    await this.removeSnapshotImages(ref);
   }
 
   async logs(ref: InstanceRef, options: LogOptions): Promise<Readable> {
@@ -232,9 +215,19 @@ export class DockerProvider implements Provider {
     };
   }
 
+  /**
+   * Commits the container's file system to `code-swarm-snapshot/NAME:snap-…`.
+   * The workspace volume is not in it (Docker never commits volumes), which
+   * the returned warning says, so a restore brings back installed packages
+   * and settings but leaves /home/coder/project as it is then.
+   */
   async snapshot(ref: InstanceRef, label: string | undefined): Promise<Snapshot> {
     const createdAt = new Date().toISOString();
-    const tag = `snap-${createdAt.replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+    const base = `snap-${createdAt.replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+    // Two snapshots in one second would share a tag, and the first would silently lose it.
+    const taken = new Set((await this.snapshotImages(ref)).map((t) => t.slice(t.lastIndexOf(':') + 1)));
+    let tag = base;
+    for (let i = 2; taken.has(tag); i++) tag = `${base}-${i}`;
     await this.call(
       'commit a snapshot',
       () =>
@@ -242,24 +235,86 @@ export class DockerProvider implements Provider {
           repo: snapshotRepo(ref),
           tag,
           pause: true,
-          changes: [`LABEL ${LABEL.instance}-snapshot-of=${ref.id}`],
+          // Values Code Swarm made (a UUID, an ISO time): nothing a Dockerfile parser would expand.
+          changes: [`LABEL ${SNAPSHOT_OF_LABEL}=${ref.id}`, `LABEL ${SNAPSHOT_CREATED_LABEL}=${createdAt}`],
+          // The user's label travels as the image comment: unlike a LABEL change it is never parsed.
           comment: label ?? '',
         }),
       ref,
     );
-    return { name: tag, createdAt, label };
+    // An empty label reads back as none (an empty comment), as with LXD.
+    return { name: tag, createdAt, label: label ? label : undefined, warning: DOCKER_SNAPSHOT_WARNING };
   }
 
   async snapshots(ref: InstanceRef): Promise<Snapshot[]> {
     const images = await this.call('list snapshots', () => this.docker.listImages({ filters: { reference: [`${snapshotRepo(ref)}:*`] } }));
+    // The label is the image comment, which only an inspect returns; an instance has a handful of snapshots.
+    const comments = await Promise.all(
+      images.map((i) =>
+        this.call('read a snapshot', () => this.docker.getImage(i.Id).inspect(), undefined, [404]).then((info: Docker.ImageInspectInfo | undefined) => info?.Comment),
+      ),
+    );
     return images
-      .flatMap((i) => (i.RepoTags ?? []).map((t) => ({ tag: t.split(':')[1] ?? '', created: i.Created })))
-      .map((x) => ({ name: x.tag, createdAt: new Date(x.created * 1000).toISOString(), label: undefined }))
+      .flatMap((i, n) =>
+        (i.RepoTags ?? []).map((t) => ({
+          name: t.slice(t.lastIndexOf(':') + 1),
+          createdAt: i.Labels?.[SNAPSHOT_CREATED_LABEL] ?? new Date(i.Created * 1000).toISOString(),
+          label: comments[n] ? comments[n] : undefined,
+        })),
+      )
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
+  /**
+   * A new container from the snapshot image with the old one's name, labels,
+   * password, volume, limits and port policy. It is made under a temporary
+   * name first and the old container is removed only once it exists, so a
+   * failure on the way leaves the instance with a container (the old one, or
+   * the new one under its temporary name, both labelled). It runs afterwards
+   * if the old one ran, as an LXD restore does.
+   */
+  async restore(ref: InstanceRef, snapshot: string): Promise<ObservedInstance> {
+    const image = `${snapshotRepo(ref)}:${checkedSnapshotTag(snapshot)}`;
+    const old = await this.call('inspect the container', () => this.container(ref).inspect(), ref);
+    await this.requireSnapshot(ref, image, snapshot);
+    const spec = specFromInspect(old, ref);
+    const wasRunning = old.State.Running || old.State.Restarting;
+    const mount = old.Mounts.find((m) => m.Destination === PROJECT_DIR && m.Type === 'volume');
+    const temporary = `${containerName(ref.name)}-restoring-${randomBytes(3).toString('hex')}`;
+    const created = await this.call('create the restored container', () =>
+      this.docker.createContainer(
+        containerOptions(spec, { name: temporary, image, user: old.Config.User, volume: mount?.Name ?? volumeName(ref.name) }),
+      ),
+    );
+    const oldContainer = this.docker.getContainer(old.Id);
+    try {
+      // A graceful stop first: code-server gets to finish what it writes to the volume.
+      if (wasRunning) await this.call('stop the old container', () => oldContainer.stop({ t: STOP_TIMEOUT_S }), undefined, [304, 404]);
+      await this.call('remove the old container', () => oldContainer.remove({ force: true, v: false }), undefined, [404]);
+    } catch (e) {
+      await created.remove({ force: true }).catch(() => undefined);
+      if (wasRunning) await oldContainer.start().catch(() => undefined);
+      throw toSwarmError(e);
+    }
+    try {
+      await this.call('rename the restored container', () => created.rename({ name: containerName(ref.name) }));
+    } catch (e) {
+      throw new SwarmError(`${ref.name} was restored to ${snapshot}, but its new container kept the temporary name ${temporary}`, {
+        code: 'internal',
+        hint: `Rename it on ${this.link.label} (docker rename ${temporary} ${containerName(ref.name)}), then start the instance`,
+        cause: e,
+      });
+    }
+    if (wasRunning) await this.call('start the restored container', () => created.start());
+    return this.observe(created.id);
+  }
+
   async deleteSnapshot(ref: InstanceRef, snapshot: string): Promise<void> {
-    await this.call('delete a snapshot', () => this.docker.getImage(`${snapshotRepo(ref)}:${snapshot}`).remove(), ref);
+    const image = `${snapshotRepo(ref)}:${checkedSnapshotTag(snapshot)}`;
+    await this.requireSnapshot(ref, image, snapshot);
+    // Forced, because a container restored from this snapshot uses the image:
+    // the tag goes, the layers stay for as long as that container does (purge removes them).
+    await this.call('delete a snapshot', () => this.docker.getImage(image).remove({ force: true }), undefined, [404]);
   }
 
   /** Current observation of one container. */
@@ -271,6 +326,46 @@ export class DockerProvider implements Provider {
   private async snapshotImages(ref: InstanceRef): Promise<string[]> {
     const images = await this.call('list snapshots', () => this.docker.listImages({ filters: { reference: [`${snapshotRepo(ref)}:*`] } }));
     return images.flatMap((i) => i.RepoTags ?? []);
+  }
+
+  /**
+   * The instance's snapshot images, tagged or not: a snapshot deleted while a
+   * restored container used it, or the parent of a later snapshot, lives on
+   * untagged and is found by its label. A parent cannot go before its child:
+   * newest first, and what still has a child is tried again in a later pass.
+   */
+  private async removeSnapshotImages(ref: InstanceRef): Promise<void> {
+    const [byTag, byLabel] = await Promise.all([
+      this.call('list snapshots', () => this.docker.listImages({ filters: { reference: [`${snapshotRepo(ref)}:*`] } })),
+      this.call('list snapshots', () => this.docker.listImages({ filters: { label: [`${SNAPSHOT_OF_LABEL}=${ref.id}`] } })),
+    ]);
+    const created = new Map([...byTag, ...byLabel].map((i) => [i.Id, i.Created]));
+    let pending = [...created.keys()].sort((a, b) => (created.get(b) ?? 0) - (created.get(a) ?? 0));
+    // Each pass removes at least one image or gives up, so this ends.
+    while (pending.length > 0) {
+      const left: string[] = [];
+      let lastError: unknown;
+      for (const id of pending) {
+        try {
+          await this.call('remove a snapshot image', () => this.docker.getImage(id).remove({ force: true }), undefined, [404]);
+        } catch (e) {
+          left.push(id);
+          lastError = e;
+        }
+      }
+      if (left.length === pending.length) throw lastError;
+      pending = left;
+    }
+  }
+
+  /** Tells a missing snapshot from a missing instance. */
+  private async requireSnapshot(ref: InstanceRef, image: string, snapshot: string): Promise<void> {
+    const found = await this.call('read a snapshot', () => this.docker.getImage(image).inspect(), undefined, [404]);
+    if (found) return;
+    throw new SwarmError(`${ref.name} has no snapshot named ${snapshot} on ${this.link.label}`, {
+      code: 'not-found',
+      hint: 'List its snapshots and pick one of them',
+    });
   }
 
   private container(ref: InstanceRef): Docker.Container {
@@ -438,6 +533,90 @@ function labelsFor(spec: InstanceSpec): Record<string, string> {
     [LABEL.spec]: JSON.stringify(specLabel),
     [LABEL.cookieSuffix]: spec.cookieSuffix,
   };
+}
+
+/** What createContainer needs beyond the spec: where the instance runs from. */
+export interface ContainerPlacement {
+  /** The container's name (the instance's, or a temporary one during a restore). */
+  readonly name: string;
+  /** The spec's image on create, a snapshot image on restore. */
+  readonly image: string;
+  readonly user: string;
+  /** The workspace volume mounted at PROJECT_DIR. */
+  readonly volume: string;
+}
+
+/** The one place an instance's container is described: create and restore must not drift apart. */
+export function containerOptions(spec: InstanceSpec, at: ContainerPlacement): Docker.ContainerCreateOptions {
+  return {
+    name: at.name,
+    Image: at.image,
+    // The image's own user unless it is root: code-server never runs as root here.
+    User: at.user,
+    // The image's default argument "." then opens the workspace volume.
+    WorkingDir: PROJECT_DIR,
+    Env: [`HASHED_PASSWORD=${spec.hashedPassword}`, `CODE_SERVER_COOKIE_SUFFIX=${spec.cookieSuffix}`],
+    Labels: labelsFor(spec),
+    ExposedPorts: { [`${CODE_SERVER_PORT}/tcp`]: {} },
+    HostConfig: {
+      // Loopback only: the SSH tunnel is the one way in.
+      PortBindings: { [`${CODE_SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+      Mounts: [{ Type: 'volume', Source: at.volume, Target: PROJECT_DIR }],
+      NanoCpus: Math.round(spec.cpus * 1e9),
+      Memory: spec.memoryBytes,
+      MemorySwap: spec.memoryBytes,
+      PidsLimit: spec.pidsLimit,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+    },
+  };
+}
+
+/**
+ * The spec a container was made from, read back from its inspect: labels for
+ * the identity, the environment for the password hash (it is on the host
+ * already; the plain text never is), HostConfig for the limits.
+ */
+export function specFromInspect(info: Docker.ContainerInspectInfo, ref: InstanceRef): InstanceSpec {
+  const labels = info.Config.Labels ?? {};
+  const env = new Map(
+    (info.Config.Env ?? []).map((e) => {
+      const eq = e.indexOf('=');
+      return [eq < 0 ? e : e.slice(0, eq), eq < 0 ? '' : e.slice(eq + 1)] as const;
+    }),
+  );
+  const hashedPassword = env.get('HASHED_PASSWORD');
+  const cookieSuffix = env.get('CODE_SERVER_COOKIE_SUFFIX') ?? labels[LABEL.cookieSuffix];
+  const storeId = labels[LABEL.store];
+  if (!hashedPassword || !cookieSuffix || storeId === undefined) {
+    // Without them the new container would open without the instance's password, or not log the tunnel in.
+    throw new SwarmError(`${ref.name}'s container lacks its password hash, cookie suffix or store label, so it cannot be recreated`, {
+      code: 'internal',
+      hint: 'It was changed outside Code Swarm; delete the instance and create it again',
+    });
+  }
+  const saved = parseSpec(labels);
+  const host = info.HostConfig;
+  return {
+    id: labels[LABEL.instance] ?? ref.id,
+    name: labels[LABEL.name] ?? ref.name,
+    image: saved.image ?? info.Config.Image,
+    cpus: host.NanoCpus ? host.NanoCpus / 1e9 : (saved.cpus ?? 1),
+    memoryBytes: host.Memory || (saved.memoryBytes ?? 0),
+    pidsLimit: host.PidsLimit ?? 0,
+    cookieSuffix,
+    hashedPassword,
+    storeId,
+  };
+}
+
+function checkedSnapshotTag(snapshot: string): string {
+  if (SNAPSHOT_TAG.test(snapshot)) return snapshot;
+  throw new SwarmError(`"${snapshot.slice(0, 80)}" is not a snapshot name`, {
+    code: 'invalid-input',
+    hint: 'Snapshot names look like snap-20250101120000; list the snapshots to see them',
+  });
 }
 
 function snapshotRepo(ref: InstanceRef): string {

@@ -82,6 +82,11 @@ export interface Snapshot {
   readonly name: string;
   readonly createdAt: string;
   readonly label: string | undefined;
+  /**
+   * What the snapshot leaves out, for the user to read when it is taken
+   * (a Docker commit does not capture the workspace volume).
+   */
+  readonly warning?: string;
 }
 
 /**
@@ -107,6 +112,7 @@ export interface Provider {
   stats(ref: InstanceRef): Promise<InstanceStats>;
   snapshot?(ref: InstanceRef, label: string | undefined): Promise<Snapshot>;
   snapshots?(ref: InstanceRef): Promise<Snapshot[]>;
+  /** Puts the instance back to the snapshot; it runs afterwards if it ran before. */
   restore?(ref: InstanceRef, snapshot: string): Promise<ObservedInstance>;
   deleteSnapshot?(ref: InstanceRef, snapshot: string): Promise<void>;
 }

@@ -20,6 +20,9 @@ export const COMMAND_IDS = [
   'codeSwarm.showLogs',
   'codeSwarm.refresh',
   'codeSwarm.showLog',
+  'codeSwarm.snapshotInstance',
+  'codeSwarm.restoreSnapshot',
+  'codeSwarm.deleteSnapshot',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -10,13 +10,16 @@ import { copyPassword } from './copyPassword.js';
 import { copyUrl } from './copyUrl.js';
 import { createInstance } from './createInstance.js';
 import { deleteInstance } from './deleteInstance.js';
+import { deleteSnapshot } from './deleteSnapshot.js';
 import { openInstance } from './openInstance.js';
 import { openInstanceExternal } from './openInstanceExternal.js';
 import { refresh } from './refresh.js';
 import { removeHost } from './removeHost.js';
 import { restartInstance } from './restartInstance.js';
+import { restoreSnapshot } from './restoreSnapshot.js';
 import { showLog } from './showLog.js';
 import { showLogs } from './showLogs.js';
+import { snapshotInstance } from './snapshotInstance.js';
 import { startInstance } from './startInstance.js';
 import { stopInstance } from './stopInstance.js';
 import { testHost } from './testHost.js';
@@ -40,6 +43,9 @@ export const COMMANDS: { readonly [K in CommandId]: CommandHandler } = {
   'codeSwarm.showLogs': showLogs,
   'codeSwarm.refresh': refresh,
   'codeSwarm.showLog': showLog,
+  'codeSwarm.snapshotInstance': snapshotInstance,
+  'codeSwarm.restoreSnapshot': restoreSnapshot,
+  'codeSwarm.deleteSnapshot': deleteSnapshot,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {

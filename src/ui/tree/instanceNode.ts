@@ -12,6 +12,8 @@ export const INSTANCE_WHEN = {
   restartable: 'viewItem =~ /^instance:(running|starting|failed)$/',
   openable: 'viewItem == instance:running',
   hasLogs: 'viewItem =~ /^instance:(starting|running|stopped|failed)$/',
+  /** Snapshots need the instance's container: any state but `missing`. */
+  snapshottable: 'viewItem =~ /^instance:(created|starting|running|stopped|failed)$/',
 } as const;
 
 /** An instance row; kept by instance id, its view replaced on every change. */
