@@ -173,8 +173,10 @@ describe('knownHosts', () => {
     });
 
     it('works with the blob ssh2 produces', () => {
-      const pair = utils.generateKeyPairSync('ed25519');
-      const parsed = utils.parseKey(pair.public);
+      // ssh2's generator drops a leading zero byte from about 1 in 300
+      // ed25519 public keys and then cannot parse its own output; skip those.
+      let parsed = utils.parseKey(utils.generateKeyPairSync('ed25519').public);
+      for (let i = 0; i < 20 && parsed instanceof Error; i++) parsed = utils.parseKey(utils.generateKeyPairSync('ed25519').public);
       assert.ok(!(parsed instanceof Error));
       const blob = parsed.getPublicSSH();
       const entries = parseKnownHosts(formatKnownHostLine('h1', 22, blob));
