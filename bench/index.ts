@@ -1,7 +1,9 @@
-// Code Swarm benchmarks, against the lab's host alpha (scripts/testbed up).
+// Code Swarm benchmarks, against the lab's hosts alpha (Docker) and gamma
+// (LXD, bench/lxd.ts) (scripts/testbed up).
 //
-//   npm run bench            full run (list 30 / remote list 10 / create 5 / stop+start 5)
-//   node out/bench/index.js --quick   (10 / 3 / 3 / 2)
+//   npm run bench            full run (Docker: list 30 / remote list 10 / create 5 / stop+start 5;
+//                            LXD: 3 cycles through the Swarm, 3 through lxc over ssh)
+//   node out/bench/index.js --quick   (10 / 3 / 3 / 2; LXD 1 + 1)
 //
 // Progress goes to stderr; the table goes to stdout and its last line is one
 // JSON object with the medians in ms (null where a figure could not be measured).
@@ -26,6 +28,7 @@ import { baselineCreateHealthy } from './baselineCreateHealthy.js';
 import { CleanupStack } from './cleanupStack.js';
 import { createDockerodeSsh } from './createDockerodeSsh.js';
 import { createSshWrapper } from './createSshWrapper.js';
+import { createLxdBench, lxdJson, missingLxdFigures, renderLxdReport, runLxdBench } from './lxd.js';
 import { median } from './median.js';
 import { renderTable } from './renderTable.js';
 
@@ -81,6 +84,9 @@ const figures: Record<FigureKey, Figure> = {
 };
 
 const errors: string[] = [];
+const lxd = createLxdBench();
+/** Every name this run creates, on either host, carries the tag, so a sweep can find leftovers. */
+const TAG = `bench-${randomBytes(3).toString('hex')}`;
 /** Times the Swarm saw its link to the host go down during the run. */
 const linkDrops: string[] = [];
 const cleanup = new CleanupStack();
@@ -163,8 +169,7 @@ async function main(): Promise<void> {
   const env = lab();
   const h = env.hosts[HOST];
   const image = env.dockerImage;
-  // Every name this run creates carries the tag, so a sweep can find leftovers.
-  const tag = `bench-${randomBytes(3).toString('hex')}`;
+  const tag = TAG;
   log(`${QUICK ? 'quick' : 'full'} run on ${HOST} (${h.user}@${h.address}:${h.port}), image ${image}, tag ${tag}`);
 
   const stateDir = await mkdtemp(join(tmpdir(), 'code-swarm-bench-state-'));
@@ -445,14 +450,18 @@ function report(): string {
   }
   return [
     '',
-    `Code Swarm benchmark (${QUICK ? 'quick' : 'full'}): host ${HOST}, ${new Date().toISOString()}`,
+    `Code Swarm benchmark (${QUICK ? 'quick' : 'full'}): Docker on ${HOST}, ${new Date().toISOString()}`,
     '',
     renderTable(['figure (ms)', 'median', 'min', 'max', 'n'], rows),
     '',
     renderTable(['target', 'measured', 'target', ''], targetRows),
-    ...(notes.length > 0 || errors.length > 0 ? ['', ...notes, ...errors.map((e) => `error: ${e}`)] : []),
+    ...(notes.length > 0 ? ['', ...notes] : []),
     '',
-    JSON.stringify(json),
+    renderLxdReport(lxd, QUICK),
+    ...(errors.length > 0 || lxd.errors.length > 0 ? ['', ...[...errors, ...lxd.errors].map((e) => `error: ${e}`)] : []),
+    '',
+    // Docker's keys first, as before; the LXD ones are added after them.
+    JSON.stringify({ ...json, ...lxdJson(lxd) }),
     '',
   ].join('\n');
 }
@@ -497,6 +506,15 @@ async function run(): Promise<void> {
     errors.push(`run: ${messageOf(e)}`);
     log(`FAILED: ${messageOf(e)}`);
   }
+  // LXD runs after Docker, not beside it: the two would share the machine's disk and CPUs.
+  if (!stop.signal.aborted) {
+    try {
+      await runLxdBench(lxd, { quick: QUICK, cleanup, signal: stop.signal, tag: TAG, log });
+    } catch (e) {
+      lxd.errors.push(`lxd: ${messageOf(e)}`);
+      log(`LXD FAILED: ${messageOf(e)}`);
+    }
+  }
   log('cleaning up');
   const failures = await cleanup.run();
   for (const f of failures) {
@@ -505,8 +523,8 @@ async function run(): Promise<void> {
   }
   log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   process.stdout.write(report());
-  const missing = JSON_KEYS.filter((k) => figures[k].samples.length === 0 && k !== 'dockerodeSshListMs');
-  if (!stop.signal.aborted && (errors.length > 0 || missing.length > 0)) process.exitCode = 1;
+  const missing = [...JSON_KEYS.filter((k) => figures[k].samples.length === 0 && k !== 'dockerodeSshListMs'), ...missingLxdFigures(lxd)];
+  if (!stop.signal.aborted && (errors.length > 0 || lxd.errors.length > 0 || missing.length > 0)) process.exitCode = 1;
   // Backstop: everything is disposed, so the loop should drain by itself. If
   // something still holds it, say what, instead of hanging the caller.
   setTimeout(() => {
