@@ -211,9 +211,10 @@ async function create(ctx: Ctx): Promise<void> {
     {
       name: name!,
       host: v.host,
-      ...(v.image ? { image: v.image } : {}),
-      ...(v.cpus ? { cpus: v.cpus } : {}),
-      ...(v.memory ? { memory: v.memory } : {}),
+      // An empty value is bad input, not "use the default".
+      ...(v.image !== undefined ? { image: v.image } : {}),
+      ...(v.cpus !== undefined ? { cpus: v.cpus } : {}),
+      ...(v.memory !== undefined ? { memory: v.memory } : {}),
     },
     { onProgress: (m) => (ctx.out.json ? undefined : ctx.out.error(m)) },
   );

@@ -621,6 +621,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   }
 
   private async requireHost(name: string): Promise<HostRecord> {
+    // A name that cannot exist is bad input, said briefly, not a long "unknown".
+    validateHostName(name);
     const h = await this.opts.store.findHost(name);
     if (!h) {
       const known = (await this.opts.store.hosts()).map((x) => x.name);

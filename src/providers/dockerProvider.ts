@@ -80,7 +80,15 @@ export class DockerProvider implements Provider {
   }
 
   async engineInfo(): Promise<EngineInfo> {
-    const v = this.checked(VersionSchema, await this.call('reach the Docker engine', () => this.docker.version()), 'version');
+    let raw: unknown;
+    try {
+      raw = await this.call('reach the Docker engine', () => this.docker.version());
+    } catch (e) {
+      // Another service on the socket (e.g. LXD) answers /version with an HTTP error.
+      if (statusOf((e as SwarmError).cause) !== undefined) raw = undefined;
+      else throw e;
+    }
+    const v = this.checked(VersionSchema, raw, 'version');
     return { provider: 'docker', engineVersion: `Docker ${v.Version} (API ${v.ApiVersion})` };
   }
 
