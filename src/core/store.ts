@@ -53,6 +53,10 @@ export class Store {
   private readonly lockPath: string;
   private recovery: StoreRecovery | undefined;
   private idPersisted: boolean;
+  /** The last text parsed and what it parsed to (frozen: every reader shares it). */
+  private parsed: { readonly text: string; readonly file: StoreFile } | undefined;
+  /** A read under way, which reads starting meanwhile join. */
+  private reading: Promise<Inspection> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -78,8 +82,16 @@ export class Store {
     return this.recovery;
   }
 
+  /**
+   * The latest file. Unchanged text is not parsed again and reads that start
+   * together share one read: a health round over 500 instances reads the
+   * store once, not 500 times. The result is frozen; copy it to change it.
+   */
   async read(): Promise<StoreFile> {
-    const found = await this.inspect();
+    this.reading ??= this.inspect().finally(() => {
+      this.reading = undefined;
+    });
+    const found = await this.reading;
     switch (found.kind) {
       case 'current':
       case 'migrated':
@@ -123,6 +135,7 @@ export class Store {
   }
 
   private async loadLocked(): Promise<{ file: StoreFile; text: string | undefined }> {
+    // Never a shared read: one that began before the lock was taken may predate another process's write.
     const found = await this.inspect();
     switch (found.kind) {
       case 'current':
@@ -158,6 +171,7 @@ export class Store {
       }
       throw e;
     }
+    if (this.parsed?.text === text) return { kind: 'current', file: this.parsed.file, text };
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -174,7 +188,10 @@ export class Store {
       return { kind: 'corrupt', reason: toSwarmError(e).message, salvagedId: salvageStoreId(text) };
     }
     const current = typeof raw === 'object' && raw !== null && 'version' in raw && raw.version === STORE_VERSION;
-    if (current) return { kind: 'current', file, text };
+    if (current) {
+      this.parsed = { text, file: deepFreeze(file) };
+      return { kind: 'current', file, text };
+    }
     return { kind: 'migrated', file: { ...file, storeId: this.pendingStoreId } };
   }
 
@@ -243,4 +260,13 @@ async function exists(path: string): Promise<boolean> {
     if (errnoCode(e) === 'ENOENT') return false;
     throw e;
   }
+}
+
+/** Freezes a parsed store file so that no reader can change what the others share. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

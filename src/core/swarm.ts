@@ -376,7 +376,9 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const file = await this.opts.store.read();
     const targets = file.instances.filter((i) => i.state === 'running' || i.state === 'starting');
     const before = new Map(targets.map((t) => [t.id, this.health.get(t.id)?.health]));
-    await Promise.all(targets.map((t) => this.probe(t, false)));
+    // The hosts come from the same read: one store read per round, not one per probe.
+    const hosts = new Map(file.hosts.map((h) => [h.name, h]));
+    await Promise.all(targets.map((t) => this.probe(t, false, hosts.get(t.host))));
     const changedHosts = new Set(targets.filter((t) => before.get(t.id) !== this.health.get(t.id)?.health).map((t) => t.host));
     for (const h of changedHosts) this.emit('instances', h);
     return new Map(targets.map((t) => [t.id, this.health.get(t.id) as HealthSample]));
@@ -428,8 +430,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   // ----------------------------------------------------------- helpers --
 
-  private async probe(rec: InstanceRecord, emit = true): Promise<HealthSample> {
-    const host = await this.requireHost(rec.host);
+  private async probe(rec: InstanceRecord, emit = true, knownHost?: HostRecord): Promise<HealthSample> {
+    const host = knownHost ?? (await this.requireHost(rec.host));
     let sample: HealthSample;
     if (rec.port === undefined) {
       sample = { health: rec.state === 'starting' ? 'starting' : 'unknown', latencyMs: undefined, httpStatus: undefined };
