@@ -9,7 +9,7 @@ import { TypedEmitter } from '../transport/typedEmitter.js';
 import { SwarmError, toSwarmError } from './errors.js';
 import { probeHealth } from './healthProbe.js';
 import { HostRegistry, resolveSshAlias, type HostAccessOptions } from './hostRegistry.js';
-import type { HostRecord, InstanceRecord, ProviderKind } from './model.js';
+import type { HostRecord, InstanceRecord, ProviderKind, StoreFile } from './model.js';
 import { generateCookieSuffix, generatePassword, hashPassword } from './password.js';
 import { reconcileHost } from './reconcile.js';
 import type { SecretStore } from './secretStore.js';
@@ -214,20 +214,10 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     );
     for (const r of results) for (const o of r.observed ?? []) if (o.startedAt) this.started.set(o.id, o.startedAt);
     const reachable = results.filter((r) => r.observed !== undefined);
-    if (reachable.length > 0) {
-      const changed = await this.opts.store.update((draft) => {
-        let any = false;
-        for (const { host, observed } of reachable) {
-          const mine = draft.instances.filter((i) => i.host === host.name);
-          const others = draft.instances.filter((i) => i.host !== host.name);
-          const res = reconcileHost(host.name, host.provider, mine, observed ?? [], new Set(others.map((i) => i.name)), new Date(), draft.storeId);
-          if (res.changed) {
-            any = true;
-            draft.instances = [...others, ...res.records];
-          }
-        }
-        return any;
-      });
+    // Most refreshes change nothing: check against the latest read first
+    // and take the write lock (and its fsyncs) only when there is news.
+    if (reachable.length > 0 && reconcileAll(await this.opts.store.read(), reachable, true)) {
+      const changed = await this.opts.store.update((draft) => reconcileAll(draft, reachable, false));
       if (changed) this.emit('instances', hostName);
     }
     return this.views(hostName);
@@ -650,6 +640,26 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       key: k.key,
     }));
   }
+}
+
+/**
+ * Brings each listed host's records in line with what it reported. With
+ * `dryRun` it only says whether anything would change (the file may be a
+ * shared, frozen read); otherwise it changes `file` and says whether it did.
+ */
+function reconcileAll(file: StoreFile, listed: readonly { host: HostRecord; observed?: ObservedInstance[] | undefined }[], dryRun: boolean): boolean {
+  let any = false;
+  const now = new Date();
+  for (const { host, observed } of listed) {
+    const mine = file.instances.filter((i) => i.host === host.name);
+    const others = file.instances.filter((i) => i.host !== host.name);
+    const res = reconcileHost(host.name, host.provider, mine, observed ?? [], new Set(others.map((i) => i.name)), now, file.storeId);
+    if (!res.changed) continue;
+    if (dryRun) return true;
+    any = true;
+    file.instances = [...others, ...res.records];
+  }
+  return any;
 }
 
 function refOf(r: InstanceRecord): InstanceRef {
