@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Swarm } from '../core/swarm.js';
 import { VIEW_ID } from './commands/commandIds.js';
 import { registerCommands } from './commands/registerCommands.js';
+import type { ActivationTiming } from './activationTiming.js';
 import { HostAlerts } from './hostAlerts.js';
 import { Logger } from './logger.js';
 import { LogStreams } from './logStreams.js';
@@ -28,7 +29,7 @@ export interface UiHandles {
   readonly tree: SwarmTreeProvider;
 }
 
-export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, channel: vscode.LogOutputChannel): UiHandles {
+export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, channel: vscode.LogOutputChannel, timing?: ActivationTiming): UiHandles {
   const log = new Logger(channel);
   for (const problem of readCurrentSettings().problems) log.warn(problem);
 
@@ -38,7 +39,7 @@ export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, chann
   const poller = new Poller(swarm, model, currentSettings, log.child('poll'));
   const services: Services = { swarm, model, poller, tunnels, logStreams, log, settings: currentSettings };
 
-  const tree = new SwarmTreeProvider(model, tunnels);
+  const tree = new SwarmTreeProvider(model, tunnels, Date.now, timing && ((hosts) => timing.rendered(hosts)));
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const statusBar = new SwarmStatusBar(model, currentSettings);
   const contextKeys = new SwarmContextKeys(model);
@@ -47,9 +48,17 @@ export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, chann
     testHost: (name) => vscode.commands.executeCommand('codeSwarm.testHost', name),
   });
 
+  // Local reads only: the store file and whether /var/run/docker.sock exists.
+  const firstLoad = contextKeys.checkLocalDocker().then(() => {
+    timing?.mark('docker socket checked');
+    return model.reload().then(() => timing?.mark('store read'));
+  });
   const onVisible = (visible: boolean) => {
+    if (visible) timing?.mark('view visible');
     tree.setVisible(visible);
-    poller.setViewVisible(visible);
+    // The hosts are asked only once the store's own rows are on screen: a view
+    // open at start-up shows them first instead of waiting on the handshakes.
+    void firstLoad.then(() => poller.setViewVisible(treeView.visible));
   };
 
   context.subscriptions.push(
@@ -75,8 +84,6 @@ export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, chann
   );
 
   onVisible(treeView.visible);
-  // Local reads only: the store file and whether /var/run/docker.sock exists.
-  void contextKeys.checkLocalDocker().then(() => model.reload());
   return { tree };
 }
 

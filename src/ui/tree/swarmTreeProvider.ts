@@ -24,12 +24,16 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private readonly children = new Map<string, string[]>();
   private rendered: TreeShape = EMPTY_SHAPE;
   private visible = false;
+  /** The store has been read once: from then on a root answer shows the real hosts. */
+  private loaded = false;
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
     model: SwarmModel,
     private readonly tunnels: TunnelRegistry,
     private readonly now: () => number = Date.now,
+    /** Told of each root answer after the store was read (activation timing). */
+    private readonly onRootAnswered?: (hosts: number) => void,
   ) {
     this.subscriptions = [
       model.onDidChange((s) => this.update(s)),
@@ -58,7 +62,11 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
-    if (node === undefined) return [...this.hostNodes.values()];
+    if (node === undefined) {
+      const hosts = [...this.hostNodes.values()];
+      if (this.loaded) this.onRootAnswered?.(hosts.length);
+      return hosts;
+    }
     if (node instanceof InstanceNode) return [];
     return (this.children.get(node.name) ?? []).map((id) => this.instanceNodes.get(id)).filter((n) => n !== undefined);
   }
@@ -82,6 +90,7 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   /** Brings the node objects in line with the snapshot, keeping existing objects. */
   private update(snapshot: SwarmSnapshot): void {
+    this.loaded ||= snapshot.loaded;
     const hostNames = new Set(snapshot.hosts.map((h) => h.name));
     for (const name of this.hostNodes.keys()) if (!hostNames.has(name)) this.hostNodes.delete(name);
     // Re-insert in the store's order so getChildren() keeps it.
