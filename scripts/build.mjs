@@ -40,4 +40,6 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  // argon2id runs on worker threads (src/core/passwordHasher.ts), which load this file next to the bundle.
+  build({ ...common, entryPoints: ['src/core/passwordWorker.ts'], outfile: 'dist/passwordWorker.js' }),
 ]);

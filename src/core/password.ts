@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { argon2id } from 'hash-wasm';
+import { PasswordHasher } from './passwordHasher.js';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
@@ -16,21 +16,15 @@ export function generatePassword(length = 32): string {
   return out.join('');
 }
 
+let hasher: PasswordHasher | undefined;
+
 /**
- * argon2id in the PHC string format code-server verifies ($argon2id$v=19$...).
- * Parameters follow OWASP's minimum (19 MiB, t=2): the hash only has to stop
- * offline guessing of a 186-bit random password, and it is computed in wasm.
+ * argon2id in the PHC string format code-server verifies (see argon2.ts),
+ * on a worker thread so that the caller's event loop keeps running.
  */
-export async function hashPassword(password: string): Promise<string> {
-  return argon2id({
-    password,
-    salt: randomBytes(16),
-    parallelism: 1,
-    iterations: 2,
-    memorySize: 19_456,
-    hashLength: 32,
-    outputType: 'encoded',
-  });
+export function hashPassword(password: string): Promise<string> {
+  hasher ??= new PasswordHasher();
+  return hasher.hash(password);
 }
 
 /** A short random suffix for code-server's session cookie name. */
