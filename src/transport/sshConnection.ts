@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { connect } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import { Client, utils, type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType, type ClientChannel, type ConnectConfig, type ParsedKey } from 'ssh2';
 import { SwarmError } from '../core/errors.js';
 import { checkHostKey, type HostKeyVerdict, type KnownHostEntry } from './knownHosts.js';
@@ -259,11 +260,12 @@ export class SshConnection extends TypedEmitter<ConnectionEvents> {
 
     // ProxyJump: the TCP stream to this host is a channel on the hop's own
     // connection; the host key and auth checks below are unchanged.
-    const sock = endpoint.jump ? await this.viaJump(endpoint.jump) : undefined;
+    // Our own TCP socket (ssh2 takes a connecting one), so that its writes can be coalesced.
+    const sock = coalesceWrites(endpoint.jump ? await this.viaJump(endpoint.jump) : connect({ host: endpoint.host, port: endpoint.port }));
 
     const client = new Client();
     const config: ConnectConfig = {
-      ...(sock ? { sock } : {}),
+      sock,
       host: endpoint.host,
       port: endpoint.port,
       username: endpoint.username,
@@ -295,6 +297,8 @@ export class SshConnection extends TypedEmitter<ConnectionEvents> {
         if (settled) return;
         settled = true;
         client.end();
+        // A connect the kernel keeps retrying (a partitioned host) must not linger.
+        sock.destroy();
         const err = connectError(endpoint, e, verdict, keyBlob);
         this.noteFailure(err);
         reject(err);
@@ -555,3 +559,26 @@ function collect(channel: ClientChannel, label: string, argv: readonly string[],
   });
 }
 
+/**
+ * ssh2 writes every SSH packet with its own write(), and with TCP_NODELAY
+ * each is a syscall and a segment. A health round opens hundreds of channels
+ * in one tick: corking until the next tick sends what a tick wrote in one
+ * writev, before any I/O happens, so nothing waits longer than it did.
+ */
+export function coalesceWrites<T extends Writable>(stream: T): T {
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    stream.uncork();
+  };
+  stream.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      stream.cork();
+      process.nextTick(uncork);
+    }
+    return write(...args);
+  }) as T['write'];
+  return stream;
+}
