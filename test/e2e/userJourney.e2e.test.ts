@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { lab, labDocker, uniqueName } from '../integration/lab.js';
+import { recordPassword, suiteDir } from '../support/suiteArtifacts.js';
 import { openWorkbench, runCommand, treeRow, type Workbench } from './workbench.js';
 
 const STATUS = '[id="codeswarm.code-swarm.codeSwarm.status"]';
@@ -60,7 +60,7 @@ describe('e2e: a user journey in a real workbench', function () {
   const instance = uniqueName('e2e');
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'csw-e2e-ssh-'));
+    const dir = suiteDir('csw-e2e-ssh-');
     // An ssh config with an alias for alpha, and a known_hosts that does not
     // know it yet: the user must see and accept the fingerprint.
     const h = lab().hosts.alpha;
@@ -137,6 +137,8 @@ describe('e2e: a user journey in a real workbench', function () {
 
   it('opens it in a Simple Browser tab that shows code-server, logged in', async () => {
     const { page } = wb;
+    // Open copies the password (for a login from elsewhere): the test reads it back from the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(wb.url).origin });
     await contextMenu(page, instance, 'Open Instance');
     await page.locator('.tabs-container .tab').filter({ hasText: 'Simple Browser' }).waitFor({ timeout: 60_000 });
     // The Simple Browser webview nests an iframe on the tunnel's URL; inside
@@ -154,6 +156,10 @@ describe('e2e: a user journey in a real workbench', function () {
     await wb.screenshot('journey-06-open');
     assert.ok(inner, `code-server's workbench loaded through the tunnel (frames: ${page.frames().map((f) => f.url()).join(', ')})`);
     assert.doesNotMatch(inner.url(), /login/);
+    const copied = String(await page.evaluate('navigator.clipboard.readText()'));
+    assert.match(copied, /^[A-Za-z0-9]{32}$/, 'Open copied the password');
+    // The secret audit then looks for it in the workbench's logs and profile.
+    recordPassword(`e2e journey: ${instance}`, copied);
   });
 
   it('deletes it after a modal that says what happens to the volume', async () => {

@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { lab } from '../integration/lab.js';
+import { suiteDir } from '../support/suiteArtifacts.js';
 
 export const VSIX = resolve(__dirname, '../../../dist/code-swarm.vsix');
 export const ARTIFACTS = resolve(__dirname, '../../../test-artifacts');
@@ -46,7 +46,8 @@ export async function openWorkbench(settings: Record<string, unknown>, options: 
   const codeServer = lab().codeServerBin;
   // code-server 4.139 needs the lab's Node 24 first on PATH (its bin is `#!/usr/bin/env node`).
   const env = { ...process.env, PATH: `${lab().nodeDir}/bin:${process.env.PATH ?? ''}`, SSH_AUTH_SOCK: '' };
-  const dir = mkdtempSync(join(tmpdir(), 'csw-e2e-'));
+  // Under the suite root: the secret audit searches its logs (the extension's output channel) and profile after the run.
+  const dir = suiteDir('csw-e2e-');
   const userDir = join(dir, 'user');
   const extDir = join(dir, 'extensions');
   const folder = join(dir, 'project');
@@ -73,6 +74,8 @@ export async function openWorkbench(settings: Record<string, unknown>, options: 
   }
 
   const port = await freePort();
+  // code-server's own output is a log like any other: kept for the secret audit.
+  const serverLog = openSync(join(dir, 'code-server.log'), 'a');
   const server: ChildProcess = spawn(
     codeServer,
     [
@@ -81,8 +84,9 @@ export async function openWorkbench(settings: Record<string, unknown>, options: 
       '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
       ...(options.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     ],
-    { detached: true, stdio: ['ignore', 'ignore', 'ignore'], env },
+    { detached: true, stdio: ['ignore', serverLog, serverLog], env },
   );
+  closeSync(serverLog);
   // The test process must not wait on code-server; close() ends it.
   server.unref();
   const base = `http://127.0.0.1:${port}`;

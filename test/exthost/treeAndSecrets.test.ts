@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CodeSwarmApi } from '../../src/extension.js';
 import { lab, uniqueName } from '../integration/lab.js';
+import { recordPassword } from '../support/suiteArtifacts.js';
 
 async function api(): Promise<CodeSwarmApi> {
   const ext = vscode.extensions.getExtension<CodeSwarmApi>('codeswarm.code-swarm');
@@ -56,6 +57,8 @@ describe('extension host: the tree against the lab, and secret storage', functio
 
     const password = await secrets.get(`instance/${made.id}/password`);
     assert.ok(password && password.length >= 24, 'the password is in SecretStorage');
+    // For the secret audit: it must not show up in the workbench's logs or profile.
+    recordPassword(`extension host: ${name}`, password);
     assert.equal(await swarm.password(name), password);
     const storeDir = (swarm.store as { dir: string }).dir;
     assert.ok(!readFileSync(join(storeDir, 'swarm.json'), 'utf8').includes(password), 'and never in the metadata file');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lab, uniqueName } from './lab.js';
+import { suiteDir } from '../support/suiteArtifacts.js';
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');
 
@@ -25,10 +25,9 @@ describe('code-swarm CLI against the lab', function () {
   };
 
   before(() => {
-    state = mkdtempSync(join(tmpdir(), 'csw-cli-'));
+    state = suiteDir('csw-cli-');
     assert.ok(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node'), 'the CLI is built (npm run build)');
   });
-  after(() => rmSync(state, { recursive: true, force: true }));
 
   it('adds hosts, refusing an unknown host key unless told to accept it', () => {
     const a = lab().hosts.alpha;

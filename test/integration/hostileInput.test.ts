@@ -14,6 +14,7 @@ import { LABEL } from '../../src/providers/provider.js';
 import type { ExecStream, SshConnection } from '../../src/transport/sshConnection.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
 import { addLabHost, lab, labConnection, labDocker, labSwarm, uniqueName } from './lab.js';
+import { suiteDir } from '../support/suiteArtifacts.js';
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');
 
@@ -241,7 +242,6 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
     // Only reached if a hostile value was wrongly accepted: do not leave it on the hosts.
     for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
     swarm.dispose();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const inputWith = (host: Target, field: 'name' | 'image' | 'cpus' | 'memory', value: string): CreateInput => ({
@@ -389,11 +389,10 @@ describe('hostile hosts: a changed host key, the wrong engine', function () {
   };
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'csw-hostile-hosts-'));
+    dir = suiteDir('csw-hostile-hosts-');
   });
   afterEach(() => {
     for (const s of swarms.splice(0)) s.dispose();
-    rmSync(dir, { recursive: true, force: true });
   });
   before(() => {
     scratch = mkdtempSync(join(tmpdir(), 'csw-hostile-keys-'));

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { createDockerClient } from '../../src/providers/dockerClient.js';
@@ -12,6 +11,7 @@ import type { SshConnection } from '../../src/transport/sshConnection.js';
 import { StreamAgent } from '../../src/transport/streamAgent.js';
 import { failsWith } from './failsWith.js';
 import { lab, labConnection, type LabHostName } from './lab.js';
+import { suiteDir } from '../support/suiteArtifacts.js';
 
 function httpGetJson(agent: StreamAgent, path: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -52,7 +52,7 @@ describe('lab: the testbed is real', function () {
 
   it('refuses a host whose key differs from known_hosts, naming both fingerprints', async () => {
     const env = lab();
-    const dir = mkdtempSync(join(tmpdir(), 'csw-kh-'));
+    const dir = suiteDir('csw-kh-');
     // alpha's address listed with beta's key: exactly what a MITM looks like.
     writeFileSync(join(dir, 'known_hosts'), `${env.hosts.alpha.address} ${env.hosts.beta.hostKeyPub}\n`);
     const conn = track(

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { FileSecretStore } from '../../src/core/fileSecretStore.js';
@@ -8,6 +7,9 @@ import { Swarm } from '../../src/core/swarm.js';
 import { demuxBuffer } from '../../src/providers/dockerProvider.js';
 import { loadKnownHostsFiles } from '../../src/transport/knownHosts.js';
 import { SshConnection, type SshConnectionOptions } from '../../src/transport/sshConnection.js';
+import { RecordingSecretStore } from '../support/recordingSecretStore.js';
+import { recordingSwarm } from '../support/recordingSwarm.js';
+import { suiteDir } from '../support/suiteArtifacts.js';
 
 export interface LabHost {
   address: string;
@@ -67,17 +69,22 @@ export function labConnection(name: LabHostName, overrides: Partial<SshConnectio
   });
 }
 
-/** A Swarm on a fresh state directory, trusting the lab's known_hosts. */
+/**
+ * A Swarm on a fresh state directory, trusting the lab's known_hosts. The
+ * directory lives under the suite root and outlives the test (the secret
+ * audit searches it after the last test); the Swarm notes the passwords it
+ * makes and the errors it raises for that audit.
+ */
 export async function labSwarm(stateDir?: string, knownHostsFiles = [lab().knownHosts]): Promise<{ swarm: Swarm; dir: string }> {
-  const dir = stateDir ?? mkdtempSync(join(tmpdir(), 'csw-swarm-'));
+  const dir = stateDir ?? suiteDir('csw-swarm-');
   const [store, secrets] = await Promise.all([Store.open(dir), FileSecretStore.open(dir)]);
   const swarm = new Swarm({
     store,
-    secrets,
+    secrets: new RecordingSecretStore(secrets, dir),
     access: { knownHostsFiles, agentSocket: '', connectTimeoutMs: 5_000 },
     defaults: { image: lab().dockerImage, cpus: 1, memory: '1g' },
   });
-  return { swarm, dir };
+  return { swarm: recordingSwarm(swarm, dir), dir };
 }
 
 /** Adds a lab host (or the local engine) to a swarm under the same name. */

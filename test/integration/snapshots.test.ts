@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Swarm } from '../../src/core/swarm.js';
 import { containerName, DOCKER_SNAPSHOT_WARNING } from '../../src/providers/dockerProvider.js';
@@ -44,11 +43,10 @@ describe('snapshots: Docker on alpha', function () {
   this.timeout(300_000);
   const docker = labDocker('alpha');
   let swarm: Swarm;
-  let dir: string;
   const name = uniqueName('snapd');
 
   before(async () => {
-    ({ swarm, dir } = await labSwarm());
+    ({ swarm } = await labSwarm());
     await addLabHost(swarm, 'alpha');
   });
   after(async () => {
@@ -62,7 +60,6 @@ describe('snapshots: Docker on alpha', function () {
     }
     await docker.getVolume(`code-swarm-${name}-project`).remove().catch(() => undefined);
     swarm.dispose();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('snapshot → change → restore brings back what the commit holds, keeps the volume, the password and loopback only; purge removes the images', async function () {
@@ -158,7 +155,6 @@ describe('snapshots: Docker on alpha', function () {
 describe('snapshots: LXD on gamma, through the Swarm', function () {
   this.timeout(600_000);
   let swarm: Swarm;
-  let dir: string;
   const name = uniqueName('snapl');
   const FILE = '/home/coder/project/notes.txt';
 
@@ -173,7 +169,7 @@ describe('snapshots: LXD on gamma, through the Swarm', function () {
   }
 
   before(async () => {
-    ({ swarm, dir } = await labSwarm());
+    ({ swarm } = await labSwarm());
     await addLabHost(swarm, 'gamma');
   });
   after(async () => {
@@ -181,7 +177,6 @@ describe('snapshots: LXD on gamma, through the Swarm', function () {
     // If the Swarm could not, remove it behind its back (bounded: LXD's dir pool is slow, not stuck).
     await run('lxc', ['delete', '--force', lxdInstanceName(name)], { timeout: 300_000 }).catch(() => undefined);
     swarm.dispose();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('snapshot → change → restore brings the file back, healthy again', async function () {

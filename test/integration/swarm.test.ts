@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SwarmError } from '../../src/core/errors.js';
 import { StoreFileSchema } from '../../src/core/model.js';
@@ -13,6 +12,7 @@ import { containerName } from '../../src/providers/dockerProvider.js';
 import { LABEL } from '../../src/providers/provider.js';
 import { failsWith } from './failsWith.js';
 import { addLabHost, dockerExec, lab, labDocker, labSwarm, uniqueName } from './lab.js';
+import { suiteDir } from '../support/suiteArtifacts.js';
 
 /** Every failure the Swarm reports must also say what to do next. */
 const mustFail = (p: Promise<unknown>, code: SwarmError['code'], pattern: RegExp) => failsWith(p, code, pattern, { hint: true });
@@ -28,7 +28,6 @@ describe('swarm: instance lifecycle on real hosts', function () {
   after(async () => {
     for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
     swarm.dispose();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   for (const host of ['local', 'alpha', 'beta'] as const) {
@@ -129,7 +128,6 @@ describe('swarm: ten creates at once on one host', function () {
       assert.equal((await swarm.refresh('alpha')).length, 0);
     } finally {
       swarm.dispose();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
@@ -158,12 +156,11 @@ describe('swarm: the store is a cache of the hosts', function () {
     } finally {
       await again.swarm.delete(name, { purge: true });
       again.swarm.dispose();
-      rmSync(first.dir, { recursive: true, force: true });
     }
   });
 
   it('marks an instance missing when its container is deleted behind its back', async () => {
-    const { swarm, dir } = await labSwarm();
+    const { swarm } = await labSwarm();
     try {
       await addLabHost(swarm, 'local');
       const name = uniqueName('gone');
@@ -176,7 +173,6 @@ describe('swarm: the store is a cache of the hosts', function () {
       assert.equal((await swarm.views()).length, 0);
     } finally {
       swarm.dispose();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
@@ -191,7 +187,6 @@ describe('swarm: bad input and failures, each with a clear error and nothing los
   });
   after(() => {
     swarm.dispose();
-    rmSync(dir, { recursive: true, force: true });
   });
   const storeText = () => readFileSync(join(dir, 'swarm.json'), 'utf8');
 
@@ -297,7 +292,7 @@ async function swarmWith(dir: string, access: HostAccessOptions): Promise<Swarm>
 describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a silent host', function () {
   this.timeout(120_000);
   it('adds a host by its ~/.ssh/config alias, taking HostName, User, Port and IdentityFile from it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'csw-alias-'));
+    const dir = suiteDir('csw-alias-');
     const withConfig = await swarmWith(dir, { sshConfigPath: lab().sshConfig });
     try {
       const host = await withConfig.addHost({ name: 'viaalias', ssh: 'lab-beta' });
@@ -306,12 +301,11 @@ describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a 
       assert.equal(t.ok, true, t.error);
     } finally {
       withConfig.dispose();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('asks for the passphrase of an encrypted key, and says so when it is wrong', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'csw-pass-'));
+    const dir = suiteDir('csw-pass-');
     const asked: string[] = [];
     const make = (answer: string) => swarmWith(dir, { askPassphrase: async (p) => (asked.push(p), answer) });
     const wrong = await make('not it');
@@ -325,7 +319,6 @@ describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a 
     } finally {
       wrong.dispose();
       right.dispose();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -342,13 +335,12 @@ describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a 
       }
     } finally {
       swarm.dispose();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('times out on a host cut off by a network partition, then reaches it after heal', async () => {
     const testbed = resolve(__dirname, '../../../scripts/testbed');
-    const { swarm, dir } = await labSwarm();
+    const { swarm } = await labSwarm();
     try {
       await addLabHost(swarm, 'alpha');
       await swarm.addHost({ name: 'delta', ssh: `delta@${lab().hosts.delta.address}`, identityFile: lab().clientKey, provider: 'docker' }).catch(() => undefined);
@@ -371,7 +363,6 @@ describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a 
       assert.ok(r instanceof SwarmError && r.code === 'permission-denied', String(r));
     } finally {
       swarm.dispose();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
@@ -379,7 +370,7 @@ describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a 
 describe('swarm: logs and stats', function () {
   this.timeout(120_000);
   it('tails and follows logs, and reads cpu and memory', async () => {
-    const { swarm, dir } = await labSwarm();
+    const { swarm } = await labSwarm();
     try {
       await addLabHost(swarm, 'beta');
       const name = uniqueName('logs');
@@ -407,7 +398,6 @@ describe('swarm: logs and stats', function () {
       await swarm.delete(name, { purge: true });
     } finally {
       swarm.dispose();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
@@ -420,7 +410,7 @@ describe('swarm: hosts behind a jump host (ProxyJump)', function () {
         .split('\n')
         .filter((l) => l.includes(`pid=${process.pid},`)).length;
     const before = ssBeta();
-    const dir = mkdtempSync(join(tmpdir(), 'csw-jump-'));
+    const dir = suiteDir('csw-jump-');
     const config = join(dir, 'ssh_config');
     const b = lab().hosts.beta;
     const a = lab().hosts.alpha;
@@ -443,7 +433,6 @@ describe('swarm: hosts behind a jump host (ProxyJump)', function () {
       );
     } finally {
       swarm.dispose();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
