@@ -1,12 +1,18 @@
-// Code Swarm benchmarks, against the lab's hosts alpha (Docker) and gamma
-// (LXD, bench/lxd.ts) (scripts/testbed up).
+// Code Swarm benchmarks, against the lab's hosts (scripts/testbed up): the
+// Docker part on alpha (below), then the parts in MODULES, one after the
+// other: LXD on gamma (bench/lxd.ts), activation and bundle size
+// (bench/activation.ts), tunnel throughput (bench/tunnel.ts), parallel
+// creates (bench/parallelCreate.ts). docs/PERFORMANCE.md says what each
+// figure is and how many samples a run takes.
 //
-//   npm run bench            full run (Docker: list 30 / remote list 10 / create 5 / stop+start 5;
-//                            LXD: 3 cycles through the Swarm, 3 through lxc over ssh)
-//   node out/bench/index.js --quick   (10 / 3 / 3 / 2; LXD 1 + 1)
+//   npm run bench                      full run
+//   node out/bench/index.js --quick    fewer samples, no LXD part: under two minutes
+//   node out/bench/index.js --only activation,tunnel   just those parts ('docker' is the part below)
 //
 // Progress goes to stderr; the table goes to stdout and its last line is one
-// JSON object with the medians in ms (null where a figure could not be measured).
+// JSON object with the medians (ms unless the key says otherwise; null where
+// a figure could not be measured or its part did not run).
+import './withoutNativeAddons.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -28,7 +34,11 @@ import { baselineCreateHealthy } from './baselineCreateHealthy.js';
 import { CleanupStack } from './cleanupStack.js';
 import { createDockerodeSsh } from './createDockerodeSsh.js';
 import { createSshWrapper } from './createSshWrapper.js';
+import { createActivationBench } from './activation.js';
+import type { BenchContext, BenchModule } from './benchModule.js';
 import { createLxdBench, lxdJson, missingLxdFigures, renderLxdReport, runLxdBench } from './lxd.js';
+import { createParallelCreateBench } from './parallelCreate.js';
+import { createTunnelBench } from './tunnel.js';
 import { median } from './median.js';
 import { renderTable } from './renderTable.js';
 
@@ -36,6 +46,15 @@ const execFileAsync = promisify(execFile);
 
 const HOST = 'alpha';
 const QUICK = process.argv.includes('--quick');
+/** `--only a,b` or `--only=a,b`: run just these parts (names: docker and each module's). */
+const ONLY = ((): Set<string> | undefined => {
+  const i = process.argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  if (i < 0) return undefined;
+  const arg = process.argv[i] ?? '';
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (process.argv[i + 1] ?? '');
+  return new Set(value.split(',').map((x) => x.trim()).filter(Boolean));
+})();
+const selected = (part: string) => ONLY === undefined || ONLY.has(part);
 const N = QUICK ? { list: 10, remoteList: 3, create: 3, lifecycle: 2 } : { list: 30, remoteList: 10, create: 5, lifecycle: 5 };
 const LIST_WARMUP = 3;
 const REMOTE_CALL_TIMEOUT_MS = 30_000;
@@ -84,7 +103,29 @@ const figures: Record<FigureKey, Figure> = {
 };
 
 const errors: string[] = [];
-const lxd = createLxdBench();
+
+/** The LXD part behind the module interface (it predates it). */
+function lxdModule(): BenchModule {
+  const lxd = createLxdBench();
+  return {
+    name: 'lxd',
+    errors: lxd.errors,
+    run: (ctx) => runLxdBench(lxd, ctx),
+    json: () => lxdJson(lxd),
+    missing: () => missingLxdFigures(lxd),
+    report: (quick) => renderLxdReport(lxd, quick),
+  };
+}
+
+/**
+ * The parts after the Docker one, run in this order, never two at once; each
+ * adds its keys to the JSON line after the Docker part's. A new part is one
+ * more entry (see bench/benchModule.ts).
+ */
+const MODULES: readonly BenchModule[] = [lxdModule(), createActivationBench(), createTunnelBench(), createParallelCreateBench()];
+/** LXD's creates and snapshots copy whole root file systems: minutes, too slow for --quick. */
+const SKIPPED_IN_QUICK = new Set(['lxd']);
+const runs = (m: BenchModule) => selected(m.name) && !(QUICK && SKIPPED_IN_QUICK.has(m.name));
 /** Every name this run creates, on either host, carries the tag, so a sweep can find leftovers. */
 const TAG = `bench-${randomBytes(3).toString('hex')}`;
 /** Times the Swarm saw its link to the host go down during the run. */
@@ -448,20 +489,25 @@ function report(): string {
     const m = medianOf(k);
     json[k] = m === undefined ? null : round1(m);
   }
+  const ran = MODULES.filter(runs);
+  const moduleErrors = MODULES.flatMap((m) => m.errors);
   return [
+    ...(selected('docker')
+      ? [
+          '',
+          `Code Swarm benchmark (${QUICK ? 'quick' : 'full'}): Docker on ${HOST}, ${new Date().toISOString()}`,
+          '',
+          renderTable(['figure (ms)', 'median', 'min', 'max', 'n'], rows),
+          '',
+          renderTable(['target', 'measured', 'target', ''], targetRows),
+          ...(notes.length > 0 ? ['', ...notes] : []),
+        ]
+      : []),
+    ...ran.flatMap((m) => ['', m.report(QUICK)]),
+    ...(errors.length > 0 || moduleErrors.length > 0 ? ['', ...[...errors, ...moduleErrors].map((e) => `error: ${e}`)] : []),
     '',
-    `Code Swarm benchmark (${QUICK ? 'quick' : 'full'}): Docker on ${HOST}, ${new Date().toISOString()}`,
-    '',
-    renderTable(['figure (ms)', 'median', 'min', 'max', 'n'], rows),
-    '',
-    renderTable(['target', 'measured', 'target', ''], targetRows),
-    ...(notes.length > 0 ? ['', ...notes] : []),
-    '',
-    renderLxdReport(lxd, QUICK),
-    ...(errors.length > 0 || lxd.errors.length > 0 ? ['', ...[...errors, ...lxd.errors].map((e) => `error: ${e}`)] : []),
-    '',
-    // Docker's keys first, as before; the LXD ones are added after them.
-    JSON.stringify({ ...json, ...lxdJson(lxd) }),
+    // Docker's keys first, as before; each part's keys follow in MODULES order (null where it did not run).
+    JSON.stringify(Object.assign({ ...json }, ...MODULES.map((m) => m.json())) as Record<string, number | null>),
     '',
   ].join('\n');
 }
@@ -500,20 +546,26 @@ process.on('unhandledRejection', (e) => emergencyExit(`unhandled rejection: ${e 
 
 async function run(): Promise<void> {
   const started = performance.now();
-  try {
-    await main();
-  } catch (e) {
-    errors.push(`run: ${messageOf(e)}`);
-    log(`FAILED: ${messageOf(e)}`);
-  }
-  // LXD runs after Docker, not beside it: the two would share the machine's disk and CPUs.
-  if (!stop.signal.aborted) {
+  if (selected('docker')) {
     try {
-      await runLxdBench(lxd, { quick: QUICK, cleanup, signal: stop.signal, tag: TAG, log });
+      await main();
     } catch (e) {
-      lxd.errors.push(`lxd: ${messageOf(e)}`);
-      log(`LXD FAILED: ${messageOf(e)}`);
+      errors.push(`run: ${messageOf(e)}`);
+      log(`FAILED: ${messageOf(e)}`);
     }
+  }
+  // One part at a time: side by side they would share the machine's disk and CPUs.
+  const ctx: BenchContext = { quick: QUICK, cleanup, signal: stop.signal, tag: TAG, log };
+  for (const m of MODULES) {
+    if (stop.signal.aborted || !runs(m)) continue;
+    const t0 = performance.now();
+    try {
+      await m.run(ctx);
+    } catch (e) {
+      m.errors.push(`${m.name}: ${messageOf(e)}`);
+      log(`${m.name} FAILED: ${messageOf(e)}`);
+    }
+    log(`${m.name} part took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   log('cleaning up');
   const failures = await cleanup.run();
@@ -523,8 +575,12 @@ async function run(): Promise<void> {
   }
   log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   process.stdout.write(report());
-  const missing = [...JSON_KEYS.filter((k) => figures[k].samples.length === 0 && k !== 'dockerodeSshListMs'), ...missingLxdFigures(lxd)];
-  if (!stop.signal.aborted && (errors.length > 0 || lxd.errors.length > 0 || missing.length > 0)) process.exitCode = 1;
+  const missing = [
+    ...(selected('docker') ? JSON_KEYS.filter((k) => figures[k].samples.length === 0 && k !== 'dockerodeSshListMs') : []),
+    ...MODULES.filter(runs).flatMap((m) => m.missing()),
+  ];
+  if (missing.length > 0) log(`missing figures: ${missing.join(', ')}`);
+  if (!stop.signal.aborted && (errors.length > 0 || MODULES.some((m) => m.errors.length > 0) || missing.length > 0)) process.exitCode = 1;
   // Backstop: everything is disposed, so the loop should drain by itself. If
   // something still holds it, say what, instead of hanging the caller.
   setTimeout(() => {
