@@ -2,11 +2,13 @@
 // Docker part on alpha (below), then the parts in MODULES, one after the
 // other: LXD on gamma (bench/lxd.ts), activation and bundle size
 // (bench/activation.ts), tunnel throughput (bench/tunnel.ts), parallel
-// creates (bench/parallelCreate.ts). docs/PERFORMANCE.md says what each
+// creates (bench/parallelCreate.ts), 10 hosts × 50 instances (bench/fleet.ts:
+// refresh, health round, health CPU, heap over a 10-minute watch, ~20 min).
+// docs/PERFORMANCE.md says what each
 // figure is and how many samples a run takes.
 //
 //   npm run bench                      full run
-//   node out/bench/index.js --quick    fewer samples, no LXD part: under two minutes
+//   node out/bench/index.js --quick    fewer samples, no LXD or fleet part: under two minutes
 //   node out/bench/index.js --only activation,tunnel   just those parts ('docker' is the part below)
 //
 // Progress goes to stderr; the table goes to stdout and its last line is one
@@ -36,6 +38,7 @@ import { createDockerodeSsh } from './createDockerodeSsh.js';
 import { createSshWrapper } from './createSshWrapper.js';
 import { createActivationBench } from './activation.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
+import { createFleetBench } from './fleet.js';
 import { createLxdBench, lxdJson, missingLxdFigures, renderLxdReport, runLxdBench } from './lxd.js';
 import { createParallelCreateBench } from './parallelCreate.js';
 import { createTunnelBench } from './tunnel.js';
@@ -122,9 +125,9 @@ function lxdModule(): BenchModule {
  * adds its keys to the JSON line after the Docker part's. A new part is one
  * more entry (see bench/benchModule.ts).
  */
-const MODULES: readonly BenchModule[] = [lxdModule(), createActivationBench(), createTunnelBench(), createParallelCreateBench()];
-/** LXD's creates and snapshots copy whole root file systems: minutes, too slow for --quick. */
-const SKIPPED_IN_QUICK = new Set(['lxd']);
+const MODULES: readonly BenchModule[] = [lxdModule(), createActivationBench(), createTunnelBench(), createParallelCreateBench(), createFleetBench()];
+/** LXD's creates and snapshots copy whole root file systems, and the fleet populates 500 instances: minutes, too slow for --quick. */
+const SKIPPED_IN_QUICK = new Set(['lxd', 'fleet']);
 const runs = (m: BenchModule) => selected(m.name) && !(QUICK && SKIPPED_IN_QUICK.has(m.name));
 /** Every name this run creates, on either host, carries the tag, so a sweep can find leftovers. */
 const TAG = `bench-${randomBytes(3).toString('hex')}`;

@@ -70,8 +70,8 @@ export async function removeLabelled(storeId: string, on: readonly (LabHostName 
     const docker = labDocker(h);
     const label = [`code-swarm.store=${storeId}`];
     const containers = await docker.listContainers({ all: true, filters: { label } });
-    await eachLimited(containers, 8, (c) => docker.getContainer(c.Id).remove({ force: true }), (c) => c.Id);
+    await eachLimited(containers, 16, (c) => docker.getContainer(c.Id).remove({ force: true }), (c) => c.Id);
     const volumes = await docker.listVolumes({ filters: { label } });
-    await eachLimited(volumes.Volumes ?? [], 8, (v) => docker.getVolume(v.Name).remove(), (v) => v.Name);
+    await eachLimited(volumes.Volumes ?? [], 16, (v) => docker.getVolume(v.Name).remove(), (v) => v.Name);
   }
 }

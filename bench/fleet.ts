@@ -1,0 +1,378 @@
+// Fleet-scale figures (issue 7): 10 hosts × 50 instances over the lab's
+// Docker hosts alpha and beta. Each of the 10 host records has its own SSH
+// connection, as 10 real hosts would; 5 point at alpha and 5 at beta, so each
+// list returns that engine's 250 instances (5× what a real host would list,
+// which makes the figures conservative).
+//
+//   node out/bench/fleet.js [--watch-minutes N]   standalone, ends with one JSON line
+//   (also run by npm run bench; --quick skips it)
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Swarm } from '../src/core/swarm.js';
+import { addFleetHosts, eachLimited, removeLabelled, type FleetHost } from '../test/integration/fleet.js';
+import { lab, labDocker, labSwarm } from '../test/integration/lab.js';
+import type { BenchContext, BenchModule } from './benchModule.js';
+import { createSshWrapper } from './createSshWrapper.js';
+import { median } from './median.js';
+
+const execFileAsync = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+
+export interface FleetFigures {
+  refresh500Ms: number | null;
+  dockerCliSshRefresh500Ms: number | null;
+  healthRound500Ms: number | null;
+  healthCpuPercent: number | null;
+  heapGrowthMB: number | null;
+}
+
+export interface FleetDetail extends FleetFigures {
+  readonly instances: number;
+  readonly hosts: number;
+  populateMs: number;
+  refreshSamples: number[];
+  engineListFloorMs: number | null;
+  engineListFloorSamples: number[];
+  dockerCliSamples: number[];
+  healthSamples: number[];
+  healthIntervalS: number;
+  refreshIntervalS: number;
+  cpuWindowS: number;
+  cpuRounds: number;
+  heapSamplesMB: number[];
+  heapLateSlopeMBPerMin: number | null;
+  handlesBefore: number;
+  handlesAfter: number;
+}
+
+export interface FleetOptions {
+  readonly hosts?: number;
+  readonly perHost?: number;
+  readonly watchMinutes?: number;
+  readonly log?: (line: string) => void;
+}
+
+const HOST_COUNT = 10;
+const PER_HOST = 50;
+const CREATE_CONCURRENCY = 16;
+
+/** The extension's own defaults, read from its manifest so the bench never probes less often than a user would. */
+function defaultIntervals(): { healthS: number; refreshS: number } {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { default: unknown }> } };
+  };
+  const p = pkg.contributes.configuration.properties;
+  return {
+    healthS: Number(p['codeSwarm.healthIntervalSeconds']?.default),
+    refreshS: Number(p['codeSwarm.refreshIntervalSeconds']?.default),
+  };
+}
+
+/** A gc() without --expose-gc on the command line, so heap samples are live data, not garbage. */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const heapMB = (gc: () => void) => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDetail> {
+  const log = options.log ?? ((l: string) => process.stderr.write(`[fleet] ${l}\n`));
+  const hostCount = options.hosts ?? HOST_COUNT;
+  const perHost = options.perHost ?? PER_HOST;
+  const watchMinutes = options.watchMinutes ?? 10;
+  const { healthS, refreshS } = defaultIntervals();
+  const gc = exposeGc();
+  const hosts: FleetHost[] = Array.from({ length: hostCount }, (_, i) => ({ name: `fleet-${i}`, on: i % 2 === 0 ? 'alpha' : 'beta' }));
+  const d: FleetDetail = {
+    refresh500Ms: null,
+    dockerCliSshRefresh500Ms: null,
+    healthRound500Ms: null,
+    healthCpuPercent: null,
+    heapGrowthMB: null,
+    instances: hostCount * perHost,
+    hosts: hostCount,
+    populateMs: 0,
+    refreshSamples: [],
+    engineListFloorMs: null,
+    engineListFloorSamples: [],
+    dockerCliSamples: [],
+    healthSamples: [],
+    healthIntervalS: healthS,
+    refreshIntervalS: refreshS,
+    cpuWindowS: 60,
+    cpuRounds: 0,
+    heapSamplesMB: [],
+    heapLateSlopeMBPerMin: null,
+    handlesBefore: 0,
+    handlesAfter: 0,
+  };
+
+  const { swarm, dir } = await labSwarm();
+  const storeId = (await swarm.store.read()).storeId;
+  try {
+    await addFleetHosts(swarm, hosts);
+    const specs = hosts.flatMap((h, hi) => Array.from({ length: perHost }, (_, i) => ({ name: `fl${hi}-${i}-${storeId.slice(0, 6)}`, host: h.name })));
+    log(`creating ${specs.length} light instances on ${hostCount} hosts, ${CREATE_CONCURRENCY} at a time`);
+    let t0 = performance.now();
+    const made = await eachLimited(
+      specs,
+      CREATE_CONCURRENCY,
+      (s) => swarm.create({ name: s.name, host: s.host, image: lab().lightImage, cpus: 0.1, memory: '64m' }),
+      (s) => s.name,
+    );
+    d.populateMs = Math.round(performance.now() - t0);
+    const failed = made.filter((o) => o.error);
+    if (failed.length > 0) throw new Error(`${failed.length} creates failed, e.g. ${failed[0]?.name}: ${failed[0]?.error}`);
+    log(`created in ${(d.populateMs / 1000).toFixed(1)} s; waiting for all to be healthy`);
+    await untilAllHealthy(swarm, specs.length, 180_000);
+
+    log('refresh (warm): 3 warm-ups, then 10 samples');
+    for (let i = 0; i < 3; i++) await swarm.refresh();
+    for (let i = 0; i < 10; i++) {
+      t0 = performance.now();
+      const views = await swarm.refresh();
+      d.refreshSamples.push(round1(performance.now() - t0));
+      if (views.length !== specs.length) throw new Error(`a refresh listed ${views.length} instances, not ${specs.length}`);
+    }
+    d.refresh500Ms = median(d.refreshSamples);
+
+    // What the engines alone need for the same 10 lists at once, straight on
+    // their sockets (no SSH, no parsing of ours): the floor under refresh500Ms.
+    log('engine floor: the same 10 lists on the engines\' own sockets, 10 samples');
+    for (let i = 0; i < 10; i++) {
+      t0 = performance.now();
+      await Promise.all(hosts.map((h) => labDocker(h.on).listContainers({ all: true, filters: { label: ['code-swarm.instance'] } })));
+      d.engineListFloorSamples.push(round1(performance.now() - t0));
+    }
+    d.engineListFloorMs = median(d.engineListFloorSamples);
+
+    d.dockerCliSamples = await dockerCliRefresh(hosts, log);
+    d.dockerCliSshRefresh500Ms = d.dockerCliSamples.length ? median(d.dockerCliSamples) : null;
+
+    log('health rounds: 1 warm-up, then 5 samples');
+    await swarm.healthRound();
+    for (let i = 0; i < 5; i++) {
+      t0 = performance.now();
+      const samples = await swarm.healthRound();
+      d.healthSamples.push(round1(performance.now() - t0));
+      const healthy = [...samples.values()].filter((s) => s.health === 'healthy').length;
+      if (healthy !== specs.length) throw new Error(`a health round found ${healthy} of ${specs.length} healthy`);
+    }
+    d.healthRound500Ms = median(d.healthSamples);
+
+    // The health monitor alone at the default interval, as the Poller runs it
+    // (setInterval, a round never overlapping the previous one).
+    log(`CPU: health rounds every ${healthS} s for ${d.cpuWindowS} s`);
+    await sleep(2_000);
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
+    // A little past the window so that its last tick (at exactly 60 s) runs and is counted.
+    await watch(swarm, { healthS, refreshS: 0 }, d.cpuWindowS * 1000 + 500, () => d.cpuRounds++);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    // Per window of the stated length: the CPU of the rounds a full window holds.
+    d.healthCpuPercent = round1((cpuMs / Math.max(d.cpuWindowS * 1000, performance.now() - wall0)) * 100);
+    if (process.env['CODE_SWARM_PROFILE_ROUNDS']) {
+      const { Session } = await import('node:inspector/promises');
+      const session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+      for (let i = 0; i < Number(process.env['CODE_SWARM_PROFILE_ROUNDS']); i++) await swarm.healthRound();
+      const { profile } = await session.post('Profiler.stop');
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(join(tmpdir(), 'code-swarm-health.cpuprofile'), JSON.stringify(profile));
+      session.disconnect();
+    }
+
+    if (watchMinutes > 0) {
+      log(`heap: watching for ${watchMinutes} min (health every ${healthS} s, refresh every ${refreshS} s, as with the view open)`);
+      d.handlesBefore = process.getActiveResourcesInfo().length;
+      d.heapSamplesMB.push(round1(heapMB(gc)));
+      const stepMs = 30_000;
+      for (let elapsed = 0; elapsed < watchMinutes * 60_000; elapsed += stepMs) {
+        await watch(swarm, { healthS, refreshS }, stepMs, () => undefined);
+        d.heapSamplesMB.push(round1(heapMB(gc)));
+      }
+      d.handlesAfter = process.getActiveResourcesInfo().length;
+      d.heapGrowthMB = round1((d.heapSamplesMB.at(-1) ?? 0) - (d.heapSamplesMB[0] ?? 0));
+      d.heapLateSlopeMBPerMin = round1(slopePerMinute(d.heapSamplesMB.slice(Math.floor(d.heapSamplesMB.length / 2)), stepMs) ?? 0);
+    }
+  } finally {
+    // Deletes are not measured here (test/integration/load.test.ts covers
+    // them): the engines remove the fleet by its store label, which is quicker.
+    log('removing the fleet');
+    swarm.dispose();
+    await removeLabelled(storeId, ['alpha', 'beta']);
+    await rm(dir, { recursive: true, force: true });
+  }
+  return d;
+}
+
+/** Runs the Poller's timers (health, and refresh when refreshS > 0) for `ms`, rounds never overlapping. */
+async function watch(swarm: Swarm, every: { healthS: number; refreshS: number }, ms: number, onRound: () => void): Promise<void> {
+  let checking: Promise<unknown> | undefined;
+  let refreshing: Promise<unknown> | undefined;
+  const timers = [
+    setInterval(() => {
+      if (checking || refreshing) return;
+      onRound();
+      checking = swarm.healthRound().finally(() => (checking = undefined));
+    }, every.healthS * 1000),
+  ];
+  if (every.refreshS > 0) {
+    timers.push(
+      setInterval(() => {
+        if (refreshing) return;
+        refreshing = swarm
+          .refresh()
+          .then(() => swarm.healthRound())
+          .finally(() => (refreshing = undefined));
+      }, every.refreshS * 1000),
+    );
+  }
+  await sleep(ms);
+  for (const t of timers) clearInterval(t);
+  await Promise.all([checking, refreshing]);
+}
+
+async function untilAllHealthy(swarm: Swarm, count: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const samples = await swarm.healthRound();
+    const healthy = [...samples.values()].filter((s) => s.health === 'healthy').length;
+    if (healthy === count) return;
+    if (performance.now() > deadline) throw new Error(`only ${healthy} of ${count} instances became healthy`);
+    await sleep(1_000);
+  }
+}
+
+/** `docker -H ssh://… ps -a` for the same 10 hosts, all at once, as a script watching them would. */
+async function dockerCliRefresh(hosts: readonly FleetHost[], log: (l: string) => void): Promise<number[]> {
+  const env = lab();
+  const wrapper = await createSshWrapper({ sshConfig: env.sshConfig, knownHosts: env.knownHosts, identityFile: env.clientKey });
+  const samples: number[] = [];
+  try {
+    const targets = hosts.map((h) => {
+      const l = env.hosts[h.on as 'alpha' | 'beta'];
+      return `ssh://${l.user}@${l.address}${l.port === 22 ? '' : `:${l.port}`}`;
+    });
+    const once = () =>
+      Promise.all(
+        targets.map(async (t) => {
+          const r = await execFileAsync('docker', ['-H', t, 'ps', '-a', '--filter', 'label=code-swarm.instance'], { env: wrapper.env, timeout: 60_000, maxBuffer: 16 * 2 ** 20 });
+          if (!r.stdout.startsWith('CONTAINER ID')) throw new Error(`docker ps printed no table: ${r.stderr.slice(0, 200)}`);
+        }),
+      );
+    log(`docker -H ssh:// ps -a for the same ${hosts.length} hosts at once: 1 warm-up, then 5 samples`);
+    await once();
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await once();
+      samples.push(round1(performance.now() - t0));
+    }
+  } catch (e) {
+    log(`docker CLI baseline failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  } finally {
+    await wrapper.dispose();
+  }
+  return samples;
+}
+
+/** Least-squares slope of samples taken every stepMs, in units per minute. */
+function slopePerMinute(ys: readonly number[], stepMs: number): number | undefined {
+  if (ys.length < 2) return undefined;
+  const xs = ys.map((_, i) => (i * stepMs) / 60_000);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < ys.length; i++) {
+    num += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
+    den += ((xs[i] as number) - mx) ** 2;
+  }
+  return num / den;
+}
+
+export function fleetJson(d: FleetDetail | undefined): FleetFigures {
+  return {
+    refresh500Ms: d?.refresh500Ms ?? null,
+    dockerCliSshRefresh500Ms: d?.dockerCliSshRefresh500Ms ?? null,
+    healthRound500Ms: d?.healthRound500Ms ?? null,
+    healthCpuPercent: d?.healthCpuPercent ?? null,
+    heapGrowthMB: d?.heapGrowthMB ?? null,
+  };
+}
+
+/** The fleet part of `npm run bench` (skipped by --quick: populating 500 instances alone takes minutes). */
+export function createFleetBench(): BenchModule {
+  let detail: FleetDetail | undefined;
+  const errors: string[] = [];
+  return {
+    name: 'fleet',
+    errors,
+    async run(ctx: BenchContext) {
+      try {
+        detail = await runFleetBench({ log: (l) => ctx.log(`fleet: ${l}`) });
+      } catch (e) {
+        errors.push(`fleet: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      }
+    },
+    json: () => ({ ...fleetJson(detail) }),
+    missing: () => Object.entries(fleetJson(detail)).filter(([, v]) => v === null).map(([k]) => k),
+    report: () => renderFleetReport(detail),
+  };
+}
+
+function renderFleetReport(d: FleetDetail | undefined): string {
+  if (!d) return 'Fleet: not measured\n';
+  const ratio = d.refresh500Ms && d.dockerCliSshRefresh500Ms ? (d.dockerCliSshRefresh500Ms / d.refresh500Ms).toFixed(1) : '—';
+  const rows: [string, string, string][] = [
+    [`refresh, ${d.hosts} hosts × ${d.instances / d.hosts} (warm, median of ${d.refreshSamples.length})`, `${d.refresh500Ms} ms`, '≤ 100 ms'],
+    ['  the same lists on the engines\' own sockets (floor)', `${d.engineListFloorMs} ms`, ''],
+    [`  docker -H ssh:// ps -a, same hosts at once (${ratio}× ours)`, `${d.dockerCliSshRefresh500Ms} ms`, ''],
+    [`health round over ${d.instances} (median of ${d.healthSamples.length})`, `${d.healthRound500Ms} ms`, '≤ 1000 ms'],
+    [`health monitor CPU, every ${d.healthIntervalS} s for ${d.cpuWindowS} s (${d.cpuRounds} rounds)`, `${d.healthCpuPercent} % of a core`, '≤ 2 %'],
+    [`heap growth over the watch (late slope ${d.heapLateSlopeMBPerMin} MB/min; handles ${d.handlesBefore} → ${d.handlesAfter})`, `${d.heapGrowthMB} MB`, '≤ 50 MB'],
+    [`populate: ${d.instances} creates, 16 at a time`, `${(d.populateMs / 1000).toFixed(1)} s`, ''],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return ['Fleet (bench/fleet.ts)', ...rows.map(([a, b, c]) => `  ${a.padEnd(w)}  ${b.padStart(16)}  ${c}`)].join('\n') + '\n';
+}
+
+if (require.main === module) {
+  const arg = (flag: string) => {
+    const i = process.argv.indexOf(flag);
+    return i >= 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  const watchMinutes = arg('--watch-minutes');
+  const hostsArg = arg('--hosts');
+  const perHostArg = arg('--per-host');
+  runFleetBench({
+    ...(watchMinutes !== undefined ? { watchMinutes } : {}),
+    ...(hostsArg !== undefined ? { hosts: hostsArg } : {}),
+    ...(perHostArg !== undefined ? { perHost: perHostArg } : {}),
+  }).then(
+    (d) => {
+      process.stdout.write(`${JSON.stringify(d)}\n${JSON.stringify(fleetJson(d))}\n`);
+    },
+    (e: unknown) => {
+      process.stderr.write(`fleet bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
