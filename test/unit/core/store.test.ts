@@ -330,6 +330,16 @@ describe('withFileLock', () => {
     assert.equal(await readFile(lock, 'utf8'), content, "a waiter never removes a live holder's lock");
   });
 
+  it('a nested use times out rather than waiting on itself forever, and the outer holder still releases', async () => {
+    const lock = join(dir, 'x.lock');
+    await assert.rejects(
+      withFileLock(lock, () => withFileLock(lock, async () => 1, { timeoutMs: 200 })),
+      (e: unknown) => e instanceof SwarmError && e.code === 'timeout' && /inside another/.test(e.oneLine()),
+    );
+    assert.deepEqual(await readdir(dir), [], 'no lock file left');
+    assert.equal(await withFileLock(lock, async () => 2, { timeoutMs: 1_000 }), 2, 'the lock is free again');
+  });
+
   it('runs holders one at a time and removes the lock afterwards', async () => {
     const lock = join(dir, 'x.lock');
     let inside = 0;
@@ -348,12 +358,4 @@ describe('withFileLock', () => {
     assert.deepEqual(await readdir(dir), []);
   });
 
-  it('refuses to nest the same lock instead of deadlocking', async () => {
-    const lock = join(dir, 'x.lock');
-    await assert.rejects(
-      withFileLock(lock, () => withFileLock(lock, async () => 1)),
-      (e: unknown) => e instanceof SwarmError && e.code === 'internal',
-    );
-    assert.deepEqual(await readdir(dir), []);
-  });
 });
