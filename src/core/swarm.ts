@@ -487,24 +487,30 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     // If the provider could not clean up, the container is still labelled:
     // keep the record as failed so it stays visible and deletable.
     let leftover: ObservedInstance | undefined;
+    let unknown = false;
     try {
       leftover = (await this.accessFor(host).provider.list()).find((o) => o.id === id);
     } catch {
-      leftover = undefined;
+      // The host is gone (a dropped link is the usual reason a create fails
+      // half way): the container may exist. Dropping the record and secrets
+      // now would let the next refresh adopt it with no password; a failed
+      // record keeps them, and that refresh shows its container or `missing`.
+      unknown = true;
     }
+    const keep = leftover !== undefined || unknown;
     await this.opts.store.update((draft) => {
       const r = draft.instances.find((i) => i.id === id);
       if (!r) return;
-      if (leftover) {
+      if (keep) {
         r.state = 'failed';
-        r.containerId = leftover.containerId;
+        if (leftover) r.containerId = leftover.containerId;
         r.error = err.oneLine();
         r.updatedAt = new Date().toISOString();
       } else {
         draft.instances = draft.instances.filter((i) => i.id !== id);
       }
     });
-    if (!leftover) await this.forgetSecrets(id);
+    if (!keep) await this.forgetSecrets(id);
   }
 
   private async forgetSecrets(id: string): Promise<void> {

@@ -115,6 +115,13 @@ export class SessionTunnel {
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.statusMessage, up.rawHeaders);
         up.pipe(res);
+        // pipe() does not pass a cut on: when the SSH link dies mid-body the
+        // browser's response would wait forever. Cut it too, so the browser
+        // sees a closed connection (and its own retry) at once.
+        up.on('error', () => res.destroy());
+        up.on('close', () => {
+          if (!up.complete) res.destroy();
+        });
       },
     );
     upstream.on('error', (e) => {
