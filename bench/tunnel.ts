@@ -3,7 +3,7 @@
 // (swarm.openTunnel: a local HTTP proxy over the host's one SSH connection)
 // and through OpenSSH's `ssh -L` to the same loopback port, alternating, in
 // the same run. Both links are open before the first sample, so each sample
-// is one HTTP request and its 100 MB, nothing else.
+// is one HTTP request and its 100 MB, nothing else; curl makes it, for both.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
@@ -79,7 +79,6 @@ export function createTunnelBench(): TunnelBench {
     sshTunnelMBps: figure('ssh -L (OpenSSH) to the same port'),
   };
   const errors: string[] = [];
-  const notes: string[] = [];
 
   const run = async (ctx: BenchContext): Promise<void> => {
     const n = ctx.quick ? 3 : 5;
@@ -183,7 +182,6 @@ export function createTunnelBench(): TunnelBench {
           ['target', 'measured', 'target', ''],
           [['session tunnel ÷ ssh -L', share === undefined ? 'n/a' : `${(share * 100).toFixed(0)} %`, `≥ ${TARGET_SHARE * 100} %`, verdict(share === undefined ? undefined : share >= TARGET_SHARE)]],
         ),
-        ...notes.map((x) => `note: ${x}`),
       ].join('\n');
     },
   };
