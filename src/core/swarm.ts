@@ -6,7 +6,7 @@ import type { KnownHostEntry } from '../transport/knownHosts.js';
 import type { UnknownHostKey } from '../transport/sshConnection.js';
 import { SessionTunnel } from '../transport/sessionTunnel.js';
 import { TypedEmitter } from '../transport/typedEmitter.js';
-import { SwarmError, toSwarmError } from './errors.js';
+import { SwarmError, toSwarmError, type SwarmErrorCode } from './errors.js';
 import { probeHealth } from './healthProbe.js';
 import { HostRegistry, resolveSshAlias, type HostAccessOptions } from './hostRegistry.js';
 import type { HostRecord, InstanceRecord, ProviderKind, StoreFile } from './model.js';
@@ -29,6 +29,8 @@ export const DEFAULT_IMAGE = 'codercom/code-server:latest';
 export const DEFAULT_CPUS = 2;
 export const DEFAULT_MEMORY = '2g';
 export const DEFAULT_PIDS_LIMIT = 1024;
+/** Errors that mean the host never let a request through to its engine. */
+const REFUSALS: ReadonlySet<SwarmErrorCode> = new Set(['auth', 'host-key-unknown', 'host-key-changed', 'permission-denied', 'engine-missing']);
 /** code-server needs a few seconds after a (re)start before /healthz answers. */
 const STARTING_GRACE_MS = 60_000;
 
@@ -490,12 +492,14 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     let unknown = false;
     try {
       leftover = (await this.accessFor(host).provider.list()).find((o) => o.id === id);
-    } catch {
+    } catch (e) {
       // The host is gone (a dropped link is the usual reason a create fails
       // half way): the container may exist. Dropping the record and secrets
       // now would let the next refresh adopt it with no password; a failed
       // record keeps them, and that refresh shows its container or `missing`.
-      unknown = true;
+      // A host that refuses us outright (its key, our credentials, the
+      // engine's socket) never ran anything we sent: nothing can exist there.
+      unknown = !REFUSALS.has(toSwarmError(e).code);
     }
     const keep = leftover !== undefined || unknown;
     await this.opts.store.update((draft) => {
