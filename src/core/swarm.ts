@@ -7,7 +7,8 @@ import type { UnknownHostKey } from '../transport/sshConnection.js';
 import { SessionTunnel } from '../transport/sessionTunnel.js';
 import { TypedEmitter } from '../transport/typedEmitter.js';
 import { SwarmError, toSwarmError, type SwarmErrorCode } from './errors.js';
-import { probeHealth } from './healthProbe.js';
+import { probeHealth, type HealthResult } from './healthProbe.js';
+import { probeHealthBatch } from './healthProbeBatch.js';
 import { HostRegistry, resolveSshAlias, type HostAccessOptions } from './hostRegistry.js';
 import type { HostRecord, InstanceRecord, ProviderKind, StoreFile } from './model.js';
 import { generateCookieSuffix, generatePassword, hashPassword } from './password.js';
@@ -370,7 +371,9 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const before = new Map(targets.map((t) => [t.id, this.health.get(t.id)?.health]));
     // The hosts come from the same read: one store read per round, not one per probe.
     const hosts = new Map(file.hosts.map((h) => [h.name, h]));
-    await Promise.all(targets.map((t) => this.probe(t, false, hosts.get(t.host))));
+    const byHost = new Map<string, InstanceRecord[]>();
+    for (const t of targets) byHost.set(t.host, [...(byHost.get(t.host) ?? []), t]);
+    await Promise.all([...byHost].map(([name, recs]) => this.probeHost(name, recs, hosts.get(name))));
     const changedHosts = new Set(targets.filter((t) => before.get(t.id) !== this.health.get(t.id)?.health).map((t) => t.host));
     for (const h of changedHosts) this.emit('instances', h);
     return new Map(targets.map((t) => [t.id, this.health.get(t.id) as HealthSample]));
@@ -422,13 +425,34 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   // ----------------------------------------------------------- helpers --
 
-  private async probe(rec: InstanceRecord, emit = true, knownHost?: HostRecord): Promise<HealthSample> {
-    const host = knownHost ?? (await this.requireHost(rec.host));
+  /** One probe of one instance (a check, a wait): its own channel, no process on the host. */
+  private async probe(rec: InstanceRecord, emit = true): Promise<HealthSample> {
+    const host = await this.requireHost(rec.host);
+    const r = rec.port === undefined ? undefined : await probeHealth(this.accessFor(host).link, rec.port, this.healthTimeoutMs());
+    const prev = this.health.get(rec.id)?.health;
+    const sample = this.record(rec, host, r);
+    if (emit && prev !== sample.health) this.emit('instances', rec.host);
+    return sample;
+  }
+
+  /** A round's probes of one host's instances, batched into one remote command where the host allows it. */
+  private async probeHost(name: string, recs: readonly InstanceRecord[], knownHost: HostRecord | undefined): Promise<void> {
+    const host = knownHost ?? (await this.requireHost(name));
+    const ports = recs.flatMap((r) => (r.port === undefined ? [] : [r.port]));
+    const results = ports.length > 0 ? await probeHealthBatch(this.accessFor(host).link, ports, this.healthTimeoutMs()) : new Map();
+    for (const rec of recs) this.record(rec, host, rec.port === undefined ? undefined : results.get(rec.port));
+  }
+
+  private healthTimeoutMs(): number {
+    return this.opts.healthTimeoutMs ?? 3_000;
+  }
+
+  /** The health shown for a probe's result, and the host's reachability it proves. */
+  private record(rec: InstanceRecord, host: HostRecord, r: HealthResult | undefined): HealthSample {
     let sample: HealthSample;
-    if (rec.port === undefined) {
+    if (r === undefined) {
       sample = { health: rec.state === 'starting' ? 'starting' : 'unknown', latencyMs: undefined, httpStatus: undefined };
     } else {
-      const r = await probeHealth(this.accessFor(host).link, rec.port, this.opts.healthTimeoutMs ?? 3_000);
       let health = r.health;
       if (health === 'unhealthy') {
         const since = Date.parse(this.started.get(rec.id) ?? rec.updatedAt);
@@ -440,9 +464,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       // The host answered the probe: whatever marked it down is over.
       else if (status?.reachability === 'down') this.setHostStatus(host.name, { ...status, reachability: 'up', error: undefined } as HostStatus);
     }
-    const prev = this.health.get(rec.id);
     this.health.set(rec.id, sample);
-    if (emit && prev?.health !== sample.health) this.emit('instances', rec.host);
     return sample;
   }
 
