@@ -15,8 +15,9 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { openWorkbench, type Workbench } from '../test/e2e/workbench.js';
 import { addLabHost, lab, labSwarm } from '../test/integration/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
@@ -90,32 +91,9 @@ function packageOf(path: string): string {
 
 /** The extension bundle as scripts/build.mjs makes it, analysed instead of written. */
 export async function analyseBundle(): Promise<Bundle> {
-  const noBuildKitSessions = {
-    name: 'no-buildkit-sessions',
-    setup(b: { onResolve(o: { filter: RegExp }, cb: (a: { resolveDir: string }) => { path: string } | undefined): void }) {
-      b.onResolve({ filter: /^\.\/session$/ }, (args) =>
-        /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? { path: join(ROOT, 'scripts/build/noBuildKitSession.cjs') } : undefined,
-      );
-    },
-  };
-  const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: ['src/extension.ts'],
-    outfile: 'dist/extension.js',
-    write: false,
-    metafile: true,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: 'linked',
-    minify: true,
-    external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
-    logLevel: 'silent',
-    loader: { '.node': 'empty' },
-    alias: { 'hash-wasm': 'hash-wasm/dist/index.esm.js' },
-    plugins: [noBuildKitSessions],
-  });
+  // The same options as scripts/build.mjs, plugins included: the figure is the shipped bundle's.
+  const { common } = (await import(pathToFileURL(join(ROOT, 'scripts/buildOptions.mjs')).href)) as { common: BuildOptions };
+  const result = await build({ ...common, absWorkingDir: ROOT, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', write: false, metafile: true, logLevel: 'silent' });
   const meta: Metafile = result.metafile;
   const out = Object.entries(meta.outputs).find(([k]) => k.endsWith('extension.js'));
   if (!out) throw new Error('esbuild produced no extension.js');
