@@ -1,11 +1,14 @@
-// Fleet-scale figures (issue 7): 10 hosts × 50 instances over the lab's
-// Docker hosts alpha and beta. Each of the 10 host records has its own SSH
-// connection, as 10 real hosts would; 5 point at alpha and 5 at beta, so each
-// list returns that engine's 250 instances (5× what a real host would list,
-// which makes the figures conservative).
+// Fleet-scale figures (issue 7): 10 hosts × 50 instances on the lab's fleet,
+// ten Docker hosts (fleet01..fleet10, `scripts/testbed fleet-up`) built like
+// alpha: each its own network namespace, sshd, user and engine. Each host
+// record has its own SSH connection and its engine holds just its own 50
+// instances, so each list returns 50 rows, as on ten real hosts. The bench
+// starts the fleet when it is not up (as root) and stops it again at the end
+// if it started it (--keep-fleet leaves it up).
 //
-//   node out/bench/fleet.js [--watch-minutes N]   standalone, ends with one JSON line
-//   (also run by npm run bench; --quick skips it)
+//   node out/bench/fleet.js [--watch-minutes N] [--hosts H] [--per-host P] [--keep-fleet]
+//     standalone, ends with one JSON line (also run by npm run bench; --quick skips it)
+//   With more host records than fleet hosts, records share fleet hosts round-robin.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -15,9 +18,10 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import Docker from 'dockerode';
 import type { Swarm } from '../src/core/swarm.js';
-import { addFleetHosts, eachLimited, removeLabelled, type FleetHost } from '../test/integration/fleet.js';
-import { lab, labDocker, labSwarm } from '../test/integration/lab.js';
+import { eachLimited } from '../test/integration/fleet.js';
+import { lab, labSwarm, type LabHost } from '../test/integration/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { createSshWrapper } from './createSshWrapper.js';
 import { median } from './median.js';
@@ -50,13 +54,28 @@ export interface FleetDetail extends FleetFigures {
   heapLateSlopeMBPerMin: number | null;
   handlesBefore: number;
   handlesAfter: number;
+  /** The Docker hosts behind the records: the fleet's, one engine each. */
+  engines: string[];
+  /** Whether this run started the fleet (and so stops it at the end). */
+  fleetStarted: boolean;
+  /** The machine's MemAvailable (MB): before the fleet (when this run starts it), with the fleet idle, with every instance healthy. */
+  memAvailableMB: { beforeFleet: number | null; fleetIdle: number; populated: number | null };
 }
 
 export interface FleetOptions {
   readonly hosts?: number;
   readonly perHost?: number;
   readonly watchMinutes?: number;
+  /** Leave the fleet up at the end even when this run started it. */
+  readonly keepFleet?: boolean;
   readonly log?: (line: string) => void;
+}
+
+/** A host record of the bench and the fleet host behind it. */
+interface FleetRecord {
+  readonly name: string;
+  readonly on: string;
+  readonly lab: LabHost;
 }
 
 const HOST_COUNT = 10;
@@ -89,6 +108,61 @@ const heapMB = (gc: () => void) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function memAvailableMB(): number {
+  const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return Math.round(Number(m?.[1] ?? 0) / 1024);
+}
+
+/** The fleet as env.json describes it now (read afresh: `fleet-up` rewrites it after lab() cached it). */
+function readFleet(): Record<string, LabHost> {
+  const env = JSON.parse(readFileSync(join(lab().root, 'env.json'), 'utf8')) as { fleet?: Record<string, LabHost> };
+  return env.fleet ?? {};
+}
+
+async function fleetAnswers(fleet: Record<string, LabHost>): Promise<boolean> {
+  const hosts = Object.values(fleet);
+  if (hosts.length === 0) return false;
+  const pings = await Promise.allSettled(hosts.map((h) => new Docker({ socketPath: h.engineSocketOnLabMachine }).ping()));
+  return pings.every((p) => p.status === 'fulfilled');
+}
+
+const TESTBED = join(ROOT, 'scripts', 'testbed');
+
+/** The fleet's hosts, started with `scripts/testbed fleet-up` when they are not up; `started` says whether this call did. */
+async function ensureFleet(log: (l: string) => void): Promise<{ fleet: Record<string, LabHost>; started: boolean }> {
+  let fleet = readFleet();
+  if (await fleetAnswers(fleet)) return { fleet, started: false };
+  if (process.getuid?.() !== 0) throw new Error('the lab\'s fleet is not up: run "sudo scripts/testbed fleet-up" (or run the bench as root)');
+  log('the fleet is not up: scripts/testbed fleet-up');
+  const t0 = performance.now();
+  await execFileAsync('bash', [TESTBED, 'fleet-up'], { timeout: 15 * 60_000, maxBuffer: 16 * 2 ** 20 }).catch((e: { stderr?: string; message: string }) => {
+    throw new Error(`scripts/testbed fleet-up failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ')}`);
+  });
+  log(`fleet up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  fleet = readFleet();
+  if (!(await fleetAnswers(fleet))) throw new Error('scripts/testbed fleet-up ended but the fleet\'s engines do not answer');
+  return { fleet, started: true };
+}
+
+async function stopFleet(log: (l: string) => void): Promise<void> {
+  log('stopping the fleet this run started (scripts/testbed fleet-down)');
+  await execFileAsync('bash', [TESTBED, 'fleet-down'], { timeout: 5 * 60_000 }).catch((e: Error) => log(`fleet-down failed: ${e.message.split('\n')[0]}`));
+}
+
+/** Removes, behind Code Swarm's back, whatever carries this store's label on the fleet's engines, all engines at once. */
+async function removeLabelledOn(storeId: string, engines: readonly LabHost[]): Promise<void> {
+  const label = [`code-swarm.store=${storeId}`];
+  await Promise.all(
+    [...new Set(engines)].map(async (h) => {
+      const docker = new Docker({ socketPath: h.engineSocketOnLabMachine });
+      const containers = await docker.listContainers({ all: true, filters: { label } });
+      await eachLimited(containers, 8, (c) => docker.getContainer(c.Id).remove({ force: true }), (c) => c.Id);
+      const volumes = await docker.listVolumes({ filters: { label } });
+      await eachLimited(volumes.Volumes ?? [], 8, (v) => docker.getVolume(v.Name).remove(), (v) => v.Name);
+    }),
+  );
+}
+
 export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDetail> {
   const log = options.log ?? ((l: string) => process.stderr.write(`[fleet] ${l}\n`));
   const hostCount = options.hosts ?? HOST_COUNT;
@@ -96,7 +170,13 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
   const watchMinutes = options.watchMinutes ?? 10;
   const { healthS, refreshS } = defaultIntervals();
   const gc = exposeGc();
-  const hosts: FleetHost[] = Array.from({ length: hostCount }, (_, i) => ({ name: `fleet-${i}`, on: i % 2 === 0 ? 'alpha' : 'beta' }));
+  const memBefore = memAvailableMB();
+  const { fleet, started } = await ensureFleet(log);
+  const fleetNames = Object.keys(fleet).sort();
+  const hosts: FleetRecord[] = Array.from({ length: hostCount }, (_, i) => {
+    const on = fleetNames[i % fleetNames.length] as string;
+    return { name: `fleet-${i}`, on, lab: fleet[on] as LabHost };
+  });
   const d: FleetDetail = {
     refresh500Ms: null,
     dockerCliSshRefresh500Ms: null,
@@ -119,12 +199,28 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     heapLateSlopeMBPerMin: null,
     handlesBefore: 0,
     handlesAfter: 0,
+    engines: [...new Set(hosts.map((h) => h.on))],
+    fleetStarted: started,
+    memAvailableMB: { beforeFleet: started ? memBefore : null, fleetIdle: memAvailableMB(), populated: null },
   };
+  log(`${hostCount} host records on ${d.engines.length} fleet engines (${d.engines.join(' ')})`);
 
-  const { swarm, dir } = await labSwarm();
-  const storeId = (await swarm.store.read()).storeId;
+  const stopFleetIfOurs = async () => {
+    if (started && !options.keepFleet) await stopFleet(log);
+  };
+  let made: Awaited<ReturnType<typeof labSwarm>> & { storeId: string };
   try {
-    await addFleetHosts(swarm, hosts);
+    const m = await labSwarm();
+    made = { ...m, storeId: (await m.swarm.store.read()).storeId };
+  } catch (e) {
+    await stopFleetIfOurs();
+    throw e;
+  }
+  const { swarm, dir, storeId } = made;
+  try {
+    for (const h of hosts) {
+      await swarm.addHost({ name: h.name, ssh: `${h.lab.user}@${h.lab.address}:${h.lab.port}`, identityFile: lab().clientKey, provider: h.lab.provider });
+    }
     const specs = hosts.flatMap((h, hi) => Array.from({ length: perHost }, (_, i) => ({ name: `fl${hi}-${i}-${storeId.slice(0, 6)}`, host: h.name })));
     log(`creating ${specs.length} light instances on ${hostCount} hosts, ${CREATE_CONCURRENCY} at a time`);
     let t0 = performance.now();
@@ -139,6 +235,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     if (failed.length > 0) throw new Error(`${failed.length} creates failed, e.g. ${failed[0]?.name}: ${failed[0]?.error}`);
     log(`created in ${(d.populateMs / 1000).toFixed(1)} s; waiting for all to be healthy`);
     await untilAllHealthy(swarm, specs.length, 180_000);
+    d.memAvailableMB.populated = memAvailableMB();
 
     log('refresh (warm): 3 warm-ups, then 10 samples');
     for (let i = 0; i < 3; i++) await swarm.refresh();
@@ -152,10 +249,12 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
 
     // What the engines alone need for the same 10 lists at once, straight on
     // their sockets (no SSH, no parsing of ours): the floor under refresh500Ms.
-    log('engine floor: the same 10 lists on the engines\' own sockets, 10 samples');
+    log('engine floor: the same lists on the engines\' own sockets, 10 samples');
     for (let i = 0; i < 10; i++) {
       t0 = performance.now();
-      await Promise.all(hosts.map((h) => labDocker(h.on).listContainers({ all: true, filters: { label: ['code-swarm.instance'] } })));
+      await Promise.all(
+        hosts.map((h) => new Docker({ socketPath: h.lab.engineSocketOnLabMachine }).listContainers({ all: true, filters: { label: ['code-swarm.instance'] } })),
+      );
       d.engineListFloorSamples.push(round1(performance.now() - t0));
     }
     d.engineListFloorMs = median(d.engineListFloorSamples);
@@ -215,10 +314,14 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
   } finally {
     // Deletes are not measured here (test/integration/load.test.ts covers
     // them): the engines remove the fleet by its store label, which is quicker.
-    log('removing the fleet');
+    log('removing the instances');
     swarm.dispose();
-    await removeLabelled(storeId, ['alpha', 'beta']);
-    await rm(dir, { recursive: true, force: true });
+    try {
+      await removeLabelledOn(storeId, hosts.map((h) => h.lab));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await stopFleetIfOurs();
+    }
   }
   return d;
 }
@@ -262,15 +365,12 @@ async function untilAllHealthy(swarm: Swarm, count: number, timeoutMs: number): 
 }
 
 /** `docker -H ssh://… ps -a` for the same 10 hosts, all at once, as a script watching them would. */
-async function dockerCliRefresh(hosts: readonly FleetHost[], log: (l: string) => void): Promise<number[]> {
+async function dockerCliRefresh(hosts: readonly FleetRecord[], log: (l: string) => void): Promise<number[]> {
   const env = lab();
   const wrapper = await createSshWrapper({ sshConfig: env.sshConfig, knownHosts: env.knownHosts, identityFile: env.clientKey });
   const samples: number[] = [];
   try {
-    const targets = hosts.map((h) => {
-      const l = env.hosts[h.on as 'alpha' | 'beta'];
-      return `ssh://${l.user}@${l.address}${l.port === 22 ? '' : `:${l.port}`}`;
-    });
+    const targets = hosts.map(({ lab: l }) => `ssh://${l.user}@${l.address}${l.port === 22 ? '' : `:${l.port}`}`);
     const once = () =>
       Promise.all(
         targets.map(async (t) => {
@@ -363,6 +463,7 @@ if (require.main === module) {
   const hostsArg = arg('--hosts');
   const perHostArg = arg('--per-host');
   runFleetBench({
+    keepFleet: process.argv.includes('--keep-fleet'),
     ...(watchMinutes !== undefined ? { watchMinutes } : {}),
     ...(hostsArg !== undefined ? { hosts: hostsArg } : {}),
     ...(perHostArg !== undefined ? { perHost: perHostArg } : {}),
