@@ -20,7 +20,8 @@ const serve = (port, onConn) => net.createServer(onConn).listen(port, '127.0.0.1
 const answer = (status) => (s) => s.once('data', () => s.end('HTTP/1.1 ' + status + ' X\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}'));
 serve(ok, answer(200));
 serve(busy, answer(503));
-serve(closing, (s) => s.destroy());
+// Like Docker's proxy before code-server listens: the request is read, the answer is empty.
+serve(closing, (s) => s.once('data', () => s.end()));
 serve(silent, () => undefined);
 setTimeout(() => console.log('ready'), 200);
 `;
