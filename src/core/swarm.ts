@@ -76,6 +76,19 @@ interface HostStatus {
   engineVersion?: string;
   latencyMs?: number;
   error?: string;
+  /**
+   * What a `down` is about: the SSH link, or the engine behind a link that
+   * works. A health probe or a reconnect proves the link only, so it must not
+   * clear an engine's error: the host would flip up and down every round.
+   */
+  downBy?: 'link' | 'engine';
+}
+
+/** Errors that say the link itself failed; any other failure of a working link is the engine's. */
+const LINK_FAILURES: ReadonlySet<string> = new Set(['unreachable', 'auth', 'host-key-unknown', 'host-key-changed']);
+
+function downStatus(e: SwarmError): HostStatus {
+  return { reachability: 'down', error: e.oneLine(), downBy: LINK_FAILURES.has(e.code) ? 'link' : 'engine' };
 }
 
 interface SwarmEvents {
@@ -168,7 +181,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       return { name, ok: true, provider: host.provider, engineVersion: info.engineVersion, latencyMs };
     } catch (e) {
       const err = toSwarmError(e);
-      this.setHostStatus(name, { reachability: 'down', error: err.oneLine() });
+      this.setHostStatus(name, downStatus(err));
       return { name, ok: false, provider: host.provider, engineVersion: undefined, latencyMs: undefined, error: err.oneLine() };
     }
   }
@@ -207,10 +220,10 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       hosts.map(async (h) => {
         try {
           const observed = await this.accessFor(h).provider.list();
-          this.setHostStatus(h.name, { ...this.hostStatus.get(h.name), reachability: 'up', error: undefined } as HostStatus);
+          this.setHostStatus(h.name, { ...this.hostStatus.get(h.name), reachability: 'up', error: undefined, downBy: undefined } as HostStatus);
           return { host: h, observed };
         } catch (e) {
-          this.setHostStatus(h.name, { reachability: 'down', error: toSwarmError(e).oneLine() });
+          this.setHostStatus(h.name, downStatus(toSwarmError(e)));
           return { host: h, observed: undefined };
         }
       }),
@@ -460,9 +473,12 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       }
       sample = { health, latencyMs: r.latencyMs, httpStatus: r.httpStatus };
       const status = this.hostStatus.get(host.name);
-      if (health === 'unreachable') this.setHostStatus(host.name, { ...status, reachability: 'down', error: r.detail });
-      // The host answered the probe: whatever marked it down is over.
-      else if (status?.reachability === 'down') this.setHostStatus(host.name, { ...status, reachability: 'up', error: undefined } as HostStatus);
+      if (health === 'unreachable') this.setHostStatus(host.name, { ...status, reachability: 'down', error: r.detail, downBy: 'link' });
+      // The host answered the probe: a link that was down is back. An
+      // engine that was down waits for the next list to say so.
+      else if (status?.reachability === 'down' && status.downBy !== 'engine') {
+        this.setHostStatus(host.name, { ...status, reachability: 'up', error: undefined, downBy: undefined } as HostStatus);
+      }
     }
     this.health.set(rec.id, sample);
     return sample;
@@ -559,10 +575,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       this.offLink.set(
         host.name,
         access.link.onStateChange((state, reason) => {
+          const status = this.hostStatus.get(host.name);
+          // A reconnected link says nothing of an engine that was down behind it.
+          if (state === 'up' && status?.downBy === 'engine') return;
           this.setHostStatus(host.name, {
-            ...this.hostStatus.get(host.name),
+            ...status,
             reachability: state,
-            ...(state === 'down' ? { error: reason?.message } : { error: undefined }),
+            ...(state === 'down' ? { error: reason?.message, downBy: 'link' } : { error: undefined, downBy: undefined }),
           } as HostStatus);
         }),
       );
