@@ -11,7 +11,7 @@
 //   With more host records than fleet hosts, records share fleet hosts round-robin.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -246,6 +246,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
       if (views.length !== specs.length) throw new Error(`a refresh listed ${views.length} instances, not ${specs.length}`);
     }
     d.refresh500Ms = median(d.refreshSamples);
+    await profileIfAsked('CODE_SWARM_PROFILE_REFRESHES', 'code-swarm-refresh.cpuprofile', () => swarm.refresh());
 
     // What the engines alone need for the same 10 lists at once, straight on
     // their sockets (no SSH, no parsing of ours): the floor under refresh500Ms.
@@ -285,18 +286,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     const cpuMs = (cpu.user + cpu.system) / 1000;
     // Per window of the stated length: the CPU of the rounds a full window holds.
     d.healthCpuPercent = round1((cpuMs / Math.max(d.cpuWindowS * 1000, performance.now() - wall0)) * 100);
-    if (process.env['CODE_SWARM_PROFILE_ROUNDS']) {
-      const { Session } = await import('node:inspector/promises');
-      const session = new Session();
-      session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.start');
-      for (let i = 0; i < Number(process.env['CODE_SWARM_PROFILE_ROUNDS']); i++) await swarm.healthRound();
-      const { profile } = await session.post('Profiler.stop');
-      const { writeFile } = await import('node:fs/promises');
-      await writeFile(join(tmpdir(), 'code-swarm-health.cpuprofile'), JSON.stringify(profile));
-      session.disconnect();
-    }
+    await profileIfAsked('CODE_SWARM_PROFILE_ROUNDS', 'code-swarm-health.cpuprofile', () => swarm.healthRound());
 
     if (watchMinutes > 0) {
       log(`heap: watching for ${watchMinutes} min (health every ${healthS} s, refresh every ${refreshS} s, as with the view open)`);
@@ -324,6 +314,24 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     }
   }
   return d;
+}
+
+/** With `NAME=N` in the environment, a CPU profile of N more runs of `op` goes to the temp dir (to find where the time goes). */
+async function profileIfAsked(name: string, file: string, op: () => Promise<unknown>): Promise<void> {
+  const runs = Number(process.env[name] ?? 0);
+  if (!(runs > 0)) return;
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    for (let i = 0; i < runs; i++) await op();
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(join(tmpdir(), file), JSON.stringify(profile));
+  } finally {
+    session.disconnect();
+  }
 }
 
 /** Runs the Poller's timers (health, and refresh when refreshS > 0) for `ms`, rounds never overlapping. */
