@@ -45,12 +45,21 @@ async function waitForRow(page: Page, label: string, description: RegExp, timeou
 }
 
 async function contextMenu(page: Page, label: string, item: string): Promise<void> {
-  await treeRow(page, label).click({ button: 'right' });
   const entry = page.getByRole('menuitem', { name: item, exact: true });
-  await entry.waitFor({ state: 'visible', timeout: 10_000 });
-  // A click during the menu's opening animation can land on nothing.
-  await page.waitForTimeout(300);
-  await entry.click();
+  // The workbench closes a context menu when focus moves (a webview that
+  // finishes loading takes it): open it again, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    await treeRow(page, label).click({ button: 'right' });
+    await entry.waitFor({ state: 'visible', timeout: 10_000 });
+    // A click during the menu's opening animation can land on nothing.
+    await page.waitForTimeout(300);
+    try {
+      await entry.click({ timeout: 5_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
   await page.locator('.context-view.monaco-menu-container').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
 }
 

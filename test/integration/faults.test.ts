@@ -41,6 +41,11 @@ async function throughEngineRestart(swarm: Swarm, host: string, name: string): P
   const off = swarm.on('instances', (h) => {
     if (h === host || h === undefined) events += 1;
   });
+  // One round before the fault, so that "healthy before the restart" is
+  // measured before it and not raced against the engine going down.
+  await swarm.refresh(host);
+  const first = (await swarm.healthRound()).get(id)?.health ?? 'none';
+  seen.push(first);
   let landed = false;
   const restarting = labFault(host, 'engine-restart').finally(() => {
     landed = true;
