@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { probeHealth } from '../../src/core/healthProbe.js';
 import { probeHealthBatch } from '../../src/core/healthProbeBatch.js';
-import type { HostLink, LinkState } from '../../src/transport/hostLink.js';
-import type { ExecOptions, ExecResult } from '../../src/transport/sshConnection.js';
+import type { HostLink } from '../../src/transport/hostLink.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
+import { CountingLink } from './countingLink.js';
 import { lab, labConnection } from './lab.js';
 
 /**
@@ -25,39 +24,6 @@ serve(closing, (s) => s.once('data', () => s.end()));
 serve(silent, () => undefined);
 setTimeout(() => console.log('ready'), 200);
 `;
-
-/** Counts what the batch asks of the link: execs and channels. */
-class CountingLink implements HostLink {
-  execs = 0;
-  channels = 0;
-  constructor(private readonly inner: SshHostLink) {}
-  get label(): string {
-    return this.inner.label;
-  }
-  get kind(): 'ssh' | 'local' {
-    return this.inner.kind;
-  }
-  get connectMs(): number | undefined {
-    return this.inner.connectMs;
-  }
-  openUnixSocket(path: string): Promise<Duplex> {
-    return this.inner.openUnixSocket(path);
-  }
-  openTcp(host: string, port: number): Promise<Duplex> {
-    this.channels++;
-    return this.inner.openTcp(host, port);
-  }
-  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    this.execs++;
-    return this.inner.exec(argv, options);
-  }
-  onStateChange(listener: (state: LinkState, reason?: Error) => void): () => void {
-    return this.inner.onStateChange(listener);
-  }
-  dispose(): void {
-    this.inner.dispose();
-  }
-}
 
 describe('health probe batch on a real host (alpha, over SSH)', function () {
   this.timeout(60_000);

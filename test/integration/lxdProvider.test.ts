@@ -4,59 +4,22 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probeHealth } from '../../src/core/healthProbe.js';
 import { generateCookieSuffix, generatePassword, hashPassword } from '../../src/core/password.js';
 import { LxdProvider, lxdInstanceName } from '../../src/providers/lxdProvider.js';
 import type { InstanceRef, InstanceSpec, ObservedInstance } from '../../src/providers/provider.js';
-import type { HostLink, LinkState } from '../../src/transport/hostLink.js';
-import type { ExecOptions, ExecResult, ExecStream, SshConnection } from '../../src/transport/sshConnection.js';
+import type { HostLink } from '../../src/transport/hostLink.js';
+import type { ExecResult, SshConnection } from '../../src/transport/sshConnection.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
 import { StreamAgent } from '../../src/transport/streamAgent.js';
 import { failsWith } from './failsWith.js';
+import { CountingLink } from './countingLink.js';
 import { lab, labConnection } from './lab.js';
 
 const TAG = `t${process.pid}`;
 const STORE_ID = '7b0c4a52-5d0e-4c1e-9d3c-3c1f0f0e2a11';
 const PROJECT = '/home/coder/project';
-
-/** Counts what a provider asks of its link, to hold it to one API call per list. */
-class CountingLink implements HostLink {
-  sockets = 0;
-  execs = 0;
-  constructor(private readonly inner: SshHostLink) {}
-  get label(): string {
-    return this.inner.label;
-  }
-  get kind(): 'ssh' | 'local' {
-    return this.inner.kind;
-  }
-  get connectMs(): number | undefined {
-    return this.inner.connectMs;
-  }
-  openUnixSocket(path: string): Promise<Duplex> {
-    this.sockets++;
-    return this.inner.openUnixSocket(path);
-  }
-  openTcp(host: string, port: number): Promise<Duplex> {
-    return this.inner.openTcp(host, port);
-  }
-  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    this.execs++;
-    return this.inner.exec(argv, options);
-  }
-  execStream(argv: readonly string[]): Promise<ExecStream> {
-    this.execs++;
-    return this.inner.execStream(argv);
-  }
-  onStateChange(listener: (state: LinkState, reason?: Error) => void): () => void {
-    return this.inner.onStateChange(listener);
-  }
-  dispose(): void {
-    this.inner.dispose();
-  }
-}
 
 async function specFor(name: string, image = lab().lxdImage): Promise<{ spec: InstanceSpec; password: string }> {
   const password = generatePassword();
