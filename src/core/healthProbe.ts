@@ -15,6 +15,9 @@ export interface HealthResult {
  * HTTP/1.0 on one channel: the cheapest possible probe, no agent or pooling.
  * Any 200 is up: code-server says {"status":"expired"} when merely idle.
  */
+/** A probe's detail when the host refused the port: code-server is not up, or Docker moved it (a restart after a crash takes a new port). */
+export const NOT_LISTENING = 'nothing is listening';
+
 export async function probeHealth(link: HostLink, port: number, timeoutMs = 3_000): Promise<HealthResult> {
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
@@ -28,7 +31,7 @@ export async function probeHealth(link: HostLink, port: number, timeoutMs = 3_00
     // The host answered but nothing listens on the port: code-server is not up
     // (yet). This machine itself is never "unreachable".
     if (link.kind === 'local' || (err && (err.code === 'permission-denied' || err.code === 'internal'))) {
-      return { health: 'unhealthy', httpStatus: undefined, latencyMs: elapsed(), detail: 'nothing is listening' };
+      return { health: 'unhealthy', httpStatus: undefined, latencyMs: elapsed(), detail: NOT_LISTENING };
     }
     return { health: 'unreachable', httpStatus: undefined, latencyMs: elapsed(), detail: err?.message ?? String(e) };
   }

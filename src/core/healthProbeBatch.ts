@@ -1,6 +1,6 @@
 import type { HostLink } from '../transport/hostLink.js';
 import { SwarmError } from './errors.js';
-import { probeHealth, type HealthResult } from './healthProbe.js';
+import { NOT_LISTENING, probeHealth, type HealthResult } from './healthProbe.js';
 
 /**
  * A health round over SSH used to open one `direct-tcpip` channel per
@@ -61,7 +61,7 @@ const LINE = /^http:\/\/127\.0\.0\.1:(\d{1,5})\/healthz (\d{3}) (\d+) (\d+(?:[.,
 function failureDetail(exitCode: number, timeoutMs: number): string {
   switch (exitCode) {
     case 7:
-      return 'nothing is listening';
+      return NOT_LISTENING;
     case 28:
       return `no answer within ${timeoutMs} ms`;
     case 52:

@@ -7,7 +7,7 @@ import type { UnknownHostKey } from '../transport/sshConnection.js';
 import { SessionTunnel } from '../transport/sessionTunnel.js';
 import { TypedEmitter } from '../transport/typedEmitter.js';
 import { SwarmError, toSwarmError, type SwarmErrorCode } from './errors.js';
-import { probeHealth, type HealthResult } from './healthProbe.js';
+import { NOT_LISTENING, probeHealth, type HealthResult } from './healthProbe.js';
 import { probeHealthBatch } from './healthProbeBatch.js';
 import { HostRegistry, resolveSshAlias, type HostAccessOptions } from './hostRegistry.js';
 import type { HostRecord, InstanceRecord, ProviderKind, StoreFile } from './model.js';
@@ -34,6 +34,8 @@ export const DEFAULT_PIDS_LIMIT = 1024;
 const REFUSALS: ReadonlySet<SwarmErrorCode> = new Set(['auth', 'host-key-unknown', 'host-key-changed', 'permission-denied', 'engine-missing']);
 /** code-server needs a few seconds after a (re)start before /healthz answers. */
 const STARTING_GRACE_MS = 60_000;
+/** A host is listed again for a refused probe at most this often (see followMovedPorts). */
+const RELIST_MIN_MS = 10_000;
 
 export interface SwarmOptions {
   readonly store: Store;
@@ -41,6 +43,8 @@ export interface SwarmOptions {
   readonly access?: HostAccessOptions;
   readonly defaults?: { image?: string; cpus?: number; memory?: string };
   readonly healthTimeoutMs?: number;
+  /** How long after a start a refused probe still reads as `starting` (default 60 s). */
+  readonly startingGraceMs?: number;
 }
 
 export type AddHostInput =
@@ -111,6 +115,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly registry: HostRegistry;
   private readonly health = new Map<string, HealthSample>();
   private readonly started = new Map<string, string>();
+  /** When each host was last listed because a probe was refused. */
+  private readonly relistedAt = new Map<string, number>();
   private readonly hostStatus = new Map<string, HostStatus>();
   private readonly pendingTrust: Promise<void>[] = [];
   private readonly offLink = new Map<string, () => void>();
@@ -387,6 +393,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const byHost = new Map<string, InstanceRecord[]>();
     for (const t of targets) byHost.set(t.host, [...(byHost.get(t.host) ?? []), t]);
     await Promise.all([...byHost].map(([name, recs]) => this.probeHost(name, recs, hosts.get(name))));
+    await this.followMovedPorts(byHost, hosts);
     const changedHosts = new Set(targets.filter((t) => before.get(t.id) !== this.health.get(t.id)?.health).map((t) => t.host));
     for (const h of changedHosts) this.emit('instances', h);
     return new Map(targets.map((t) => [t.id, this.health.get(t.id) as HealthSample]));
@@ -456,6 +463,39 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     for (const rec of recs) this.record(rec, host, rec.port === undefined ? undefined : results.get(rec.port));
   }
 
+  /**
+   * Docker gives a container that restarts after a crash a new loopback port
+   * (the binding asks for any free one), so its record's port goes stale and
+   * every probe is refused. A host with a refused probe is listed again, at
+   * most once per RELIST_MIN_MS, and the instances whose port moved are
+   * probed again in the same round: health is right without waiting for the
+   * next refresh, or with refreshes turned off.
+   */
+  private async followMovedPorts(byHost: ReadonlyMap<string, readonly InstanceRecord[]>, hosts: ReadonlyMap<string, HostRecord>): Promise<void> {
+    const now = Date.now();
+    const suspect = [...byHost.keys()].filter(
+      (h) => byHost.get(h)?.some((r) => this.refusedAfterGrace(r.id)) && now - (this.relistedAt.get(h) ?? -Infinity) >= RELIST_MIN_MS,
+    );
+    if (suspect.length === 0) return;
+    for (const h of suspect) this.relistedAt.set(h, now);
+    // A host that does not answer the list keeps its probes' answers; the refresh shows it down.
+    await Promise.all(suspect.map((h) => this.refresh(h).catch(() => undefined)));
+    const file = await this.opts.store.read();
+    const moved = new Map<string, InstanceRecord[]>();
+    for (const h of suspect) {
+      const before = new Map((byHost.get(h) ?? []).map((r) => [r.id, r.port]));
+      const recs = file.instances.filter((i) => before.has(i.id) && i.port !== undefined && i.port !== before.get(i.id) && (i.state === 'running' || i.state === 'starting'));
+      if (recs.length > 0) moved.set(h, recs);
+    }
+    await Promise.all([...moved].map(([name, recs]) => this.probeHost(name, recs, hosts.get(name))));
+  }
+
+  /** Refused past the start-up grace: within it, code-server may simply not listen yet. */
+  private refusedAfterGrace(id: string): boolean {
+    const s = this.health.get(id);
+    return s?.health === 'unhealthy' && s.detail === NOT_LISTENING;
+  }
+
   private healthTimeoutMs(): number {
     return this.opts.healthTimeoutMs ?? 3_000;
   }
@@ -469,9 +509,9 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       let health = r.health;
       if (health === 'unhealthy') {
         const since = Date.parse(this.started.get(rec.id) ?? rec.updatedAt);
-        if (Date.now() - since < STARTING_GRACE_MS) health = 'starting';
+        if (Date.now() - since < (this.opts.startingGraceMs ?? STARTING_GRACE_MS)) health = 'starting';
       }
-      sample = { health, latencyMs: r.latencyMs, httpStatus: r.httpStatus };
+      sample = { health, latencyMs: r.latencyMs, httpStatus: r.httpStatus, ...(r.detail === undefined ? {} : { detail: r.detail }) };
       const status = this.hostStatus.get(host.name);
       if (health === 'unreachable') this.setHostStatus(host.name, { ...status, reachability: 'down', error: r.detail, downBy: 'link' });
       // The host answered the probe: a link that was down is back. An

@@ -52,6 +52,8 @@ export interface HealthSample {
   readonly health: Health;
   readonly latencyMs: number | undefined;
   readonly httpStatus: number | undefined;
+  /** Why a probe did not find it healthy ("nothing is listening", "no answer within 3000 ms"), when it did not. */
+  readonly detail?: string;
 }
 
 export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefined, startedAt: string | undefined): InstanceView {

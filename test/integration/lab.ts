@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { FileSecretStore } from '../../src/core/fileSecretStore.js';
 import { Store } from '../../src/core/store.js';
-import { Swarm } from '../../src/core/swarm.js';
+import { Swarm, type SwarmOptions } from '../../src/core/swarm.js';
 import { demuxBuffer } from '../../src/providers/dockerProvider.js';
 import { loadKnownHostsFiles } from '../../src/transport/knownHosts.js';
 import { SshConnection, type SshConnectionOptions } from '../../src/transport/sshConnection.js';
@@ -75,7 +75,11 @@ export function labConnection(name: LabHostName, overrides: Partial<SshConnectio
  * audit searches it after the last test); the Swarm notes the passwords it
  * makes and the errors it raises for that audit.
  */
-export async function labSwarm(stateDir?: string, knownHostsFiles = [lab().knownHosts]): Promise<{ swarm: Swarm; dir: string }> {
+export async function labSwarm(
+  stateDir?: string,
+  knownHostsFiles = [lab().knownHosts],
+  options: Pick<SwarmOptions, 'startingGraceMs'> = {},
+): Promise<{ swarm: Swarm; dir: string }> {
   const dir = stateDir ?? suiteDir('csw-swarm-');
   const [store, secrets] = await Promise.all([Store.open(dir), FileSecretStore.open(dir)]);
   const swarm = new Swarm({
@@ -83,6 +87,7 @@ export async function labSwarm(stateDir?: string, knownHostsFiles = [lab().known
     secrets: new RecordingSecretStore(secrets, dir),
     access: { knownHostsFiles, agentSocket: '', connectTimeoutMs: 5_000 },
     defaults: { image: lab().dockerImage, cpus: 1, memory: '1g' },
+    ...options,
   });
   return { swarm: recordingSwarm(swarm, dir), dir };
 }
