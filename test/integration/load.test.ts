@@ -4,25 +4,45 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SwarmError } from '../../src/core/errors.js';
 import type { Swarm } from '../../src/core/swarm.js';
+import type { HealthSample, InstanceView } from '../../src/core/views.js';
 import { addFleetHosts, eachLimited, labelledLeftovers, removeLabelled, type FleetHost } from './fleet.js';
 import { lab, labSwarm, uniqueName } from './lab.js';
 
 const ms = (t0: number) => Math.round(performance.now() - t0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-/** Health rounds until every named instance is healthy, or fails naming the ones that are not. */
+/** Health rounds until every named instance is healthy, or fails naming the ones that are not and why. */
 async function allHealthy(swarm: Swarm, names: readonly string[], timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    await swarm.healthRound();
+  for (let round = 0; ; round++) {
+    // A list now and then: a container that exited or restarts shows as such, not as the `running` its create recorded.
+    if (round % 10 === 9) await swarm.refresh();
+    const samples = await swarm.healthRound();
     const views = await swarm.views();
     const sick = views.filter((v) => names.includes(v.name) && v.health !== 'healthy');
     if (sick.length === 0) return;
     if (performance.now() > deadline) {
-      assert.fail(`${sick.length} of ${names.length} not healthy in time, e.g. ${sick.slice(0, 3).map((v) => `${v.name}: ${v.state}/${v.health}`).join(', ')}`);
+      await swarm.refresh();
+      const why = await Promise.all(sick.slice(0, 3).map((v) => diagnose(swarm, v, samples.get(v.id))));
+      assert.fail(`${sick.length} of ${names.length} not healthy in time, e.g. ${why.join('; ')}`);
     }
     await new Promise((r) => setTimeout(r, 1_000));
   }
+}
+
+/** One sick instance in one line: its state now, the last probe's answer, and the end of its log. */
+async function diagnose(swarm: Swarm, v: InstanceView, sample: HealthSample | undefined): Promise<string> {
+  const now = (await swarm.views()).find((x) => x.id === v.id);
+  let log = '';
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of await swarm.logs(v.name, { tail: 8 })) chunks.push(Buffer.from(c as Buffer));
+    log = Buffer.concat(chunks).toString('utf8').replace(/\s+/g, ' ').trim().slice(-600);
+  } catch (e) {
+    log = `(no log: ${e instanceof Error ? e.message : String(e)})`;
+  }
+  const probe = sample ? `${sample.health}${sample.httpStatus ? ` HTTP ${sample.httpStatus}` : ''}${sample.detail ? ` (${sample.detail})` : ''}` : 'no probe';
+  return `${v.name} on ${v.host} port ${v.port}: ${now?.state ?? 'gone'}/${now?.health ?? '?'}${now?.error ? ` [${now.error}]` : ''}, probe ${probe}, log: ${log}`;
 }
 
 describe('load: 20 concurrent creates, then 20 concurrent deletes, over alpha and beta', function () {
