@@ -3,11 +3,14 @@
 // in the same run; and the engine's own ratio for the same work: plain
 // `docker run` ×10 at once against ×1, scripted on the host over one `ssh`
 // exec and timed there (no client, no store, no SSH setup in the time).
-// Rounds alternate which side goes first.
+// Rounds alternate which side goes first. The CPU one boot burns (its
+// container's cgroup, read when it turns healthy) gives the floor no client
+// can beat: ten boots need ten times that CPU, and the host has so many cores.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwarmError } from '../src/core/errors.js';
+import { containerName } from '../src/providers/dockerProvider.js';
 import { DEFAULT_CPUS, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT, type Swarm } from '../src/core/swarm.js';
 import { parseMemory } from '../src/core/validate.js';
 import { SshHostLink } from '../src/transport/sshHostLink.js';
@@ -21,7 +24,7 @@ const PARALLEL = 10;
 const HEALTHY_TIMEOUT_MS = 180_000;
 const TARGET_RATIO = 1.5;
 
-type Key = 'swarmOne' | 'swarmTen' | 'engineOne' | 'engineTen' | 'lightSwarmOne' | 'lightSwarmTen' | 'lightEngineOne' | 'lightEngineTen';
+type Key = 'swarmOne' | 'cpuOne' | 'swarmTen' | 'engineOne' | 'engineTen' | 'lightSwarmOne' | 'lightSwarmTen' | 'lightEngineOne' | 'lightEngineTen';
 
 /**
  * Runs on the host: N `docker run -d` at once with the Swarm's limits, each
@@ -59,6 +62,7 @@ export interface ParallelCreateBench extends BenchModule {
 export function createParallelCreateBench(): ParallelCreateBench {
   const figures: Record<Key, Figure> = {
     swarmOne: figure('Swarm: 1 create → healthy'),
+    cpuOne: figure('  CPU its container used by then'),
     swarmTen: figure(`Swarm: ${PARALLEL} creates at once → all healthy`),
     engineOne: figure('engine: docker run ×1 → healthy (on the host)'),
     engineTen: figure(`engine: docker run ×${PARALLEL} at once → all healthy`),
@@ -98,6 +102,7 @@ export function createParallelCreateBench(): ParallelCreateBench {
         }),
       );
       into.samples.push(performance.now() - started);
+      if (into === figures.swarmOne) figures.cpuOne.samples.push(await cpuMsOf(names[0] as string));
       // Outside the timing; in parallel, as a user deleting many would.
       await Promise.all(names.map((name) => swarm.delete(name, { purge: true })));
       undo.forEach((u) => u());
@@ -137,6 +142,13 @@ export function createParallelCreateBench(): ParallelCreateBench {
     }
   };
 
+  const cores = availableParallelism();
+  /** Ten boots' CPU spread over every core, against one boot's wall time: the least any client's ratio can be. */
+  const cpuFloor = () => {
+    const cpu = medianOf(figures.cpuOne);
+    const one = medianOf(figures.swarmOne);
+    return cpu === undefined || one === undefined || one === 0 ? undefined : Math.max(1, (PARALLEL * cpu) / (cores * one));
+  };
   const ratio = (ten: Key, one: Key) => {
     const a = medianOf(figures[ten]);
     const b = medianOf(figures[one]);
@@ -161,6 +173,7 @@ export function createParallelCreateBench(): ParallelCreateBench {
       return {
         parallelCreate10Ratio: r === undefined ? null : Math.round(r * 100) / 100,
         engineParallel10Ratio: e === undefined ? null : Math.round(e * 100) / 100,
+        createCpuFloor10Ratio: cpuFloor() === undefined ? null : Math.round((cpuFloor() as number) * 100) / 100,
       };
     },
     missing: () => (['swarmOne', 'swarmTen', 'engineOne', 'engineTen'] as const).filter((k) => figures[k].samples.length === 0),
@@ -178,6 +191,7 @@ export function createParallelCreateBench(): ParallelCreateBench {
           [
             [`Swarm: ${PARALLEL} at once ÷ 1`, x(r), `≤ ${TARGET_RATIO}×`, verdict(r === undefined ? undefined : r <= TARGET_RATIO)],
             [`engine: docker run ×${PARALLEL} ÷ ×1`, x(e), '(info)', ''],
+            [`CPU floor: ${PARALLEL} × CPU of one ÷ (${cores} cores × time of one)`, x(cpuFloor()), '(no client does better)', ''],
             ['Swarm ratio ÷ engine ratio', x(r !== undefined && e !== undefined ? r / e : undefined), '(what our code adds)', ''],
             [`light image: Swarm ×${PARALLEL} ÷ ×1`, x(ratio('lightSwarmTen', 'lightSwarmOne')), '(info)', ''],
             [`light image: docker run ×${PARALLEL} ÷ ×1`, x(ratio('lightEngineTen', 'lightEngineOne')), '(info)', ''],
@@ -194,6 +208,14 @@ async function deleteQuietly(swarm: Swarm, name: string): Promise<void> {
   } catch (e) {
     if (!(e instanceof SwarmError && e.code === 'not-found')) throw e;
   }
+}
+
+/** The CPU time, in ms, that an instance's container has used so far (its cgroup's count, from the engine). */
+async function cpuMsOf(name: string): Promise<number> {
+  const stats = (await labDocker(HOST).getContainer(containerName(name)).stats({ stream: false })) as { cpu_stats?: { cpu_usage?: { total_usage?: number } } };
+  const ns = stats.cpu_stats?.cpu_usage?.total_usage;
+  if (typeof ns !== 'number') throw new Error(`the engine on ${HOST} gave no CPU count for ${name}`);
+  return ns / 1e6;
 }
 
 /** Removes every container and volume on alpha whose name carries `prefix`. */
