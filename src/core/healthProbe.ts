@@ -1,6 +1,7 @@
 import type { HostLink } from '../transport/hostLink.js';
 import { SwarmError } from './errors.js';
 import type { Health } from './model.js';
+import { withDeadline } from './withDeadline.js';
 
 export interface HealthResult {
   readonly health: Health;
@@ -10,14 +11,14 @@ export interface HealthResult {
   readonly detail?: string;
 }
 
+/** A probe's detail when the host refused the port: code-server is not up, or Docker moved it (a restart after a crash takes a new port). */
+export const NOT_LISTENING = 'nothing is listening';
+
 /**
  * GET /healthz on the host's loopback port, through the host's link. Raw
  * HTTP/1.0 on one channel: the cheapest possible probe, no agent or pooling.
  * Any 200 is up: code-server says {"status":"expired"} when merely idle.
  */
-/** A probe's detail when the host refused the port: code-server is not up, or Docker moved it (a restart after a crash takes a new port). */
-export const NOT_LISTENING = 'nothing is listening';
-
 export async function probeHealth(link: HostLink, port: number, timeoutMs = 3_000): Promise<HealthResult> {
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
@@ -25,7 +26,7 @@ export async function probeHealth(link: HostLink, port: number, timeoutMs = 3_00
   try {
     // The probe's deadline covers opening the channel too: a host that stopped
     // answering must show as unreachable within one probe, not one SSH timeout.
-    stream = await withDeadline(link.openTcp('127.0.0.1', port), timeoutMs);
+    stream = await withDeadline(link.openTcp('127.0.0.1', port), timeoutMs, (late) => late.destroy());
   } catch (e) {
     const err = e instanceof SwarmError ? e : undefined;
     // The host answered but nothing listens on the port: code-server is not up
@@ -65,26 +66,5 @@ export async function probeHealth(link: HostLink, port: number, timeoutMs = 3_00
     stream.on('end', closed);
     stream.on('close', closed);
     stream.write('GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
-  });
-}
-
-function withDeadline<T extends { destroy(): void }>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let late = false;
-    const timer = setTimeout(() => {
-      late = true;
-      reject(new SwarmError(`no answer within ${ms} ms`, { code: 'timeout' }));
-    }, ms);
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        if (late) v.destroy();
-        else resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        if (!late) reject(e);
-      },
-    );
   });
 }

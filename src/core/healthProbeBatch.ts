@@ -1,6 +1,7 @@
 import type { HostLink } from '../transport/hostLink.js';
 import { SwarmError } from './errors.js';
 import { NOT_LISTENING, probeHealth, type HealthResult } from './healthProbe.js';
+import { withDeadline } from './withDeadline.js';
 
 /**
  * A health round over SSH used to open one `direct-tcpip` channel per
@@ -128,6 +129,7 @@ export async function probeHealthBatch(
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
   let result;
   try {
+    // The exec's own timer starts once its channel is open; a host that stopped answering must not hold the round longer.
     result = await withDeadline(
       link.exec(curlProbeArgv(unique, timeoutMs, options.command), { timeoutMs: timeoutMs + EXEC_SLACK_MS, maxBytes: 1024 * 1024 }),
       timeoutMs + EXEC_SLACK_MS,
@@ -153,21 +155,4 @@ export async function probeHealthBatch(
 async function oneChannelEach(link: HostLink, ports: readonly number[], timeoutMs: number): Promise<Map<number, HealthResult>> {
   const results = await Promise.all(ports.map(async (p) => [p, await probeHealth(link, p, timeoutMs)] as const));
   return new Map(results);
-}
-
-/** The exec's own timer starts once its channel is open; a host that stopped answering must not hold the round longer. */
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SwarmError(`no answer within ${ms} ms`, { code: 'timeout' })), ms);
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

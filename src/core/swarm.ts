@@ -88,6 +88,11 @@ interface HostStatus {
   downBy?: 'link' | 'engine';
 }
 
+/** A health round probes what should be serving. */
+function isProbed(i: InstanceRecord): boolean {
+  return i.state === 'running' || i.state === 'starting';
+}
+
 /** Errors that say the link itself failed; any other failure of a working link is the engine's. */
 const LINK_FAILURES: ReadonlySet<string> = new Set(['unreachable', 'auth', 'host-key-unknown', 'host-key-changed']);
 
@@ -386,12 +391,16 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   /** Probes every running instance, all hosts in parallel. */
   async healthRound(): Promise<Map<string, HealthSample>> {
     const file = await this.opts.store.read();
-    const targets = file.instances.filter((i) => i.state === 'running' || i.state === 'starting');
+    const targets = file.instances.filter(isProbed);
     const before = new Map(targets.map((t) => [t.id, this.health.get(t.id)?.health]));
     // The hosts come from the same read: one store read per round, not one per probe.
     const hosts = new Map(file.hosts.map((h) => [h.name, h]));
     const byHost = new Map<string, InstanceRecord[]>();
-    for (const t of targets) byHost.set(t.host, [...(byHost.get(t.host) ?? []), t]);
+    for (const t of targets) {
+      const recs = byHost.get(t.host);
+      if (recs) recs.push(t);
+      else byHost.set(t.host, [t]);
+    }
     await Promise.all([...byHost].map(([name, recs]) => this.probeHost(name, recs, hosts.get(name))));
     await this.followMovedPorts(byHost, hosts);
     const changedHosts = new Set(targets.filter((t) => before.get(t.id) !== this.health.get(t.id)?.health).map((t) => t.host));
@@ -484,7 +493,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const moved = new Map<string, InstanceRecord[]>();
     for (const h of suspect) {
       const before = new Map((byHost.get(h) ?? []).map((r) => [r.id, r.port]));
-      const recs = file.instances.filter((i) => before.has(i.id) && i.port !== undefined && i.port !== before.get(i.id) && (i.state === 'running' || i.state === 'starting'));
+      const recs = file.instances.filter((i) => before.has(i.id) && i.port !== undefined && i.port !== before.get(i.id) && isProbed(i));
       if (recs.length > 0) moved.set(h, recs);
     }
     await Promise.all([...moved].map(([name, recs]) => this.probeHost(name, recs, hosts.get(name))));
