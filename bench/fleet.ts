@@ -20,7 +20,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Docker from 'dockerode';
 import type { Swarm } from '../src/core/swarm.js';
-import { eachLimited } from '../test/integration/fleet.js';
+import { eachLimited, removeLabelledFrom } from '../test/integration/fleet.js';
 import { lab, labSwarm, type LabHost } from '../test/integration/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { createSshWrapper } from './createSshWrapper.js';
@@ -147,20 +147,6 @@ async function ensureFleet(log: (l: string) => void): Promise<{ fleet: Record<st
 async function stopFleet(log: (l: string) => void): Promise<void> {
   log('stopping the fleet this run started (scripts/testbed fleet-down)');
   await execFileAsync('bash', [TESTBED, 'fleet-down'], { timeout: 5 * 60_000 }).catch((e: Error) => log(`fleet-down failed: ${e.message.split('\n')[0]}`));
-}
-
-/** Removes, behind Code Swarm's back, whatever carries this store's label on the fleet's engines, all engines at once. */
-async function removeLabelledOn(storeId: string, engines: readonly LabHost[]): Promise<void> {
-  const label = [`code-swarm.store=${storeId}`];
-  await Promise.all(
-    [...new Set(engines)].map(async (h) => {
-      const docker = new Docker({ socketPath: h.engineSocketOnLabMachine });
-      const containers = await docker.listContainers({ all: true, filters: { label } });
-      await eachLimited(containers, 8, (c) => docker.getContainer(c.Id).remove({ force: true }), (c) => c.Id);
-      const volumes = await docker.listVolumes({ filters: { label } });
-      await eachLimited(volumes.Volumes ?? [], 8, (v) => docker.getVolume(v.Name).remove(), (v) => v.Name);
-    }),
-  );
 }
 
 export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDetail> {
@@ -307,7 +293,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     log('removing the instances');
     swarm.dispose();
     try {
-      await removeLabelledOn(storeId, hosts.map((h) => h.lab));
+      await removeLabelledFrom(storeId, [...new Set(hosts.map((h) => h.lab))].map((h) => new Docker({ socketPath: h.engineSocketOnLabMachine })), 8);
     } finally {
       await rm(dir, { recursive: true, force: true });
       await stopFleetIfOurs();

@@ -1,3 +1,4 @@
+import type Docker from 'dockerode';
 import type { Swarm } from '../../src/core/swarm.js';
 import { lab, labDocker, type LabHostName } from './lab.js';
 
@@ -66,12 +67,18 @@ export async function labelledLeftovers(storeId: string, on: readonly (LabHostNa
 
 /** Removes, behind Code Swarm's back, whatever a failed run left with this store's label. */
 export async function removeLabelled(storeId: string, on: readonly (LabHostName | 'local')[]): Promise<void> {
-  for (const h of new Set(on)) {
-    const docker = labDocker(h);
-    const label = [`code-swarm.store=${storeId}`];
-    const containers = await docker.listContainers({ all: true, filters: { label } });
-    await eachLimited(containers, 16, (c) => docker.getContainer(c.Id).remove({ force: true }), (c) => c.Id);
-    const volumes = await docker.listVolumes({ filters: { label } });
-    await eachLimited(volumes.Volumes ?? [], 16, (v) => docker.getVolume(v.Name).remove(), (v) => v.Name);
-  }
+  await removeLabelledFrom(storeId, [...new Set(on)].map(labDocker), 16);
+}
+
+/** The same on any engines (the bench's fleet), all engines at once, at most `limit` removals in flight on each. */
+export async function removeLabelledFrom(storeId: string, engines: readonly Docker[], limit: number): Promise<void> {
+  const label = [`code-swarm.store=${storeId}`];
+  await Promise.all(
+    engines.map(async (docker) => {
+      const containers = await docker.listContainers({ all: true, filters: { label } });
+      await eachLimited(containers, limit, (c) => docker.getContainer(c.Id).remove({ force: true }), (c) => c.Id);
+      const volumes = await docker.listVolumes({ filters: { label } });
+      await eachLimited(volumes.Volumes ?? [], limit, (v) => docker.getVolume(v.Name).remove(), (v) => v.Name);
+    }),
+  );
 }
