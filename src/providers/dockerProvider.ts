@@ -97,7 +97,7 @@ export class DockerProvider implements Provider {
       this.docker.listContainers({ all: true, filters: { label: [LABEL.instance] } }),
     );
     this.checked(ContainerListSchema, rows, 'container list');
-    return rows.map(fromListRow);
+    return fromListRows(rows, Date.now());
   }
 
   /** The engine's JSON is an edge like any other: check the fields we use. */
@@ -604,7 +604,7 @@ export function specFromInspect(info: Docker.ContainerInspectInfo, ref: Instance
       hint: 'It was changed outside Code Swarm; delete the instance and create it again',
     });
   }
-  const saved = parseSpec(labels);
+  const saved = parseSpec(labels[LABEL.spec]);
   const host = info.HostConfig;
   return {
     id: labels[LABEL.instance] ?? ref.id,
@@ -631,9 +631,9 @@ function snapshotRepo(ref: InstanceRef): string {
   return `code-swarm-snapshot/${ref.name}`;
 }
 
-function parseSpec(labels: Record<string, string> | undefined): Partial<SpecLabel> {
+function parseSpec(label: string | undefined): Partial<SpecLabel> {
   try {
-    const v = JSON.parse(labels?.[LABEL.spec] ?? '{}') as Partial<SpecLabel>;
+    const v = JSON.parse(label || '{}') as Partial<SpecLabel>;
     return typeof v === 'object' && v !== null ? v : {};
   } catch {
     return {};
@@ -662,10 +662,32 @@ export function mapDockerState(state: string, exitCode: number | undefined, erro
   }
 }
 
-function fromListRow(c: Docker.ContainerInfo): ObservedInstance {
+/**
+ * A list's rows share one clock, and most share their status ("Up 5
+ * minutes"), their spec label and often their creation second: each distinct
+ * one is parsed or formatted once per list, not once per row. On a 500-row
+ * refresh that was ~4 ms of CPU (docs/PERFORMANCE.md).
+ */
+function fromListRows(rows: readonly Docker.ContainerInfo[], now: number): ObservedInstance[] {
+  const started = memo((status: string) => startedFromStatus(status, now));
+  const created = memo((seconds: number) => new Date(seconds * 1000).toISOString());
+  const spec = memo((label: string) => parseSpec(label));
+  return rows.map((c) => fromListRow(c, spec(c.Labels?.[LABEL.spec] ?? ''), created(c.Created), started(c.Status ?? '')));
+}
+
+function memo<K, V>(f: (k: K) => V): (k: K) => V {
+  const seen = new Map<K, V>();
+  return (k) => {
+    if (seen.has(k)) return seen.get(k) as V;
+    const v = f(k);
+    seen.set(k, v);
+    return v;
+  };
+}
+
+function fromListRow(c: Docker.ContainerInfo, spec: Partial<SpecLabel>, createdAt: string, startedAt: string | undefined): ObservedInstance {
   const exit = /Exited \((\d+)\)/.exec(c.Status ?? '');
   const mapped = mapDockerState(c.State, exit ? Number(exit[1]) : undefined);
-  const spec = parseSpec(c.Labels);
   const port = c.Ports?.find((p) => p.PrivatePort === CODE_SERVER_PORT && p.PublicPort && p.IP === '127.0.0.1')?.PublicPort;
   return {
     id: c.Labels?.[LABEL.instance] ?? c.Id,
@@ -678,8 +700,8 @@ function fromListRow(c: Docker.ContainerInfo): ObservedInstance {
     cookieSuffix: c.Labels?.[LABEL.cookieSuffix],
     cpus: spec.cpus,
     memoryBytes: spec.memoryBytes,
-    createdAt: new Date(c.Created * 1000).toISOString(),
-    startedAt: startedFromStatus(c.Status, Date.now()),
+    createdAt,
+    startedAt,
     error: mapped.error,
   };
 }
@@ -687,7 +709,7 @@ function fromListRow(c: Docker.ContainerInfo): ObservedInstance {
 function fromInspect(info: Docker.ContainerInspectInfo): ObservedInstance {
   const labels = info.Config.Labels ?? {};
   const mapped = mapDockerState(info.State.Status, info.State.ExitCode, info.State.OOMKilled ? 'killed: out of memory' : info.State.Error);
-  const spec = parseSpec(labels);
+  const spec = parseSpec(labels[LABEL.spec]);
   const binding = info.NetworkSettings.Ports?.[`${CODE_SERVER_PORT}/tcp`]?.find((b) => b.HostIp === '127.0.0.1');
   return {
     id: labels[LABEL.instance] ?? info.Id,
