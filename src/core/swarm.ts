@@ -10,9 +10,9 @@ import { SwarmError, toSwarmError, type SwarmErrorCode } from './errors.js';
 import { NOT_LISTENING, probeHealth, type HealthResult } from './healthProbe.js';
 import { probeHealthBatch } from './healthProbeBatch.js';
 import { HostRegistry, resolveSshAlias, type HostAccessOptions } from './hostRegistry.js';
-import type { HostRecord, InstanceRecord, ProviderKind, StoreFile } from './model.js';
+import type { HostRecord, InstanceRecord, ProviderKind } from './model.js';
 import { generateCookieSuffix, generatePassword, hashPassword } from './password.js';
-import { reconcileHost } from './reconcile.js';
+import { reconcileHosts } from './reconcile.js';
 import type { SecretStore } from './secretStore.js';
 import type { Store } from './store.js';
 import { parseCpus, parseMemory, parseSshTarget, validateHostName, validateImageRef, validateInstanceName } from './validate.js';
@@ -243,8 +243,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const reachable = results.filter((r) => r.observed !== undefined);
     // Most refreshes change nothing: check against the latest read first
     // and take the write lock (and its fsyncs) only when there is news.
-    if (reachable.length > 0 && reconcileAll(await this.opts.store.read(), reachable, true)) {
-      const changed = await this.opts.store.update((draft) => reconcileAll(draft, reachable, false));
+    if (reachable.length > 0 && reconcileHosts(await this.opts.store.read(), reachable, true)) {
+      const changed = await this.opts.store.update((draft) => reconcileHosts(draft, reachable, false));
       if (changed) this.emit('instances', hostName);
     }
     return this.views(hostName);
@@ -747,21 +747,6 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
  * `dryRun` it only says whether anything would change (the file may be a
  * shared, frozen read); otherwise it changes `file` and says whether it did.
  */
-function reconcileAll(file: StoreFile, listed: readonly { host: HostRecord; observed?: ObservedInstance[] | undefined }[], dryRun: boolean): boolean {
-  let any = false;
-  const now = new Date();
-  for (const { host, observed } of listed) {
-    const mine = file.instances.filter((i) => i.host === host.name);
-    const others = file.instances.filter((i) => i.host !== host.name);
-    const res = reconcileHost(host.name, host.provider, mine, observed ?? [], new Set(others.map((i) => i.name)), now, file.storeId);
-    if (!res.changed) continue;
-    if (dryRun) return true;
-    any = true;
-    file.instances = [...others, ...res.records];
-  }
-  return any;
-}
-
 function refOf(r: InstanceRecord): InstanceRef {
   return { id: r.id, name: r.name, containerId: r.containerId };
 }

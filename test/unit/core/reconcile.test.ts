@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { InstanceRecord } from '../../../src/core/model.js';
-import { reconcileHost } from '../../../src/core/reconcile.js';
+import type { HostRecord, InstanceRecord, StoreFile } from '../../../src/core/model.js';
+import { reconcileHost, reconcileHosts } from '../../../src/core/reconcile.js';
 import type { ObservedInstance } from '../../../src/providers/provider.js';
 
 const STORE = '11111111-2222-3333-4444-555555555555';
@@ -65,5 +65,54 @@ describe('reconcileHost', () => {
     const hostile = obs({ id: 'id-e', name: 'x;rm -rf /' });
     const r = reconcileHost('h', 'docker', [], [taken, hostile], new Set(['d']), now, STORE);
     assert.deepEqual(r.adopted, []);
+  });
+});
+
+describe('reconcileHosts', () => {
+  const host = (name: string): HostRecord => ({ name, kind: 'ssh', provider: 'docker', address: `u@${name}:22`, addedAt: '2026-11-23T09:00:00.000Z' });
+  const file = (instances: InstanceRecord[]): StoreFile => ({ version: 1, storeId: STORE, hosts: [host('h1'), host('h2'), host('h3')], instances, knownHosts: [] }) as StoreFile;
+  const a = rec({ id: 'id-a', name: 'a', host: 'h1', containerId: 'c-a' });
+  const b = rec({ id: 'id-b', name: 'b', host: 'h2', containerId: 'c-b' });
+  const c = rec({ id: 'id-c', name: 'c', host: 'h3', containerId: 'c-c' });
+  const seen = (r: InstanceRecord) => obs({ id: r.id, name: r.name, containerId: r.containerId, port: r.port });
+
+  it('changes nothing when every host reports what the store holds', () => {
+    const f = file([a, b, c]);
+    const listed = [{ host: host('h1'), observed: [seen(a)] }, { host: host('h2'), observed: [seen(b)] }];
+    assert.equal(reconcileHosts(f, listed, true), false);
+    assert.equal(reconcileHosts(f, listed, false), false);
+    assert.deepEqual(f.instances, [a, b, c]);
+  });
+
+  it('answers a dry run without touching the file, and moves changed hosts last in list order', () => {
+    const f = file([a, b, c]);
+    const listed = [{ host: host('h2'), observed: [{ ...seen(b), port: 31000 }] }, { host: host('h1'), observed: [{ ...seen(a), state: 'stopped' as const }] }];
+    assert.equal(reconcileHosts(f, listed, true), true);
+    assert.deepEqual(f.instances, [a, b, c]);
+    assert.equal(reconcileHosts(f, listed, false), true);
+    assert.deepEqual(f.instances.map((i) => i.name), ['c', 'b', 'a']);
+    assert.equal(f.instances[1]?.port, 31000);
+    assert.equal(f.instances[2]?.state, 'stopped');
+  });
+
+  it("never adopts a name another host's record holds, nor one adopted on an earlier host", () => {
+    const f = file([a]);
+    const clash = obs({ id: 'id-x', name: 'a', containerId: 'c-x' });
+    const twinOnH2 = obs({ id: 'id-y', name: 'y', containerId: 'c-y' });
+    const twinOnH3 = obs({ id: 'id-z', name: 'y', containerId: 'c-z' });
+    const listed = [
+      { host: host('h1'), observed: [seen(a)] },
+      { host: host('h2'), observed: [clash, twinOnH2] },
+      { host: host('h3'), observed: [twinOnH3] },
+    ];
+    assert.equal(reconcileHosts(f, listed, false), true);
+    assert.deepEqual(f.instances.map((i) => `${i.host}/${i.name}/${i.id}`), ['h1/a/id-a', 'h2/y/id-y']);
+  });
+
+  it("marks the records a host no longer reports missing, and leaves hosts it did not list alone", () => {
+    const f = file([a, b]);
+    assert.equal(reconcileHosts(f, [{ host: host('h1'), observed: [] }], false), true);
+    assert.equal(f.instances.find((i) => i.name === 'b'), b);
+    assert.equal(f.instances.find((i) => i.name === 'a')?.state, 'missing');
   });
 });
