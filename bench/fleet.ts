@@ -42,6 +42,8 @@ export interface FleetDetail extends FleetFigures {
   readonly hosts: number;
   populateMs: number;
   refreshSamples: number[];
+  /** This process's CPU (user + system) per warm refresh, over the same samples: our own cost, steadier than the wall time on a shared machine. */
+  refreshCpuMs: number | null;
   engineListFloorMs: number | null;
   engineListFloorSamples: number[];
   dockerCliSamples: number[];
@@ -173,6 +175,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     hosts: hostCount,
     populateMs: 0,
     refreshSamples: [],
+    refreshCpuMs: null,
     engineListFloorMs: null,
     engineListFloorSamples: [],
     dockerCliSamples: [],
@@ -225,12 +228,15 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
 
     log('refresh (warm): 3 warm-ups, then 10 samples');
     for (let i = 0; i < 3; i++) await swarm.refresh();
+    const refreshCpu0 = process.cpuUsage();
     for (let i = 0; i < 10; i++) {
       t0 = performance.now();
       const views = await swarm.refresh();
       d.refreshSamples.push(round1(performance.now() - t0));
       if (views.length !== specs.length) throw new Error(`a refresh listed ${views.length} instances, not ${specs.length}`);
     }
+    const refreshCpu = process.cpuUsage(refreshCpu0);
+    d.refreshCpuMs = round1((refreshCpu.user + refreshCpu.system) / 1000 / d.refreshSamples.length);
     d.refresh500Ms = median(d.refreshSamples);
     await profileIfAsked('CODE_SWARM_PROFILE_REFRESHES', 'code-swarm-refresh.cpuprofile', () => swarm.refresh());
 
@@ -437,6 +443,7 @@ function renderFleetReport(d: FleetDetail | undefined): string {
   const ratio = d.refresh500Ms && d.dockerCliSshRefresh500Ms ? (d.dockerCliSshRefresh500Ms / d.refresh500Ms).toFixed(1) : '—';
   const rows: [string, string, string][] = [
     [`refresh, ${d.hosts} hosts × ${d.instances / d.hosts} (warm, median of ${d.refreshSamples.length})`, `${d.refresh500Ms} ms`, '≤ 100 ms'],
+    ['  CPU of this process per refresh (user + system)', `${d.refreshCpuMs} ms`, ''],
     ['  the same lists on the engines\' own sockets (floor)', `${d.engineListFloorMs} ms`, ''],
     [`  docker -H ssh:// ps -a, same hosts at once (${ratio}× ours)`, `${d.dockerCliSshRefresh500Ms} ms`, ''],
     [`health round over ${d.instances} (median of ${d.healthSamples.length})`, `${d.healthRound500Ms} ms`, '≤ 1000 ms'],
