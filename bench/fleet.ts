@@ -237,7 +237,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     }
     const refreshCpu = process.cpuUsage(refreshCpu0);
     d.refreshCpuMs = round1((refreshCpu.user + refreshCpu.system) / 1000 / d.refreshSamples.length);
-    d.refresh500Ms = median(d.refreshSamples);
+    d.refresh500Ms = round1(median(d.refreshSamples));
     await profileIfAsked('CODE_SWARM_PROFILE_REFRESHES', 'code-swarm-refresh.cpuprofile', () => swarm.refresh());
 
     // What the engines alone need for the same 10 lists at once, straight on
@@ -250,7 +250,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
       );
       d.engineListFloorSamples.push(round1(performance.now() - t0));
     }
-    d.engineListFloorMs = median(d.engineListFloorSamples);
+    d.engineListFloorMs = round1(median(d.engineListFloorSamples));
 
     d.dockerCliSamples = await dockerCliRefresh(hosts, log);
     d.dockerCliSshRefresh500Ms = d.dockerCliSamples.length ? median(d.dockerCliSamples) : null;
@@ -264,7 +264,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
       const healthy = [...samples.values()].filter((s) => s.health === 'healthy').length;
       if (healthy !== specs.length) throw new Error(`a health round found ${healthy} of ${specs.length} healthy`);
     }
-    d.healthRound500Ms = median(d.healthSamples);
+    d.healthRound500Ms = round1(median(d.healthSamples));
 
     // The health monitor alone at the default interval, as the Poller runs it
     // (setInterval, a round never overlapping the previous one).
