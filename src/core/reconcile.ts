@@ -100,21 +100,17 @@ export function reconcileHost(
 }
 
 /**
- * Reconciles every listed host in `file` (in place). Returns whether anything
- * changed; with `dryRun` it only answers that, at the first change, and
- * leaves `file` alone. A name adopted on one host is taken for the hosts
- * after it. Changed hosts' records move to the end, in the order listed.
+ * Brings each listed host's records in `file` in line with what it reported,
+ * and says whether anything changed. With `dryRun` it only answers that, at
+ * the first change, and leaves `file` alone (it may be a shared, frozen
+ * read). A name adopted on one host is taken for the hosts after it.
+ * Changed hosts' records move to the end, in the order listed.
  */
 export function reconcileHosts(file: StoreFile, listed: readonly { host: HostRecord; observed?: ObservedInstance[] | undefined }[], dryRun: boolean): boolean {
   const now = new Date();
   // Grouped once, not filtered once per host: a 10-host, 500-instance refresh
   // runs this on every list, and again under the lock when there is news.
-  const byHost = new Map<string, InstanceRecord[]>();
-  for (const i of file.instances) {
-    const mine = byHost.get(i.host);
-    if (mine) mine.push(i);
-    else byHost.set(i.host, [i]);
-  }
+  const byHost = groupByHost(file.instances);
   const names = new Set(file.instances.map((i) => i.name));
   const changed: InstanceRecord[][] = [];
   const changedHosts = new Set<string>();
@@ -132,4 +128,15 @@ export function reconcileHosts(file: StoreFile, listed: readonly { host: HostRec
   if (changed.length === 0) return false;
   file.instances = [...file.instances.filter((i) => !changedHosts.has(i.host)), ...changed.flat()];
   return true;
+}
+
+/** Records by host, each host's in their order: one pass, for the rounds and refreshes that handle hundreds. */
+export function groupByHost(records: readonly InstanceRecord[]): Map<string, InstanceRecord[]> {
+  const byHost = new Map<string, InstanceRecord[]>();
+  for (const r of records) {
+    const mine = byHost.get(r.host);
+    if (mine) mine.push(r);
+    else byHost.set(r.host, [r]);
+  }
+  return byHost;
 }

@@ -12,7 +12,7 @@ import { probeHealthBatch } from './healthProbeBatch.js';
 import { HostRegistry, resolveSshAlias, type HostAccessOptions } from './hostRegistry.js';
 import type { HostRecord, InstanceRecord, ProviderKind } from './model.js';
 import { generateCookieSuffix, generatePassword, hashPassword } from './password.js';
-import { reconcileHosts } from './reconcile.js';
+import { groupByHost, reconcileHosts } from './reconcile.js';
 import type { SecretStore } from './secretStore.js';
 import type { Store } from './store.js';
 import { parseCpus, parseMemory, parseSshTarget, validateHostName, validateImageRef, validateInstanceName } from './validate.js';
@@ -395,12 +395,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const before = new Map(targets.map((t) => [t.id, this.health.get(t.id)?.health]));
     // The hosts come from the same read: one store read per round, not one per probe.
     const hosts = new Map(file.hosts.map((h) => [h.name, h]));
-    const byHost = new Map<string, InstanceRecord[]>();
-    for (const t of targets) {
-      const recs = byHost.get(t.host);
-      if (recs) recs.push(t);
-      else byHost.set(t.host, [t]);
-    }
+    const byHost = groupByHost(targets);
     await Promise.all([...byHost].map(([name, recs]) => this.probeHost(name, recs, hosts.get(name))));
     await this.followMovedPorts(byHost, hosts);
     const changedHosts = new Set(targets.filter((t) => before.get(t.id) !== this.health.get(t.id)?.health).map((t) => t.host));
@@ -742,11 +737,6 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   }
 }
 
-/**
- * Brings each listed host's records in line with what it reported. With
- * `dryRun` it only says whether anything would change (the file may be a
- * shared, frozen read); otherwise it changes `file` and says whether it did.
- */
 function refOf(r: InstanceRecord): InstanceRef {
   return { id: r.id, name: r.name, containerId: r.containerId };
 }
