@@ -170,10 +170,11 @@ export function createParallelCreateBench(): ParallelCreateBench {
     json: () => {
       const r = ratio('swarmTen', 'swarmOne');
       const e = ratio('engineTen', 'engineOne');
+      const floor = cpuFloor();
       return {
         parallelCreate10Ratio: r === undefined ? null : Math.round(r * 100) / 100,
         engineParallel10Ratio: e === undefined ? null : Math.round(e * 100) / 100,
-        createCpuFloor10Ratio: cpuFloor() === undefined ? null : Math.round((cpuFloor() as number) * 100) / 100,
+        createCpuFloor10Ratio: floor === undefined ? null : Math.round(floor * 100) / 100,
       };
     },
     missing: () => (['swarmOne', 'swarmTen', 'engineOne', 'engineTen'] as const).filter((k) => figures[k].samples.length === 0),
