@@ -1,17 +1,19 @@
 // Tunnel throughput: a 100 MB download (GET /bytes/104857600 from the lab's
 // light image) from one instance on alpha, through the Swarm's session tunnel
-// (swarm.openTunnel: a local HTTP proxy over the host's one SSH connection)
-// and through OpenSSH's `ssh -L` to the same loopback port, alternating, in
-// the same run. Both links are open before the first sample, so each sample
+// (swarm.openTunnel: a local HTTP proxy on a worker thread with its own SSH
+// connection, the bundle's dist/tunnelWorker.js), through the same proxy on
+// this thread over the host's shared connection (what a build without the
+// worker does; a diagnostic row), and through OpenSSH's `ssh -L` to the same
+// loopback port, in turn, in the same run. Both links are open before the first sample, so each sample
 // is one HTTP request and its 100 MB, nothing else; curl makes it, for both.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { SwarmError } from '../src/core/errors.js';
-import type { SessionTunnel } from '../src/transport/sessionTunnel.js';
+import type { Tunnel } from '../src/transport/tunnel.js';
 import { addLabHost, lab, labSwarm } from '../test/integration/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { figure, figureRow, fmt, jsonOf, medianOf, messageOf, verdict, type Figure } from './figures.js';
@@ -25,8 +27,10 @@ const BYTES = 100 * 1024 * 1024;
 const MB = 1024 * 1024;
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 const TARGET_SHARE = 0.5;
+/** The shipped worker: the bundle runs ssh2 without its native addon, as the extension does. */
+const WORKER_SCRIPT = resolve(__dirname, '../../dist/tunnelWorker.js');
 
-type Key = 'tunnelMBps' | 'sshTunnelMBps';
+type Key = 'tunnelMBps' | 'sshTunnelMBps' | 'thisThreadTunnelMBps';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -77,6 +81,7 @@ export function createTunnelBench(): TunnelBench {
   const figures: Record<Key, Figure> = {
     tunnelMBps: figure('session tunnel (swarm.openTunnel)'),
     sshTunnelMBps: figure('ssh -L (OpenSSH) to the same port'),
+    thisThreadTunnelMBps: figure('  diagnostic: the same tunnel on this thread'),
   };
   const errors: string[] = [];
 
@@ -86,8 +91,11 @@ export function createTunnelBench(): TunnelBench {
     const h = env.hosts[HOST];
     const dir = await mkdtemp(join(tmpdir(), `code-swarm-bench-${ctx.tag}-tunnel-`));
     ctx.cleanup.add(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
-    const { swarm } = await labSwarm(dir);
+    const { swarm } = await labSwarm(dir, undefined, { tunnelWorkerScript: WORKER_SCRIPT });
     ctx.cleanup.add('dispose the tunnel Swarm', () => swarm.dispose());
+    // The same store, with no worker to find: its tunnels run on this thread.
+    const { swarm: inThread } = await labSwarm(dir, undefined, { tunnelWorkerScript: join(dir, 'no-tunnel-worker.js') });
+    ctx.cleanup.add('dispose the second tunnel Swarm', () => inThread.dispose());
     await addLabHost(swarm, HOST);
 
     const name = `${ctx.tag}-tunnel`;
@@ -104,10 +112,15 @@ export function createTunnelBench(): TunnelBench {
     const remotePort = view.port;
     if (remotePort === undefined) throw new Error(`${name} has no loopback port`);
 
-    let tunnel: SessionTunnel | undefined = await swarm.openTunnel(name);
+    let tunnel: Tunnel | undefined = await swarm.openTunnel(name);
     const undoTunnel = ctx.cleanup.add('close the session tunnel', () => tunnel?.close());
-    const token = new URL(tunnel.url).searchParams.get('code-swarm-token') ?? '';
-    const tunnelHeaders = { cookie: `${tunnel.cookie}=${token}` };
+    if (tunnel.via !== 'worker') throw new Error(`the tunnel runs on ${tunnel.via}, not a worker: ${tunnel.note ?? ''} (npm run build makes ${WORKER_SCRIPT})`);
+    let local: Tunnel | undefined = await inThread.openTunnel(name);
+    const undoLocal = ctx.cleanup.add('close the in-thread tunnel', () => local?.close());
+    if (local.via !== 'this thread') throw new Error(`the diagnostic tunnel runs on ${local.via}`);
+    const headersOf = (t: Tunnel) => ({ cookie: `${t.cookie}=${new URL(t.url).searchParams.get('code-swarm-token') ?? ''}` });
+    const tunnelHeaders = headersOf(tunnel);
+    const localHeaders = headersOf(local);
 
     // OpenSSH with the lab's key and known_hosts only: nothing from ~/.ssh.
     const localPort = await freePort();
@@ -132,24 +145,36 @@ export function createTunnelBench(): TunnelBench {
       });
       const viaTunnel = () => download(`http://127.0.0.1:${tunnel?.port ?? 0}/bytes/${BYTES}`, tunnelHeaders, BYTES);
       const viaSsh = () => download(`http://127.0.0.1:${localPort}/bytes/${BYTES}`, {}, BYTES);
-      // One of each first: the instance's first big answer and both links' windows warm up.
+      const viaThisThread = () => download(`http://127.0.0.1:${local?.port ?? 0}/bytes/${BYTES}`, localHeaders, BYTES);
+      // One of each first: the instance's first big answer and the links' windows warm up.
       await viaTunnel();
       await viaSsh();
-      ctx.log(`tunnel: 100 MB ×${n} each way, alternating`);
+      await viaThisThread();
+      ctx.log(`tunnel: 100 MB ×${n} each way, in turn (who goes first rotates)`);
+      const ways = [
+        { fig: figures.tunnelMBps, get: viaTunnel },
+        { fig: figures.sshTunnelMBps, get: viaSsh },
+        { fig: figures.thisThreadTunnelMBps, get: viaThisThread },
+      ];
       for (let i = 0; i < n && !ctx.signal.aborted; i++) {
-        const order = i % 2 === 0 ? (['tunnel', 'ssh'] as const) : (['ssh', 'tunnel'] as const);
-        for (const way of order) {
-          if (way === 'tunnel') figures.tunnelMBps.samples.push(await viaTunnel());
-          else figures.sshTunnelMBps.samples.push(await viaSsh());
+        for (let j = 0; j < ways.length; j++) {
+          const way = ways[(i + j) % ways.length];
+          way?.fig.samples.push(await way.get());
         }
       }
-      ctx.log(`  tunnel MB/s: ${figures.tunnelMBps.samples.map((x) => fmt(x)).join(' ')}; ssh -L MB/s: ${figures.sshTunnelMBps.samples.map((x) => fmt(x)).join(' ')}`);
+      ctx.log(
+        `  tunnel MB/s: ${figures.tunnelMBps.samples.map((x) => fmt(x)).join(' ')}; ssh -L MB/s: ${figures.sshTunnelMBps.samples.map((x) => fmt(x)).join(' ')}; ` +
+          `this thread MB/s: ${figures.thisThreadTunnelMBps.samples.map((x) => fmt(x)).join(' ')}`,
+      );
     } finally {
       ssh.kill();
       undoSsh();
       await tunnel.close();
       tunnel = undefined;
       undoTunnel();
+      await local.close();
+      local = undefined;
+      undoLocal();
       await swarm.delete(name, { purge: true });
       undoInstance();
     }
@@ -176,7 +201,7 @@ export function createTunnelBench(): TunnelBench {
       return [
         `Tunnel throughput (${quick ? 'quick' : 'full'}): 100 MB from an instance on ${HOST} (MB = 2^20 bytes)`,
         '',
-        renderTable(['download (MB/s)', 'median', 'min', 'max', 'n'], (['tunnelMBps', 'sshTunnelMBps'] as const).map((k) => figureRow(figures[k]))),
+        renderTable(['download (MB/s)', 'median', 'min', 'max', 'n'], (['tunnelMBps', 'sshTunnelMBps', 'thisThreadTunnelMBps'] as const).map((k) => figureRow(figures[k]))),
         '',
         renderTable(
           ['target', 'measured', 'target', ''],

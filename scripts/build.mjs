@@ -1,4 +1,4 @@
-// Bundles the extension, the CLI and the password worker with esbuild.
+// Bundles the extension, the CLI, the password worker and the tunnel worker with esbuild.
 import { build } from 'esbuild';
 import { common } from './buildOptions.mjs';
 
@@ -7,4 +7,6 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   // argon2id runs on worker threads (src/core/passwordHasher.ts), which load this file next to the bundle.
   build({ ...common, entryPoints: ['src/core/passwordWorker.ts'], outfile: 'dist/passwordWorker.js' }),
+  // Session tunnels to SSH hosts run on a worker thread (src/transport/workerTunnel.ts), which loads this file.
+  build({ ...common, entryPoints: ['src/transport/tunnelWorker.ts'], outfile: 'dist/tunnelWorker.js' }),
 ]);

@@ -75,6 +75,19 @@ export class HostRegistry {
     return new SshHostLink(new SshConnection({ ...this.sshOptions(host, onUnknownHostKey), autoReconnect: false }));
   }
 
+  /**
+   * What a tunnel worker needs to open a connection of its own to an SSH
+   * host, as plain data: the same endpoint, and the keys trusted right now.
+   */
+  async workerConnection(host: HostRecord): Promise<{ endpoint: SshEndpoint; knownHosts: KnownHostEntry[]; connectTimeoutMs: number }> {
+    const o = this.sshOptions(host);
+    return { endpoint: o.endpoint, knownHosts: await o.hostKeys.knownHosts(), connectTimeoutMs: o.connectTimeoutMs };
+  }
+
+  get askPassphrase(): ((keyPath: string) => Promise<string | undefined>) | undefined {
+    return this.options.askPassphrase;
+  }
+
   providerFor(link: HostLink, host: HostRecord): Provider {
     const factory = providerFactories.get(host.provider);
     if (!factory) throw new SwarmError(`The ${host.provider} provider is not available in this build`, { code: 'internal' });

@@ -5,6 +5,8 @@ import type { HostLink } from '../transport/hostLink.js';
 import type { KnownHostEntry } from '../transport/knownHosts.js';
 import type { UnknownHostKey } from '../transport/sshConnection.js';
 import { SessionTunnel } from '../transport/sessionTunnel.js';
+import type { Tunnel } from '../transport/tunnel.js';
+import { WorkerTunnel } from '../transport/workerTunnel.js';
 import { TypedEmitter } from '../transport/typedEmitter.js';
 import { SwarmError, toSwarmError, type SwarmErrorCode } from './errors.js';
 import { NOT_LISTENING, probeHealth, type HealthResult } from './healthProbe.js';
@@ -45,6 +47,8 @@ export interface SwarmOptions {
   readonly healthTimeoutMs?: number;
   /** How long after a start a refused probe still reads as `starting` (default 60 s). */
   readonly startingGraceMs?: number;
+  /** The tunnel worker script (default: the one next to the build; tests point at others). */
+  readonly tunnelWorkerScript?: string;
 }
 
 export type AddHostInput =
@@ -421,23 +425,44 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     }
   }
 
-  /** A local tunnel that logs the browser in by itself; close it when done. */
-  async openTunnel(name: string, options: { port?: number } = {}): Promise<SessionTunnel> {
+  /**
+   * A local tunnel that logs the browser in by itself; close it when done. To
+   * an SSH host it runs on a worker thread with a connection of its own
+   * (workerTunnel.ts); if that cannot start (a key the worker may not ask
+   * about, a build without the worker), on this thread over the host's
+   * shared connection, and `note` says why.
+   */
+  async openTunnel(name: string, options: { port?: number } = {}): Promise<Tunnel> {
     const rec = await this.requireInstance(name);
     if (rec.port === undefined || rec.state !== 'running') {
       throw new SwarmError(`${name} is ${rec.state}, not running`, { code: 'conflict', hint: `Start it first: code-swarm start ${name}` });
     }
     const host = await this.requireHost(rec.host);
     const { link } = this.accessFor(host);
-    const hashed = await this.opts.secrets.get(sessionKey(rec.id));
-    return SessionTunnel.open({
-      link,
+    const target = {
       remotePort: rec.port,
       cookieName: `code-server-session-${rec.cookieSuffix}`,
       // With HASHED_PASSWORD, code-server's session cookie is that exact hash.
-      sessionCookie: hashed,
+      sessionCookie: await this.opts.secrets.get(sessionKey(rec.id)),
       ...(options.port !== undefined ? { localPort: options.port } : {}),
-    });
+    };
+    if (link.kind !== 'ssh') return SessionTunnel.open({ link, ...target });
+    let note: string;
+    try {
+      const ask = this.registry.askPassphrase;
+      return await WorkerTunnel.open({
+        ...(await this.registry.workerConnection(host)),
+        ...target,
+        ...(ask ? { askPassphrase: ask } : {}),
+        ...(this.opts.tunnelWorkerScript !== undefined ? { script: this.opts.tunnelWorkerScript } : {}),
+      });
+    } catch (e) {
+      const err = toSwarmError(e);
+      // A taken local port or an unreachable host would fail this thread the same way.
+      if (['conflict', 'cancelled', 'unreachable', 'timeout'].includes(err.code)) throw err;
+      note = `the tunnel worker could not start (${err.oneLine()})`;
+    }
+    return SessionTunnel.open({ link, ...target, note });
   }
 
   dispose(): void {

@@ -6,6 +6,7 @@ import { SwarmError } from '../core/errors.js';
 import { coalesceReads } from './coalesceReads.js';
 import type { HostLink } from './hostLink.js';
 import { StreamAgent } from './streamAgent.js';
+import type { Tunnel } from './tunnel.js';
 
 export interface SessionTunnelOptions {
   readonly link: HostLink;
@@ -17,6 +18,8 @@ export interface SessionTunnelOptions {
   readonly sessionCookie: string | undefined;
   /** Local port to listen on (default: an ephemeral one). */
   readonly localPort?: number;
+  /** Why it runs on this thread although the host is remote (see Tunnel.note). */
+  readonly note?: string;
 }
 
 const TOKEN_PARAM = 'code-swarm-token';
@@ -29,7 +32,8 @@ const TOKEN_PARAM = 'code-swarm-token';
  * carries a random token that the tunnel trades for its own HttpOnly cookie,
  * and every request without that cookie is refused.
  */
-export class SessionTunnel {
+export class SessionTunnel implements Tunnel {
+  readonly via = 'this thread';
   private readonly sockets = new Set<Socket>();
   private readonly token = randomBytes(24).toString('base64url');
   private readonly agent: StreamAgent;
@@ -82,6 +86,14 @@ export class SessionTunnel {
 
   get activeConnections(): number {
     return this.sockets.size;
+  }
+
+  get note(): string | undefined {
+    return this.opts.note;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
   }
 
   async close(): Promise<void> {

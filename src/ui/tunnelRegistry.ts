@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import type { Swarm } from '../core/swarm.js';
-import type { SessionTunnel } from '../transport/sessionTunnel.js';
+import type { Tunnel } from '../transport/tunnel.js';
 import type { Logger } from './logger.js';
 
 interface Entry {
   /** code-server's port on the host when the tunnel was opened: a restart may move it. */
   readonly remotePort: number | undefined;
-  readonly tunnel: Promise<SessionTunnel>;
+  readonly tunnel: Promise<Tunnel>;
   localPort: number | undefined;
 }
 
@@ -26,12 +26,14 @@ export class TunnelRegistry implements vscode.Disposable {
     private readonly log: Logger,
   ) {}
 
-  async get(name: string): Promise<SessionTunnel> {
+  async get(name: string): Promise<Tunnel> {
     const view = (await this.swarm.views()).find((v) => v.name === name);
     const existing = this.tunnels.get(name);
     if (existing && existing.remotePort === view?.port) {
       try {
-        return await existing.tunnel;
+        const t = await existing.tunnel;
+        // A tunnel whose worker ended by itself is opened again.
+        if (t.isOpen) return t;
       } catch {
         // A failed attempt is not cached: fall through and try again.
       }
@@ -43,7 +45,8 @@ export class TunnelRegistry implements vscode.Disposable {
       const tunnel = await entry.tunnel;
       entry.localPort = tunnel.port;
       // The port only: the full URL carries the tunnel's token.
-      this.log.info(`Tunnel to ${name} listening on 127.0.0.1:${tunnel.port}`);
+      const where = tunnel.via === 'worker' ? 'on a worker thread' : `on the extension host's thread${tunnel.note ? `: ${tunnel.note}` : ''}`;
+      this.log.info(`Tunnel to ${name} listening on 127.0.0.1:${tunnel.port} (${where})`);
       this.changed.fire(name);
       return tunnel;
     } catch (e) {

@@ -4,7 +4,7 @@ import { SwarmError } from '../../src/core/errors.js';
 import type { Swarm } from '../../src/core/swarm.js';
 import type { HealthSample, InstanceView } from '../../src/core/views.js';
 import { LABEL } from '../../src/providers/provider.js';
-import type { SessionTunnel } from '../../src/transport/sessionTunnel.js';
+import type { Tunnel } from '../../src/transport/tunnel.js';
 import { eventually } from './eventually.js';
 import { addLabHost, lab, labDocker, labSwarm, uniqueName } from './lab.js';
 import { labFault, restoreLab } from './labFault.js';
@@ -69,7 +69,7 @@ interface Fetched {
 }
 
 /** GET through the tunnel with its cookie; always settles (closed connections included). */
-function get(tunnel: SessionTunnel, cookie: string, path: string, options: { onFirstBytes?: () => void } = {}): Promise<Fetched> {
+function get(tunnel: Tunnel, cookie: string, path: string, options: { onFirstBytes?: () => void } = {}): Promise<Fetched> {
   return new Promise((resolve) => {
     let status: number | undefined;
     let bytes = 0;
@@ -99,7 +99,7 @@ function get(tunnel: SessionTunnel, cookie: string, path: string, options: { onF
 }
 
 /** The tunnel's own cookie, traded for the one-time token in its URL (what a browser does). */
-function login(tunnel: SessionTunnel): Promise<string> {
+function login(tunnel: Tunnel): Promise<string> {
   return new Promise((resolve, reject) => {
     const url = new URL(tunnel.url);
     request({ host: '127.0.0.1', port: tunnel.port, path: url.pathname + url.search, agent: false }, (res) => {

@@ -78,7 +78,7 @@ export function labConnection(name: LabHostName, overrides: Partial<SshConnectio
 export async function labSwarm(
   stateDir?: string,
   knownHostsFiles = [lab().knownHosts],
-  options: Pick<SwarmOptions, 'startingGraceMs'> = {},
+  options: Pick<SwarmOptions, 'startingGraceMs' | 'tunnelWorkerScript'> = {},
 ): Promise<{ swarm: Swarm; dir: string }> {
   const dir = stateDir ?? suiteDir('csw-swarm-');
   const [store, secrets] = await Promise.all([Store.open(dir), FileSecretStore.open(dir)]);
