@@ -57,6 +57,10 @@ export class WorkerTunnel implements Tunnel {
     readonly url: string,
     readonly cookie: string,
   ) {
+    // A thread that fails or ends by itself is a closed tunnel (the registry opens a new one).
+    worker.on('error', () => {
+      this.ended = true;
+    });
     worker.on('exit', () => {
       this.ended = true;
     });

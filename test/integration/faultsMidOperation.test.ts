@@ -303,6 +303,8 @@ describe('faults mid-operation: sshd of alpha stops while an operation is in fli
   it('tunnel open while sshd stops: serves before, fails cleanly during (in-flight and new requests), serves again after ssh-up', async () => {
     const tunnel = await swarm.openTunnel(la);
     try {
+      // Its own connection on a worker thread: that one must reconnect by itself too.
+      assert.equal(tunnel.via, 'worker');
       const cookie = await login(tunnel);
       const before = await get(tunnel, cookie, '/bytes/100000');
       assert.equal(before.status, 200);

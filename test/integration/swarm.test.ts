@@ -88,6 +88,7 @@ describe('swarm: instance lifecycle on real hosts', function () {
     await swarm.waitHealthy(name, { timeoutMs: 60_000 });
     const tunnel = await swarm.openTunnel(name);
     try {
+      assert.equal(tunnel.via, 'worker', 'a tunnel to an SSH host runs off this thread');
       const base = `http://127.0.0.1:${tunnel.port}`;
       const stranger = await fetch(`${base}/`, { redirect: 'manual' });
       assert.equal(stranger.status, 403, 'no token, no cookie: refused');
