@@ -6,6 +6,8 @@
 // worker does; a diagnostic row), and through OpenSSH's `ssh -L` to the same
 // loopback port, in turn, in the same run. Both links are open before the first sample, so each sample
 // is one HTTP request and its 100 MB, nothing else; curl makes it, for both.
+// A diagnostic table beside it: how long Open takes to the first answer, on a
+// worker (a thread and an SSH handshake of its own) and on this thread.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
@@ -13,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { SwarmError } from '../src/core/errors.js';
+import type { Swarm } from '../src/core/swarm.js';
 import type { Tunnel } from '../src/transport/tunnel.js';
 import { addLabHost, lab, labSwarm } from '../test/integration/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
@@ -31,6 +34,7 @@ const TARGET_SHARE = 0.5;
 const WORKER_SCRIPT = resolve(__dirname, '../../dist/tunnelWorker.js');
 
 type Key = 'tunnelMBps' | 'sshTunnelMBps' | 'thisThreadTunnelMBps';
+type OpenKey = 'workerOpenMs' | 'thisThreadOpenMs';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -73,6 +77,24 @@ async function waitListening(port: number, timeoutMs: number, child: ChildProces
   }
 }
 
+/**
+ * Opens a tunnel, sends one request through it and closes it: what a user
+ * waits for between Open and the first byte. The worker pays for a thread and
+ * an SSH handshake of its own; on this thread the host's connection is reused.
+ */
+async function openToFirstAnswer(swarm: Swarm, name: string): Promise<number> {
+  const t0 = performance.now();
+  const t = await swarm.openTunnel(name);
+  try {
+    const res = await fetch(t.url, { redirect: 'manual' });
+    await res.arrayBuffer();
+    if (res.status !== 302) throw new Error(`the first answer through a new tunnel was ${res.status}, expected 302`);
+    return performance.now() - t0;
+  } finally {
+    await t.close();
+  }
+}
+
 export interface TunnelBench extends BenchModule {
   readonly figures: Record<Key, Figure>;
 }
@@ -82,6 +104,10 @@ export function createTunnelBench(): TunnelBench {
     tunnelMBps: figure('session tunnel (swarm.openTunnel)'),
     sshTunnelMBps: figure('ssh -L (OpenSSH) to the same port'),
     thisThreadTunnelMBps: figure('  diagnostic: the same tunnel on this thread'),
+  };
+  const openFigures: Record<OpenKey, Figure> = {
+    workerOpenMs: figure('worker thread, own SSH connection'),
+    thisThreadOpenMs: figure("this thread, the host's connection"),
   };
   const errors: string[] = [];
 
@@ -166,6 +192,15 @@ export function createTunnelBench(): TunnelBench {
         `  tunnel MB/s: ${figures.tunnelMBps.samples.map((x) => fmt(x)).join(' ')}; ssh -L MB/s: ${figures.sshTunnelMBps.samples.map((x) => fmt(x)).join(' ')}; ` +
           `this thread MB/s: ${figures.thisThreadTunnelMBps.samples.map((x) => fmt(x)).join(' ')}`,
       );
+      // Open → first answer → close, alternating, with the throughput tunnels still open.
+      for (let i = 0; i < n && !ctx.signal.aborted; i++) {
+        openFigures.workerOpenMs.samples.push(await openToFirstAnswer(swarm, name));
+        openFigures.thisThreadOpenMs.samples.push(await openToFirstAnswer(inThread, name));
+      }
+      ctx.log(
+        `  open → first answer ms: worker ${openFigures.workerOpenMs.samples.map((x) => fmt(x)).join(' ')}; ` +
+          `this thread ${openFigures.thisThreadOpenMs.samples.map((x) => fmt(x)).join(' ')}`,
+      );
     } finally {
       ssh.kill();
       undoSsh();
@@ -202,6 +237,8 @@ export function createTunnelBench(): TunnelBench {
         `Tunnel throughput (${quick ? 'quick' : 'full'}): 100 MB from an instance on ${HOST} (MB = 2^20 bytes)`,
         '',
         renderTable(['download (MB/s)', 'median', 'min', 'max', 'n'], (['tunnelMBps', 'sshTunnelMBps', 'thisThreadTunnelMBps'] as const).map((k) => figureRow(figures[k]))),
+        '',
+        renderTable(['open → first answer (ms)', 'median', 'min', 'max', 'n'], (['workerOpenMs', 'thisThreadOpenMs'] as const).map((k) => figureRow(openFigures[k]))),
         '',
         renderTable(
           ['target', 'measured', 'target', ''],

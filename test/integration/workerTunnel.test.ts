@@ -85,4 +85,24 @@ describe('tunnels off the extension host thread (worker thread, own SSH connecti
     const ok = await WorkerTunnel.open({ endpoint, knownHosts: await loadKnownHostsFiles([lab().knownHosts]), ...target });
     await ok.close();
   });
+
+  it("asks this thread for an encrypted key's passphrase, and fails the open in one line when it is wrong", async () => {
+    const h = lab().hosts.alpha;
+    const endpoint = { label: 'alpha', host: h.address, port: h.port, username: h.user, identityFiles: [lab().passphraseKey], agentSocket: '' };
+    const view = (await swarm.views()).find((v) => v.name === name);
+    const knownHosts = await loadKnownHostsFiles([lab().knownHosts]);
+    const target = { remotePort: view?.port ?? 0, cookieName: 'c', sessionCookie: undefined, connectTimeoutMs: 5_000 };
+    const asked: string[] = [];
+    const answering = (answer: string) => async (keyPath: string) => (asked.push(keyPath), answer);
+    await failsWith(WorkerTunnel.open({ endpoint, knownHosts, ...target, askPassphrase: answering('not-it') }), 'auth', /passphrase/i, { hint: true });
+    const ok = await WorkerTunnel.open({ endpoint, knownHosts, ...target, askPassphrase: answering(lab().passphrase) });
+    try {
+      assert.equal(ok.isOpen, true);
+      assert.equal(await accepts(ok.port), true, 'the tunnel listens once the key is unlocked');
+    } finally {
+      await ok.close();
+    }
+    // The key path crossed the thread boundary both times, as asked by the worker.
+    assert.deepEqual(asked, [lab().passphraseKey, lab().passphraseKey]);
+  });
 });
