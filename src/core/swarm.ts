@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { InstanceRef, InstanceStats, ObservedInstance, ProgressSink, Snapshot } from '../providers/provider.js';
+import type { EngineChange, EngineEvents, InstanceRef, InstanceStats, ObservedInstance, ProgressSink, Snapshot } from '../providers/provider.js';
 import type { HostLink } from '../transport/hostLink.js';
 import type { KnownHostEntry } from '../transport/knownHosts.js';
 import type { UnknownHostKey } from '../transport/sshConnection.js';
@@ -8,6 +8,7 @@ import { SessionTunnel } from '../transport/sessionTunnel.js';
 import type { Tunnel } from '../transport/tunnel.js';
 import { WorkerTunnel } from '../transport/workerTunnel.js';
 import { TypedEmitter } from '../transport/typedEmitter.js';
+import { EngineWatcher, type EngineWatcherOptions } from './engineWatcher.js';
 import { SwarmError, toSwarmError, type SwarmErrorCode } from './errors.js';
 import { NOT_LISTENING, probeHealth, type HealthResult } from './healthProbe.js';
 import { probeHealthBatch } from './healthProbeBatch.js';
@@ -129,6 +130,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly hostStatus = new Map<string, HostStatus>();
   private readonly pendingTrust: Promise<void>[] = [];
   private readonly offLink = new Map<string, () => void>();
+  /** Instances with an operation of this Swarm in flight (id and name → how many). */
+  private readonly busy = new Map<string, number>();
 
   constructor(private readonly opts: SwarmOptions) {
     super();
@@ -254,6 +257,42 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return this.views(hostName);
   }
 
+  /**
+   * Subscribes to a host engine's events (undefined when its provider has
+   * none; its instances are then only seen by refresh). Changes to an
+   * instance this Swarm is operating on are left out: the operation reports
+   * its own outcome, and a list in the middle of it would show a passing
+   * state (a container being deleted as missing).
+   */
+  async watchEngine(hostName: string, onChange: (change: EngineChange) => void): Promise<EngineEvents | undefined> {
+    const { provider } = this.accessFor(await this.requireHost(hostName));
+    if (!provider.watch) return undefined;
+    return provider.watch((c) => {
+      const busy = (c.id !== undefined && this.busy.has(`id:${c.id}`)) || (c.name !== undefined && this.busy.has(`name:${c.name}`));
+      if (!busy) onChange(c);
+    });
+  }
+
+  /**
+   * An EngineWatcher over this Swarm's hosts: each burst of a host engine's
+   * events lists that host (refresh). sync() starts it, and follows the
+   * hosts when called again; dispose() stops it.
+   */
+  engineWatcher(
+    options: Omit<EngineWatcherOptions, 'hosts' | 'watch' | 'onChanged'> & { onListed?: (host: string, views: InstanceView[]) => void } = {},
+  ): EngineWatcher {
+    const { onListed, ...rest } = options;
+    return new EngineWatcher({
+      ...rest,
+      hosts: async () => (await this.opts.store.read()).hosts.map((h) => h.name),
+      watch: (host, onChange) => this.watchEngine(host, onChange),
+      onChanged: async (host) => {
+        const views = await this.refresh(host);
+        onListed?.(host, views);
+      },
+    });
+  }
+
   /** Views from the store and the last health round, without asking the hosts. */
   async views(hostName?: string): Promise<InstanceView[]> {
     const file = await this.opts.store.read();
@@ -291,6 +330,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     await this.opts.secrets.set(passwordKey(id), password);
     await this.opts.secrets.set(sessionKey(id), hashedPassword);
     this.emit('instances', host.name);
+    const done = this.markBusy(id, name);
     try {
       const observed = await this.accessFor(host).provider.create(
         { id, name, image, cpus, memoryBytes, pidsLimit: DEFAULT_PIDS_LIMIT, cookieSuffix, hashedPassword, storeId },
@@ -306,6 +346,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       await this.forgetFailedCreate(id, host, err);
       this.emit('instances', host.name);
       throw err;
+    } finally {
+      done();
     }
   }
 
@@ -324,10 +366,15 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   async delete(name: string, options: { purge?: boolean } = {}): Promise<void> {
     const rec = await this.requireInstance(name);
     const host = await this.requireHost(rec.host);
-    await this.accessFor(host).provider.remove(refOf(rec), { purge: options.purge === true });
-    await this.opts.store.update((draft) => {
-      draft.instances = draft.instances.filter((i) => i.id !== rec.id);
-    });
+    const done = this.markBusy(rec.id, rec.name);
+    try {
+      await this.accessFor(host).provider.remove(refOf(rec), { purge: options.purge === true });
+      await this.opts.store.update((draft) => {
+        draft.instances = draft.instances.filter((i) => i.id !== rec.id);
+      });
+    } finally {
+      done();
+    }
     await this.forgetSecrets(rec.id);
     this.health.delete(rec.id);
     this.started.delete(rec.id);
@@ -368,7 +415,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   async restore(name: string, snapshot: string): Promise<InstanceView> {
     const { rec, provider } = await this.withSnapshots(name);
-    const observed = await provider.restore!(refOf(rec), snapshot);
+    const done = this.markBusy(rec.id, rec.name);
+    let observed: ObservedInstance;
+    try {
+      observed = await provider.restore!(refOf(rec), snapshot);
+    } finally {
+      done();
+    }
     // A restored instance is a new container (Docker) or a rebooted one (LXD):
     // the last probe says nothing about it.
     this.started.set(rec.id, new Date().toISOString());
@@ -561,6 +614,21 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const rec = await this.requireInstance(name);
     const host = await this.requireHost(rec.host);
     const { provider } = this.accessFor(host);
+    const done = this.markBusy(rec.id, rec.name);
+    try {
+      return await this.runLifecycle(rec, host, provider, verb, op);
+    } finally {
+      done();
+    }
+  }
+
+  private async runLifecycle(
+    rec: InstanceRecord,
+    host: HostRecord,
+    provider: ReturnType<HostRegistry['get']>['provider'],
+    verb: string,
+    op: (p: ReturnType<HostRegistry['get']>['provider'], ref: InstanceRef) => Promise<void>,
+  ): Promise<InstanceView> {
     await op(provider, refOf(rec));
     if (verb !== 'stop') {
       this.started.set(rec.id, new Date().toISOString());
@@ -570,11 +638,30 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     }
     const observed = (await provider.list()).find((o) => o.id === rec.id);
     if (!observed) {
-      throw new SwarmError(`${name} vanished from ${host.name} during ${verb}`, { code: 'not-found', hint: 'Refresh to see what is left' });
+      throw new SwarmError(`${rec.name} vanished from ${host.name} during ${verb}`, { code: 'not-found', hint: 'Refresh to see what is left' });
     }
     const record = await this.applyObservation(rec.id, observed);
     this.emit('instances', rec.host);
     return this.viewOf(record);
+  }
+
+  /**
+   * Marks an instance (by id and by name: an engine event may carry either)
+   * as being operated on until the returned function is called.
+   */
+  private markBusy(id: string, name: string): () => void {
+    const keys = [`id:${id}`, `name:${name}`];
+    for (const k of keys) this.busy.set(k, (this.busy.get(k) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      for (const k of keys) {
+        const left = (this.busy.get(k) ?? 1) - 1;
+        if (left > 0) this.busy.set(k, left);
+        else this.busy.delete(k);
+      }
+    };
   }
 
   private async applyObservation(id: string, o: ObservedInstance): Promise<InstanceRecord> {

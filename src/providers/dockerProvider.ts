@@ -6,9 +6,12 @@ import { SwarmError, toSwarmError } from '../core/errors.js';
 import type { InstanceState } from '../core/model.js';
 import type { HostLink } from '../transport/hostLink.js';
 import { createDockerClient } from './dockerClient.js';
+import { readEventLines } from './readEventLines.js';
 import {
   LABEL,
   type CreateOptions,
+  type EngineChange,
+  type EngineEvents,
   type EngineInfo,
   type InstanceRef,
   type InstanceSpec,
@@ -27,6 +30,12 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** Exit codes of a container that was asked to stop (SIGTERM/SIGKILL/^C). */
 const CLEAN_EXIT = new Set([0, 130, 137, 143]);
 /** Docker's tag grammar: a snapshot name is a tag, and nothing else may reach an image reference. */
+/** Events that can change what a list shows (state, port, existence, name); not exec or health noise. */
+const WATCHED_ACTIONS = ['create', 'start', 'restart', 'stop', 'die', 'destroy', 'pause', 'unpause', 'rename', 'oom'];
+const EventSchema = z.object({
+  Action: z.string(),
+  Actor: z.object({ Attributes: z.record(z.string(), z.string()).nullish() }).nullish(),
+});
 const SNAPSHOT_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Image label naming the instance a snapshot belongs to; purge finds untagged snapshot layers by it. */
 const SNAPSHOT_OF_LABEL = `${LABEL.instance}-snapshot-of`;
@@ -45,6 +54,14 @@ const ContainerListSchema = z.array(
     Ports: z.array(z.object({ PrivatePort: z.number(), PublicPort: z.number().optional(), IP: z.string().optional() })).nullable().optional(),
   }),
 );
+
+/** One line of Docker's /events; a line we cannot read still says "something changed" (a list will tell what). */
+export function dockerChangeOf(line: string): EngineChange {
+  const e = EventSchema.safeParse(JSON.parse(line));
+  const labels = e.success ? e.data.Actor?.Attributes : undefined;
+  const action = e.success ? e.data.Action : 'unknown';
+  return { id: labels?.[LABEL.instance], name: labels?.[LABEL.name], action, ...(action === 'die' ? { settling: true } : {}) };
+}
 
 export function containerName(name: string): string {
   return `code-swarm-${name}`;
@@ -98,6 +115,18 @@ export class DockerProvider implements Provider {
     );
     this.checked(ContainerListSchema, rows, 'container list');
     return fromListRows(rows, Date.now());
+  }
+
+  /**
+   * Docker's /events, filtered by the engine to our containers' lifecycle:
+   * one idle stream on the host's connection, silent until something changes.
+   */
+  async watch(onChange: (change: EngineChange) => void): Promise<EngineEvents> {
+    const abort = new AbortController();
+    const stream = (await this.call('watch container events', () =>
+      this.streams.getEvents({ filters: { type: ['container'], label: [LABEL.instance], event: WATCHED_ACTIONS }, abortSignal: abort.signal }),
+    )) as unknown as Readable;
+    return readEventLines(stream, abort, `Docker events on ${this.link.label}`, dockerChangeOf, onChange);
   }
 
   /** The engine's JSON is an edge like any other: check the fields we use. */

@@ -1,5 +1,6 @@
 import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
+import WebSocket from 'ws';
 import { z } from 'zod';
 import { SwarmError } from '../core/errors.js';
 import { StreamAgent } from '../transport/streamAgent.js';
@@ -130,6 +131,46 @@ export class LxdClient {
       }, timeoutMs);
       req.on('error', (e) => settle(() => reject(e)));
       req.end(payload);
+    });
+  }
+
+  /**
+   * A websocket on the daemon's socket (/1.0/events): resolves once LXD has
+   * accepted it, then hands over each text message. `ended` rejects when the
+   * socket closes without close() being called.
+   */
+  subscribe(path: string, onMessage: (text: string) => void, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{ ended: Promise<void>; close(): void }> {
+    // The host part is never dialled: the agent hands over a stream to the socket.
+    const ws = new WebSocket(`ws://127.0.0.1${path}`, { agent: this.agent, handshakeTimeout: timeoutMs, perMessageDeflate: false });
+    let closing = false;
+    const ended = new Promise<void>((resolve, reject) => {
+      ws.once('close', (code) => {
+        if (closing) resolve();
+        else reject(new SwarmError(`LXD closed its event stream ${stripQuery(path)} (code ${code})`, { code: 'unreachable' }));
+      });
+    });
+    return new Promise((resolve, reject) => {
+      const refused = (e: Error) => {
+        ended.catch(() => undefined);
+        // A link that could not open says so itself (unreachable, auth…).
+        reject(e instanceof SwarmError ? e : new SwarmError(`LXD refused the event stream ${stripQuery(path)}: ${e.message}`, { code: 'unreachable', cause: e }));
+      };
+      ws.once('error', refused);
+      ws.once('open', () => {
+        ws.off('error', refused);
+        // After the handshake an error is always followed by 'close', which settles `ended`.
+        ws.on('error', () => undefined);
+        resolve({
+          ended,
+          close: () => {
+            closing = true;
+            ws.terminate();
+          },
+        });
+      });
+      ws.on('message', (data, isBinary) => {
+        if (!isBinary) onMessage(data.toString());
+      });
     });
   }
 

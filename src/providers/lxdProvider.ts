@@ -8,6 +8,8 @@ import { LxdApiError, LxdClient } from './lxdClient.js';
 import {
   LABEL,
   type CreateOptions,
+  type EngineChange,
+  type EngineEvents,
   type EngineInfo,
   type InstanceRef,
   type InstanceSpec,
@@ -92,6 +94,44 @@ export function lxdInstanceName(name: string): string {
   return `code-swarm-${name}`;
 }
 
+/** Lifecycle actions that can change what a list shows; not file, log or exec traffic. */
+const WATCHED_ACTIONS = new Set([
+  'instance-created',
+  'instance-started',
+  'instance-stopped',
+  'instance-shutdown',
+  'instance-restarted',
+  'instance-deleted',
+  'instance-renamed',
+  'instance-paused',
+  'instance-resumed',
+  'instance-restored',
+  'instance-updated',
+]);
+const LifecycleSchema = z.object({
+  type: z.literal('lifecycle'),
+  metadata: z.object({ action: z.string(), source: z.string() }),
+});
+
+/**
+ * The change a lifecycle event reports, if it is about one of our instances
+ * ("/1.0/instances/code-swarm-web?project=default" is web's).
+ */
+export function lxdChangeOf(text: string): EngineChange | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { id: undefined, name: undefined, action: 'unknown' };
+  }
+  const e = LifecycleSchema.safeParse(json);
+  if (!e.success || !WATCHED_ACTIONS.has(e.data.metadata.action)) return undefined;
+  const m = /^\/1\.0\/instances\/([^/?]+)/.exec(e.data.metadata.source);
+  const instance = m?.[1] === undefined ? undefined : decodeURIComponent(m[1]);
+  if (instance === undefined || !instance.startsWith(lxdInstanceName(''))) return undefined;
+  return { id: undefined, name: instance.slice(lxdInstanceName('').length), action: e.data.metadata.action };
+}
+
 /**
  * LXD (or Incus) through its REST API on the host's unix socket, reached
  * over the HostLink. code-server runs under systemd inside a system
@@ -129,6 +169,19 @@ export class LxdProvider implements Provider {
     // recursion=1 already carries status, config and devices: one call per host.
     const rows = await this.call('list instances', (api) => api.get('/1.0/instances?recursion=1', z.array(LxdInstanceSchema)));
     return rows.filter((r) => r.config?.[LXD_KEY.instance]).map(fromLxdInstance);
+  }
+
+  /**
+   * LXD's lifecycle events (/1.0/events, a websocket on the daemon's socket),
+   * filtered here to our instances: LXD cannot filter by name or key.
+   */
+  async watch(onChange: (change: EngineChange) => void): Promise<EngineEvents> {
+    return this.call('watch instance events', (api) =>
+      api.subscribe('/1.0/events?type=lifecycle', (text) => {
+        const change = lxdChangeOf(text);
+        if (change) onChange(change);
+      }),
+    );
   }
 
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {

@@ -89,6 +89,29 @@ export interface Snapshot {
   readonly warning?: string;
 }
 
+/** A change the engine reported to one of our instances. */
+export interface EngineChange {
+  /** Our instance id (its label), when the engine names it. */
+  readonly id: string | undefined;
+  /** Our instance name, when the engine names it. */
+  readonly name: string | undefined;
+  /** The engine's own word for it (Docker: `die`, `start`…; LXD: `instance-stopped`…). */
+  readonly action: string;
+  /**
+   * The engine is not done with this change yet and usually says more soon:
+   * Docker's `die` comes before its clean-up (a list still shows the
+   * container running) and before the `stop` or restart that follows.
+   */
+  readonly settling?: boolean;
+}
+
+/** A subscription to an engine's events: one long-lived stream on the host's connection. */
+export interface EngineEvents {
+  /** Resolves when closed by us; rejects when the stream breaks (link lost, engine restarted). */
+  readonly ended: Promise<void>;
+  close(): void;
+}
+
 /**
  * One engine on one host. Implementations talk only through the host's
  * HostLink; they never open connections of their own.
@@ -115,4 +138,9 @@ export interface Provider {
   /** Puts the instance back to the snapshot; it runs afterwards if it ran before. */
   restore?(ref: InstanceRef, snapshot: string): Promise<ObservedInstance>;
   deleteSnapshot?(ref: InstanceRef, snapshot: string): Promise<void>;
+  /**
+   * Subscribes to the engine's lifecycle events for our instances; resolves
+   * once the engine has accepted the subscription, so nothing after that is missed.
+   */
+  watch?(onChange: (change: EngineChange) => void): Promise<EngineEvents>;
 }

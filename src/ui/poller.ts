@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { EngineWatcher } from '../core/engineWatcher.js';
 import { toSwarmError } from '../core/errors.js';
 import type { Swarm } from '../core/swarm.js';
 import type { Logger } from './logger.js';
@@ -24,6 +25,8 @@ export class Poller implements vscode.Disposable {
   private checking: Promise<void> | undefined;
   private lastRefresh = 0;
   private disposed = false;
+  private engines: EngineWatcher | undefined;
+  private offHosts: (() => void) | undefined;
 
   constructor(
     private readonly swarm: Swarm,
@@ -44,6 +47,7 @@ export class Poller implements vscode.Disposable {
   /** Lists every host, then probes health, so a view that just opened fills in quickly. */
   refreshNow(): Promise<void> {
     if (this.refreshing) return this.refreshing;
+    this.watchEngines();
     this.refreshing = (async () => {
       try {
         this.lastRefresh = Date.now();
@@ -63,6 +67,7 @@ export class Poller implements vscode.Disposable {
 
   healthNow(): Promise<void> {
     if (this.checking) return this.checking;
+    this.watchEngines();
     this.checking = this.swarm
       .healthRound()
       .then(
@@ -79,7 +84,9 @@ export class Poller implements vscode.Disposable {
   schedule(): void {
     this.clearTimers();
     if (this.disposed) return;
-    const { refreshIntervalSeconds, healthIntervalSeconds } = this.settings();
+    const { refreshIntervalSeconds, healthIntervalSeconds, watchEngineEvents } = this.settings();
+    if (!watchEngineEvents) this.stopWatching();
+    // Turned back on: it starts with the next refresh or health round, which is network work anyway.
     if (this.visible && refreshIntervalSeconds > 0) {
       this.refreshTimer = setInterval(() => void this.refreshNow(), refreshIntervalSeconds * 1000);
     }
@@ -91,6 +98,34 @@ export class Poller implements vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     this.clearTimers();
+    this.stopWatching();
+  }
+
+  /**
+   * Opens the engines' event streams, on the first refresh or health round
+   * (never on activation: that is the first moment the hosts are asked
+   * anyway). An event lists that host again, so a container stopped, crashed
+   * or removed outside Code Swarm shows at once, not at the next timed refresh.
+   */
+  private watchEngines(): void {
+    if (this.disposed || !this.settings().watchEngineEvents) return;
+    if (!this.engines) {
+      const engines = this.swarm.engineWatcher({
+        // A down host is shown by the refresh; here it is only retried.
+        onError: (host, e) => this.log.debug(`Engine events of ${host}: ${toSwarmError(e).oneLine()}`),
+        onOpen: (host) => this.log.debug(`Following the engine events of ${host}`),
+      });
+      this.engines = engines;
+      this.offHosts = this.swarm.on('hosts', () => void engines.sync().catch((e: unknown) => this.log.error('Could not follow the hosts list', e)));
+    }
+    void this.engines.sync().catch((e: unknown) => this.log.error('Could not follow the hosts list', e));
+  }
+
+  private stopWatching(): void {
+    this.offHosts?.();
+    this.offHosts = undefined;
+    this.engines?.dispose();
+    this.engines = undefined;
   }
 
   private healthTick(): void {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CodeSwarmApi } from '../../src/extension.js';
-import { lab, uniqueName } from '../integration/lab.js';
+import { containerName } from '../../src/providers/dockerProvider.js';
+import { lab, labDocker, uniqueName } from '../integration/lab.js';
 import { recordPassword } from '../support/suiteArtifacts.js';
 
 async function api(): Promise<CodeSwarmApi> {
@@ -32,7 +33,7 @@ describe('extension host: the tree against the lab, and secret storage', functio
     await swarm.removeHost('alpha', { force: true }).catch(() => undefined);
   });
 
-  it('shows a lab host and its healthy instance in the tree, and keeps the password in SecretStorage', async () => {
+  it('shows a lab host and its healthy instance in the tree, follows a stop made on the engine, and keeps the password in SecretStorage', async () => {
     const { swarm, secrets, tree } = await api();
     const h = lab().hosts.alpha;
     await swarm.addHost({ name: 'alpha', ssh: `${h.user}@${h.address}`, identityFile: lab().clientKey });
@@ -62,6 +63,20 @@ describe('extension host: the tree against the lab, and secret storage', functio
     assert.equal(await swarm.password(name), password);
     const storeDir = (swarm.store as { dir: string }).dir;
     assert.ok(!readFileSync(join(storeDir, 'swarm.json'), 'utf8').includes(password), 'and never in the metadata file');
+
+    // Stopped on the engine by hand: the row follows the engine's events
+    // (the refresh above opened the stream), with no refresh asked for.
+    await labDocker('alpha').getContainer(containerName(name)).stop({ t: 0 });
+    const stopped = await until(
+      'the row showing the stop made outside Code Swarm',
+      () => {
+        const node = tree.getChildren(hostNode).find((n) => tree.getTreeItem(n).label === name);
+        const item = node && tree.getTreeItem(node);
+        return item?.contextValue === 'instance:stopped' ? item : undefined;
+      },
+      10_000,
+    );
+    assert.ok(stopped);
 
     await swarm.delete(name, { purge: true });
     assert.equal(await secrets.get(`instance/${made.id}/password`), undefined, 'deleting forgets the password');

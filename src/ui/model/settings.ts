@@ -12,6 +12,8 @@ export interface Settings {
   readonly healthIntervalSeconds: number;
   readonly openIn: 'simpleBrowser' | 'external';
   readonly statusBarEnabled: boolean;
+  /** Follow the engines' events (Docker) so the tree changes as soon as they do. */
+  readonly watchEngineEvents: boolean;
   /** Empty means ~/.ssh/known_hosts. */
   readonly knownHostsFiles: readonly string[];
   /** Empty means ~/.ssh/config. */
@@ -42,6 +44,7 @@ const FIELDS = {
   healthIntervalSeconds: { key: 'healthIntervalSeconds', schema: z.number().refine((n) => n === 0 || (n >= 5 && n <= 86_400)), fallback: 15 },
   openIn: { key: 'openIn', schema: z.enum(['simpleBrowser', 'external']), fallback: 'simpleBrowser' as const },
   statusBarEnabled: { key: 'statusBar.enabled', schema: z.boolean(), fallback: true },
+  watchEngineEvents: { key: 'watchEngineEvents', schema: z.boolean(), fallback: true },
   knownHostsFiles: { key: 'knownHostsFiles', schema: z.array(z.string().min(1)), fallback: [] as string[] },
   sshConfigFile: { key: 'sshConfigFile', schema: z.string(), fallback: '' },
 } as const;
@@ -74,6 +77,7 @@ export function readSettings(config: Pick<WorkspaceConfiguration, 'get'>): Setti
     healthIntervalSeconds: read(FIELDS.healthIntervalSeconds),
     openIn: read(FIELDS.openIn),
     statusBarEnabled: read(FIELDS.statusBarEnabled),
+    watchEngineEvents: read(FIELDS.watchEngineEvents),
     knownHostsFiles: read(FIELDS.knownHostsFiles),
     sshConfigFile: read(FIELDS.sshConfigFile).trim(),
   };

@@ -20,18 +20,20 @@ describe('readSettings', () => {
     assert.equal(settings.healthIntervalSeconds, 15);
     assert.equal(settings.openIn, 'simpleBrowser');
     assert.equal(settings.statusBarEnabled, true);
+    assert.equal(settings.watchEngineEvents, true);
     assert.deepEqual(settings.knownHostsFiles, []);
     assert.equal(settings.sshConfigFile, '');
   });
 
   it('reads valid values, dotted keys included', () => {
     const { settings } = readSettings(
-      config({ defaultImage: 'registry:5000/me/cs:1', defaultCpus: 1.5, openIn: 'external', 'statusBar.enabled': false, knownHostsFiles: ['/k'] }),
+      config({ defaultImage: 'registry:5000/me/cs:1', defaultCpus: 1.5, openIn: 'external', 'statusBar.enabled': false, watchEngineEvents: false, knownHostsFiles: ['/k'] }),
     );
     assert.equal(settings.defaultImage, 'registry:5000/me/cs:1');
     assert.equal(settings.defaultCpus, 1.5);
     assert.equal(settings.openIn, 'external');
     assert.equal(settings.statusBarEnabled, false);
+    assert.equal(settings.watchEngineEvents, false);
     assert.deepEqual(settings.knownHostsFiles, ['/k']);
   });
 
