@@ -19,7 +19,10 @@ import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Docker from 'dockerode';
+import type { EngineWatcher } from '../src/core/engineWatcher.js';
+import type { InstanceState } from '../src/core/model.js';
 import type { Swarm } from '../src/core/swarm.js';
+import { containerName } from '../src/providers/dockerProvider.js';
 import { eachLimited, removeLabelledFrom } from '../test/integration/fleet.js';
 import { lab, labSwarm, type LabHost } from '../test/integration/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
@@ -35,6 +38,8 @@ export interface FleetFigures {
   healthRound500Ms: number | null;
   healthCpuPercent: number | null;
   heapGrowthMB: number | null;
+  /** A container stopped on its engine, by hand, until the store shows it (engine events; the timed refresh would take up to refreshIntervalSeconds). */
+  eventToStoreMs: number | null;
 }
 
 export interface FleetDetail extends FleetFigures {
@@ -48,6 +53,9 @@ export interface FleetDetail extends FleetFigures {
   engineListFloorSamples: number[];
   dockerCliSamples: number[];
   healthSamples: number[];
+  eventToStoreSamples: number[];
+  /** Hosts whose event stream was open through the CPU and heap windows, as the Poller keeps them. */
+  watchedHosts: number;
   healthIntervalS: number;
   refreshIntervalS: number;
   cpuWindowS: number;
@@ -171,6 +179,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     healthRound500Ms: null,
     healthCpuPercent: null,
     heapGrowthMB: null,
+    eventToStoreMs: null,
     instances: hostCount * perHost,
     hosts: hostCount,
     populateMs: 0,
@@ -180,6 +189,8 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     engineListFloorSamples: [],
     dockerCliSamples: [],
     healthSamples: [],
+    eventToStoreSamples: [],
+    watchedHosts: 0,
     healthIntervalS: healthS,
     refreshIntervalS: refreshS,
     cpuWindowS: 60,
@@ -206,6 +217,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     throw e;
   }
   const { swarm, dir, storeId } = made;
+  let engines: EngineWatcher | undefined;
   try {
     for (const h of hosts) {
       await swarm.addHost({ name: h.name, ssh: `${h.lab.user}@${h.lab.address}:${h.lab.port}`, identityFile: lab().clientKey, provider: h.lab.provider });
@@ -266,6 +278,30 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     }
     d.healthRound500Ms = round1(median(d.healthSamples));
 
+    // The engines' event streams, as the Poller keeps them: one per host,
+    // open from here on, so the CPU and heap windows below include them.
+    engines = swarm.engineWatcher();
+    await engines.sync();
+    const watching = engines;
+    await waitFor('every host\'s event stream open', () => hosts.every((h) => watching.isOpen(h.name)), 30_000);
+    d.watchedHosts = hosts.filter((h) => watching.isOpen(h.name)).length;
+    log('engine events: 5 containers stopped and started on their engines\' own sockets, time until the store shows each stop');
+    for (let i = 0; i < 5; i++) {
+      const h = hosts[i % hosts.length] as FleetRecord;
+      const spec = specs.filter((s) => s.host === h.name)[Math.floor(i / hosts.length)] as { name: string };
+      const container = new Docker({ socketPath: h.lab.engineSocketOnLabMachine }).getContainer(containerName(spec.name));
+      const stopped = storeShows(swarm, spec.name, 'stopped', 15_000);
+      await container.stop({ t: 0 });
+      t0 = performance.now();
+      await stopped;
+      d.eventToStoreSamples.push(round1(performance.now() - t0));
+      const running = storeShows(swarm, spec.name, 'running', 15_000);
+      await container.start();
+      await running;
+    }
+    d.eventToStoreMs = round1(median(d.eventToStoreSamples));
+    await untilAllHealthy(swarm, specs.length, 60_000);
+
     // The health monitor alone at the default interval, as the Poller runs it
     // (setInterval, a round never overlapping the previous one).
     log(`CPU: health rounds every ${healthS} s for ${d.cpuWindowS} s`);
@@ -297,6 +333,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     // Deletes are not measured here (test/integration/load.test.ts covers
     // them): the engines remove the fleet by its store label, which is quicker.
     log('removing the instances');
+    engines?.dispose();
     swarm.dispose();
     try {
       await removeLabelledFrom(storeId, [...new Set(hosts.map((h) => h.lab))].map((h) => new Docker({ socketPath: h.engineSocketOnLabMachine })), 8);
@@ -351,6 +388,35 @@ async function watch(swarm: Swarm, every: { healthS: number; refreshS: number },
   await sleep(ms);
   for (const t of timers) clearInterval(t);
   await Promise.all([checking, refreshing]);
+}
+
+/** Resolves when the store shows the instance in `state`, checked on each of the Swarm's 'instances' events (no polling of ours to skew the time). */
+function storeShows(swarm: Swarm, name: string, state: InstanceState, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () =>
+      void swarm.store.read().then((f) => {
+        if (f.instances.find((i) => i.name === name)?.state !== state) return;
+        done();
+        resolve();
+      }, reject);
+    const off = swarm.on('instances', check);
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`the store did not show ${name} ${state} within ${timeoutMs} ms of the change on its engine`));
+    }, timeoutMs);
+    function done() {
+      off();
+      clearTimeout(timer);
+    }
+  });
+}
+
+async function waitFor(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!ok()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(50);
+  }
 }
 
 async function untilAllHealthy(swarm: Swarm, count: number, timeoutMs: number): Promise<void> {
@@ -415,6 +481,7 @@ export function fleetJson(d: FleetDetail | undefined): FleetFigures {
     healthRound500Ms: d?.healthRound500Ms ?? null,
     healthCpuPercent: d?.healthCpuPercent ?? null,
     heapGrowthMB: d?.heapGrowthMB ?? null,
+    eventToStoreMs: d?.eventToStoreMs ?? null,
   };
 }
 
@@ -447,7 +514,8 @@ function renderFleetReport(d: FleetDetail | undefined): string {
     ['  the same lists on the engines\' own sockets (floor)', `${d.engineListFloorMs} ms`, ''],
     [`  docker -H ssh:// ps -a, same hosts at once (${ratio}× ours)`, `${d.dockerCliSshRefresh500Ms} ms`, ''],
     [`health round over ${d.instances} (median of ${d.healthSamples.length})`, `${d.healthRound500Ms} ms`, '≤ 1000 ms'],
-    [`health monitor CPU, every ${d.healthIntervalS} s for ${d.cpuWindowS} s (${d.cpuRounds} rounds)`, `${d.healthCpuPercent} % of a core`, '≤ 2 %'],
+    [`health monitor CPU, every ${d.healthIntervalS} s for ${d.cpuWindowS} s (${d.cpuRounds} rounds; ${d.watchedHosts} event streams open)`, `${d.healthCpuPercent} % of a core`, '≤ 2 %'],
+    [`docker stop on an engine → the store shows it (events; median of ${d.eventToStoreSamples.length})`, `${d.eventToStoreMs} ms`, `(timed refresh: up to ${d.refreshIntervalS} s)`],
     [`heap growth over the watch (late slope ${d.heapLateSlopeMBPerMin} MB/min; handles ${d.handlesBefore} → ${d.handlesAfter})`, `${d.heapGrowthMB} MB`, '≤ 50 MB'],
     [`populate: ${d.instances} creates, 16 at a time`, `${(d.populateMs / 1000).toFixed(1)} s`, ''],
   ];
