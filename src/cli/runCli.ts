@@ -8,6 +8,7 @@ import { Store } from '../core/store.js';
 import { Swarm } from '../core/swarm.js';
 import type { UnknownHostKey } from '../transport/sshConnection.js';
 import { askHidden } from './askHidden.js';
+import { changeLine, instanceChanges } from './instanceChanges.js';
 import {
   createOutput,
   healthJson,
@@ -28,6 +29,7 @@ const USAGE = `usage: code-swarm <command> [options]
   hosts list | hosts test NAME | hosts remove NAME [--force]
   create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--no-wait]
   list [--host HOST]
+  watch [--host HOST]          print each change the engines report (state, port) until Ctrl-C
   start|stop|restart NAME      delete NAME [--purge]
   health NAME                  logs NAME [--tail N] [--follow]
   open NAME [--port N]         password NAME
@@ -85,6 +87,7 @@ const COMMANDS: Record<string, Command> = {
   'hosts remove': hostsRemove,
   create,
   list,
+  watch,
   start: (c) => lifecycle(c, 'start'),
   stop: (c) => lifecycle(c, 'stop'),
   restart: (c) => lifecycle(c, 'restart'),
@@ -228,6 +231,36 @@ async function list(ctx: Ctx): Promise<void> {
   await ctx.swarm.healthRound();
   const views = await ctx.swarm.views(ctx.v.host);
   ctx.out.data(views.map(instanceJson), () => instancesTable(views));
+}
+
+/**
+ * Follows the engines' events (as the extension's view does) and prints one
+ * line per change; with --json, one object per line. Progress and retries go
+ * to stderr, so stdout carries changes only.
+ */
+async function watch(ctx: Ctx): Promise<void> {
+  need(ctx, 0, 'watch [--host HOST]');
+  const host = ctx.v.host;
+  let shown = await ctx.swarm.refresh(host);
+  const watcher = ctx.swarm.engineWatcher({
+    ...(host !== undefined ? { host } : {}),
+    onListed: (listed, views) => {
+      const before = shown.filter((v) => v.host === listed);
+      for (const c of instanceChanges(before, views)) ctx.out.data({ ...c, at: new Date().toISOString() }, () => changeLine(c));
+      shown = [...shown.filter((v) => v.host !== listed), ...views];
+    },
+    onOpen: (h) => ctx.out.error(`code-swarm: watching ${h} (Ctrl-C ends)`),
+    onError: (h, e) => ctx.out.error(`code-swarm: ${h}: ${toSwarmError(e).oneLine()} (retrying)`),
+  });
+  try {
+    await watcher.sync();
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  } finally {
+    watcher.dispose();
+  }
 }
 
 async function lifecycle(ctx: Ctx, verb: 'start' | 'stop' | 'restart'): Promise<void> {

@@ -279,12 +279,16 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
    * hosts when called again; dispose() stops it.
    */
   engineWatcher(
-    options: Omit<EngineWatcherOptions, 'hosts' | 'watch' | 'onChanged'> & { onListed?: (host: string, views: InstanceView[]) => void } = {},
+    options: Omit<EngineWatcherOptions, 'hosts' | 'watch' | 'onChanged'> & {
+      /** Only this host (it must exist); default every host in the store. */
+      host?: string;
+      onListed?: (host: string, views: InstanceView[]) => void;
+    } = {},
   ): EngineWatcher {
-    const { onListed, ...rest } = options;
+    const { onListed, host: only, ...rest } = options;
     return new EngineWatcher({
       ...rest,
-      hosts: async () => (await this.opts.store.read()).hosts.map((h) => h.name),
+      hosts: async () => (await this.opts.store.read()).hosts.map((h) => h.name).filter((h) => only === undefined || h === only),
       watch: (host, onChange) => this.watchEngine(host, onChange),
       onChanged: async (host) => {
         const views = await this.refresh(host);

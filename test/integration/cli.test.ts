@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { lab, uniqueName } from './lab.js';
+import { containerName } from '../../src/providers/dockerProvider.js';
+import { lab, labDocker, uniqueName } from './lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');
@@ -68,6 +69,41 @@ describe('code-swarm CLI against the lab', function () {
     assert.ok(pw.length >= 24);
     assert.equal(json('delete', name, '--purge').deleted, true);
     assert.ok(!readFileSync(join(state, 'swarm.json'), 'utf8').includes(pw));
+  });
+
+  it('watch prints a stop made on the engine as one JSON line, and ends cleanly on Ctrl-C', async () => {
+    const name = uniqueName('cliw');
+    json('create', name, '--host', 'alpha', '--image', lab().lightImage, '--cpus', '0.2', '--memory', '64m');
+    const child = spawn(process.execPath, [CLI, '--state-dir', state, '--known-hosts', lab().knownHosts, '--json', 'watch', '--host', 'alpha'], {
+      env: { ...process.env, SSH_AUTH_SOCK: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const until = async (what: string, ok: () => boolean) => {
+      const deadline = Date.now() + 30_000;
+      while (!ok()) {
+        if (Date.now() > deadline || child.exitCode !== null) assert.fail(`${what}; stdout: ${stdout}; stderr: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await until('the watch to start', () => stderr.includes('watching alpha'));
+      await labDocker('alpha').getContainer(containerName(name)).stop({ t: 0 });
+      await until('a line for the stop', () => stdout.includes('"to":"stopped"'));
+      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const mine = lines.filter((l) => l.name === name);
+      assert.equal(mine.length, 1, stdout);
+      assert.deepEqual([mine[0]?.host, mine[0]?.from, mine[0]?.to, mine[0]?.port], ['alpha', 'running', 'stopped', null]);
+      assert.match(String(mine[0]?.at), /^\d{4}-\d\d-\d\dT/);
+      child.kill('SIGINT');
+      assert.equal(await exited, 0, stderr);
+    } finally {
+      child.kill('SIGKILL');
+      run('delete', name, '--purge');
+    }
   });
 
   it('fails with one actionable line and a non-zero code', () => {
