@@ -29,13 +29,13 @@ const STOP_TIMEOUT_S = 5;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Exit codes of a container that was asked to stop (SIGTERM/SIGKILL/^C). */
 const CLEAN_EXIT = new Set([0, 130, 137, 143]);
-/** Docker's tag grammar: a snapshot name is a tag, and nothing else may reach an image reference. */
 /** Events that can change what a list shows (state, port, existence, name); not exec or health noise. */
 const WATCHED_ACTIONS = ['create', 'start', 'restart', 'stop', 'die', 'destroy', 'pause', 'unpause', 'rename', 'oom'];
 const EventSchema = z.object({
   Action: z.string(),
   Actor: z.object({ Attributes: z.record(z.string(), z.string()).nullish() }).nullish(),
 });
+/** Docker's tag grammar: a snapshot name is a tag, and nothing else may reach an image reference. */
 const SNAPSHOT_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Image label naming the instance a snapshot belongs to; purge finds untagged snapshot layers by it. */
 const SNAPSHOT_OF_LABEL = `${LABEL.instance}-snapshot-of`;
