@@ -127,7 +127,13 @@ export function lxdChangeOf(text: string): EngineChange | undefined {
   const e = LifecycleSchema.safeParse(json);
   if (!e.success || !WATCHED_ACTIONS.has(e.data.metadata.action)) return undefined;
   const m = /^\/1\.0\/instances\/([^/?]+)/.exec(e.data.metadata.source);
-  const instance = m?.[1] === undefined ? undefined : decodeURIComponent(m[1]);
+  let instance: string | undefined;
+  try {
+    instance = m?.[1] === undefined ? undefined : decodeURIComponent(m[1]);
+  } catch {
+    // A malformed escape is not a name of ours (ours are [a-z0-9-]); it must not throw in the message handler.
+    return undefined;
+  }
   if (instance === undefined || !instance.startsWith(lxdInstanceName(''))) return undefined;
   return { id: undefined, name: instance.slice(lxdInstanceName('').length), action: e.data.metadata.action };
 }

@@ -33,6 +33,7 @@ describe('engine events: what an event line says', () => {
     assert.deepEqual(lxdChangeOf(ev('instance-stopped', '/1.0/instances/code-swarm-web?project=default')), { id: undefined, name: 'web', action: 'instance-stopped' });
     assert.deepEqual(lxdChangeOf(ev('instance-deleted', '/1.0/instances/code-swarm-a%2Db')), { id: undefined, name: 'a-b', action: 'instance-deleted' });
     assert.equal(lxdChangeOf(ev('instance-stopped', '/1.0/instances/someone-elses')), undefined);
+    assert.equal(lxdChangeOf(ev('instance-stopped', '/1.0/instances/code-swarm-%E0%A4%A')), undefined, 'a malformed escape is ignored, not thrown');
     assert.equal(lxdChangeOf(ev('instance-file-retrieved', '/1.0/instances/code-swarm-web')), undefined);
     assert.equal(lxdChangeOf(JSON.stringify({ type: 'logging', metadata: { message: 'x' } })), undefined);
     assert.deepEqual(lxdChangeOf('not json'), { id: undefined, name: undefined, action: 'unknown' });
