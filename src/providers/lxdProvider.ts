@@ -869,8 +869,15 @@ function isNotFound(e: unknown): boolean {
   return e instanceof LxdApiError && e.status === 404;
 }
 
-function isAddressInUse(e: unknown): boolean {
-  return e instanceof LxdApiError && /address already in use/i.test(e.message);
+/**
+ * The proxy device could not listen on its port. LXD says so in one of two
+ * ways, depending on when forkproxy's listener dies on the taken port: the
+ * bind error itself, or "Failed to receive fd from listener process" (seen
+ * in CI on the lab's LXD 5.0). Another cause of the second is retried too,
+ * at most START_ATTEMPTS times, then reported as it came.
+ */
+export function isAddressInUse(e: unknown): boolean {
+  return e instanceof LxdApiError && /address already in use|failed to receive fd from listener process/i.test(e.message);
 }
 
 async function someAsync<T>(items: readonly T[], test: (item: T) => Promise<boolean>): Promise<boolean> {

@@ -6,6 +6,7 @@ import {
   PROXY_DEVICE,
   cpuLimits,
   fromLxdInstance,
+  isAddressInUse,
   listenPort,
   lxdInstanceName,
   mapLxdStatus,
@@ -16,6 +17,7 @@ import {
   yamlQuote,
   type LxdInstance,
 } from '../../../src/providers/lxdProvider.js';
+import { LxdApiError } from '../../../src/providers/lxdClient.js';
 
 const CONFIG_KEYS = ['bind-addr', 'auth', 'hashed-password', 'cookie-suffix', 'disable-telemetry', 'disable-update-check'];
 
@@ -253,5 +255,16 @@ describe('LxdProvider pure parts', () => {
     it('names the container after the instance', () => {
       assert.equal(lxdInstanceName('web'), 'code-swarm-web');
     });
+  });
+});
+
+describe('isAddressInUse: when a start is retried on another port', () => {
+  const fail = (message: string) => new LxdApiError(400, message, 'PUT', '/1.0/instances/code-swarm-x/state');
+  it("reads both ways LXD reports a proxy port that is taken, and nothing else", () => {
+    assert.equal(isAddressInUse(fail('Error occurred when starting proxy device: Error: Failed to listen on 127.0.0.1:40001: listen tcp 127.0.0.1:40001: bind: address already in use')), true);
+    // The lab's LXD 5.0 said this in CI when forkproxy's listener died on the taken port.
+    assert.equal(isAddressInUse(fail('Error occurred when starting proxy device: Error: Failed to receive fd from listener process: Failed to receive file descriptor via abstract unix socket')), true);
+    assert.equal(isAddressInUse(fail('Failed to run: forklimits limit=memlock:unlimited:unlimited')), false);
+    assert.equal(isAddressInUse(new Error('address already in use')), false, 'only an answer of LXD counts');
   });
 });
