@@ -23,6 +23,7 @@ import type { EngineWatcher } from '../src/core/engineWatcher.js';
 import type { InstanceState } from '../src/core/model.js';
 import type { Swarm } from '../src/core/swarm.js';
 import { containerName } from '../src/providers/dockerProvider.js';
+import { eventually } from '../test/integration/eventually.js';
 import { eachLimited, removeLabelledFrom } from '../test/integration/fleet.js';
 import { lab, labSwarm, type LabHost } from '../test/integration/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
@@ -283,7 +284,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     engines = swarm.engineWatcher();
     await engines.sync();
     const watching = engines;
-    await waitFor('every host\'s event stream open', () => hosts.every((h) => watching.isOpen(h.name)), 30_000);
+    await eventually("every host's event stream open", async () => hosts.every((h) => watching.isOpen(h.name)), (open) => open, 30_000, 50);
     d.watchedHosts = hosts.filter((h) => watching.isOpen(h.name)).length;
     log('engine events: 5 containers stopped and started on their engines\' own sockets, time until the store shows each stop');
     for (let i = 0; i < 5; i++) {
@@ -409,14 +410,6 @@ function storeShows(swarm: Swarm, name: string, state: InstanceState, timeoutMs:
       clearTimeout(timer);
     }
   });
-}
-
-async function waitFor(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!ok()) {
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(50);
-  }
 }
 
 async function untilAllHealthy(swarm: Swarm, count: number, timeoutMs: number): Promise<void> {

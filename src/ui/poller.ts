@@ -108,17 +108,17 @@ export class Poller implements vscode.Disposable {
    * or removed outside Code Swarm shows at once, not at the next timed refresh.
    */
   private watchEngines(): void {
-    if (this.disposed || !this.settings().watchEngineEvents) return;
-    if (!this.engines) {
-      const engines = this.swarm.engineWatcher({
-        // A down host is shown by the refresh; here it is only retried.
-        onError: (host, e) => this.log.debug(`Engine events of ${host}: ${toSwarmError(e).oneLine()}`),
-        onOpen: (host) => this.log.debug(`Following the engine events of ${host}`),
-      });
-      this.engines = engines;
-      this.offHosts = this.swarm.on('hosts', () => void engines.sync().catch((e: unknown) => this.log.error('Could not follow the hosts list', e)));
-    }
-    void this.engines.sync().catch((e: unknown) => this.log.error('Could not follow the hosts list', e));
+    if (this.disposed || this.engines || !this.settings().watchEngineEvents) return;
+    const engines = this.swarm.engineWatcher({
+      // A down host is shown by the refresh; here it is only retried.
+      onError: (host, e) => this.log.debug(`Engine events of ${host}: ${toSwarmError(e).oneLine()}`),
+      onOpen: (host) => this.log.debug(`Following the engine events of ${host}`),
+    });
+    const sync = () => void engines.sync().catch((e: unknown) => this.log.error('Could not follow the hosts list', e));
+    this.engines = engines;
+    // Once open, the streams follow hosts being added or removed, not every round.
+    this.offHosts = this.swarm.on('hosts', sync);
+    sync();
   }
 
   private stopWatching(): void {

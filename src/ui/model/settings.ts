@@ -12,7 +12,7 @@ export interface Settings {
   readonly healthIntervalSeconds: number;
   readonly openIn: 'simpleBrowser' | 'external';
   readonly statusBarEnabled: boolean;
-  /** Follow the engines' events (Docker) so the tree changes as soon as they do. */
+  /** Follow the engines' events (Docker, LXD) so the tree changes as soon as they do. */
   readonly watchEngineEvents: boolean;
   /** Empty means ~/.ssh/known_hosts. */
   readonly knownHostsFiles: readonly string[];
