@@ -1,4 +1,4 @@
-import { SwarmError } from '../src/core/errors.js';
+import { SwarmError } from '../src/shared/errors.js';
 import { median } from './median.js';
 
 /** One measured quantity: its samples and how it is shown. */

@@ -20,7 +20,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Docker from 'dockerode';
 import type { EngineWatcher } from '../src/core/engineWatcher.js';
-import type { InstanceState } from '../src/core/model.js';
+import type { InstanceState } from '../src/shared/model.js';
 import type { Swarm } from '../src/core/swarm.js';
 import { containerName } from '../src/providers/dockerProvider.js';
 import { eventually } from '../test/integration/eventually.js';

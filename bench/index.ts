@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { SwarmError } from '../src/core/errors.js';
+import { SwarmError } from '../src/shared/errors.js';
 import { FileSecretStore } from '../src/core/fileSecretStore.js';
 import { Store } from '../src/core/store.js';
 import { DEFAULT_CPUS, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT, Swarm } from '../src/core/swarm.js';

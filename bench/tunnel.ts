@@ -14,7 +14,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { SwarmError } from '../src/core/errors.js';
+import { SwarmError } from '../src/shared/errors.js';
 import type { Swarm } from '../src/core/swarm.js';
 import type { Tunnel } from '../src/transport/tunnel.js';
 import { addLabHost, lab, labSwarm } from '../test/integration/lab.js';

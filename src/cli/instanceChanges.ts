@@ -1,4 +1,4 @@
-import type { InstanceState } from '../core/model.js';
+import type { InstanceState } from '../shared/model.js';
 import type { InstanceView } from '../core/views.js';
 
 /** One instance whose state, port or existence differs between two lists of a host. */

@@ -1,9 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SwarmError, toSwarmError } from '../core/errors.js';
+import { SwarmError, toSwarmError } from '../shared/errors.js';
 import { FileSecretStore } from '../core/fileSecretStore.js';
-import type { ProviderKind } from '../core/model.js';
+import type { ProviderKind } from '../shared/model.js';
 import { Store } from '../core/store.js';
 import { Swarm } from '../core/swarm.js';
 import type { UnknownHostKey } from '../transport/sshConnection.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { SwarmError } from './errors.js';
+import { SwarmError } from '../shared/errors.js';
 import { errnoCode, isWriteDenied, readOnlyError } from './fsErrors.js';
 
 export interface FileLockOptions {

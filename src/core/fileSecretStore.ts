@@ -1,7 +1,7 @@
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite.js';
-import { SwarmError } from './errors.js';
+import { SwarmError } from '../shared/errors.js';
 import { withFileLock } from './fileLock.js';
 import { errnoCode, isWriteDenied, readOnlyError } from './fsErrors.js';
 import { ensurePrivateDir } from './privateDir.js';

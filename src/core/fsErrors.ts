@@ -1,4 +1,4 @@
-import { SwarmError } from './errors.js';
+import { SwarmError } from '../shared/errors.js';
 
 const WRITE_DENIED = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
 

@@ -1,6 +1,6 @@
 import type { HostLink } from '../transport/hostLink.js';
-import { SwarmError } from './errors.js';
-import type { Health } from './model.js';
+import { SwarmError } from '../shared/errors.js';
+import type { Health } from '../shared/model.js';
 import { withDeadline } from './withDeadline.js';
 
 export interface HealthResult {

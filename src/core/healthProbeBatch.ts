@@ -1,5 +1,5 @@
 import type { HostLink } from '../transport/hostLink.js';
-import { SwarmError } from './errors.js';
+import { SwarmError } from '../shared/errors.js';
 import { NOT_LISTENING, probeHealth, type HealthResult } from './healthProbe.js';
 import { withDeadline } from './withDeadline.js';
 

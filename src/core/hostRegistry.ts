@@ -10,8 +10,8 @@ import { LocalHostLink } from '../transport/localHostLink.js';
 import { loadSshConfig, parseProxyJump } from '../transport/sshConfig.js';
 import { SshConnection, type SshEndpoint, type UnknownHostKey } from '../transport/sshConnection.js';
 import { SshHostLink } from '../transport/sshHostLink.js';
-import { SwarmError } from './errors.js';
-import { DEFAULT_DOCKER_SOCKET, type HostRecord, type ProviderKind } from './model.js';
+import { SwarmError } from '../shared/errors.js';
+import { DEFAULT_DOCKER_SOCKET, type HostRecord, type ProviderKind } from '../shared/model.js';
 
 export interface HostAccessOptions {
   /** known_hosts files to trust (default: ~/.ssh/known_hosts). */

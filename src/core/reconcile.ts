@@ -1,5 +1,5 @@
 import type { ObservedInstance } from '../providers/provider.js';
-import { InstanceNameSchema, type HostRecord, type InstanceRecord, type ProviderKind, type StoreFile } from './model.js';
+import { InstanceNameSchema, type HostRecord, type InstanceRecord, type ProviderKind, type StoreFile } from '../shared/model.js';
 
 /** A create still in flight (possibly in another process) is not "missing" yet. */
 const CREATE_GRACE_MS = 5 * 60_000;

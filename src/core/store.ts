@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite.js';
-import { SwarmError, toSwarmError } from './errors.js';
+import { SwarmError, toSwarmError } from '../shared/errors.js';
 import { withFileLock } from './fileLock.js';
 import { errnoCode, isWriteDenied, readOnlyError } from './fsErrors.js';
 import { ensurePrivateDir } from './privateDir.js';
@@ -16,7 +16,7 @@ import {
   type HostRecord,
   type InstanceRecord,
   type StoreFile,
-} from './model.js';
+} from '../shared/model.js';
 
 export interface StoreRecovery {
   /** Where the unreadable file was moved; kept for the user, never read again. */

@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
-import { SwarmError } from './errors.js';
-import { DNS_LABEL, HOST_NAME_MAX, INSTANCE_NAME_MAX } from './model.js';
+import { SwarmError } from '../shared/errors.js';
+import { DNS_LABEL, HOST_NAME_MAX, INSTANCE_NAME_MAX } from '../shared/model.js';
 
 const MIB = 1024 * 1024;
 const MIN_MEMORY = 64 * MIB;

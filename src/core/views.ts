@@ -1,4 +1,4 @@
-import type { Health, HostKind, InstanceRecord, InstanceState, ProviderKind } from './model.js';
+import type { Health, HostKind, InstanceRecord, InstanceState, ProviderKind } from '../shared/model.js';
 
 /** An instance as the CLI prints it (--json) and the tree shows it. */
 export interface InstanceView {

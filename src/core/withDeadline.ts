@@ -1,4 +1,4 @@
-import { SwarmError } from './errors.js';
+import { SwarmError } from '../shared/errors.js';
 
 /**
  * `p`, or a `timeout` SwarmError after `ms`. What `p` yields too late is

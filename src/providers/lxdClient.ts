@@ -2,7 +2,7 @@ import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'nod
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { SwarmError } from '../core/errors.js';
+import { SwarmError } from '../shared/errors.js';
 import { StreamAgent } from '../transport/streamAgent.js';
 
 /** An answer of the LXD daemon that says something went wrong. */

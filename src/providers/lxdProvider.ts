@@ -1,8 +1,8 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { SwarmError, toSwarmError } from '../core/errors.js';
-import type { InstanceState } from '../core/model.js';
+import { SwarmError, toSwarmError } from '../shared/errors.js';
+import type { InstanceState } from '../shared/model.js';
 import type { HostLink } from '../transport/hostLink.js';
 import { LxdApiError, LxdClient } from './lxdClient.js';
 import {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { InstanceState, ProviderKind } from '../core/model.js';
+import type { InstanceState, ProviderKind } from '../shared/model.js';
 
 /** Labels (Docker labels, LXD `user.*` keys) every instance carries. */
 export const LABEL = {

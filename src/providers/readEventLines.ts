@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { SwarmError } from '../core/errors.js';
+import { SwarmError } from '../shared/errors.js';
 import type { EngineChange, EngineEvents } from './provider.js';
 
 /** A line longer than this is not an event; it is dropped (a list will tell what changed). */

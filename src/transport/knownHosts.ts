@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SwarmError } from '../core/errors.js';
+import { SwarmError } from '../shared/errors.js';
 import { matchPatternList } from './hostPattern.js';
 
 export interface KnownHostEntry {

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { SwarmError } from '../core/errors.js';
+import { SwarmError } from '../shared/errors.js';
 import type { HostLink, LinkState } from './hostLink.js';
 import type { ExecOptions, ExecResult, ExecStream } from './sshConnection.js';
 

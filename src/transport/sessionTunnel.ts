@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { SwarmError } from '../core/errors.js';
+import { SwarmError } from '../shared/errors.js';
 import { coalesceReads } from './coalesceReads.js';
 import type { HostLink } from './hostLink.js';
 import { StreamAgent } from './streamAgent.js';

@@ -1,4 +1,4 @@
-import { SwarmError } from '../core/errors.js';
+import { SwarmError } from '../shared/errors.js';
 
 const SAFE_BARE = /^[A-Za-z0-9_/.,:@%+=-]+$/;
 // zsh, a common login shell, expands a word that starts with `=` to a command path.

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { SwarmError } from '../core/errors.js';
+import { SwarmError } from '../shared/errors.js';
 import { isPattern, matchPattern, matchPatternList } from './hostPattern.js';
 
 export interface SshConfigHost {

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { Client, utils, type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType, type CipherAlgorithm, type ClientChannel, type ConnectConfig, type ParsedKey } from 'ssh2';
-import { SwarmError } from '../core/errors.js';
+import { SwarmError } from '../shared/errors.js';
 import { checkHostKey, type HostKeyVerdict, type KnownHostEntry } from './knownHosts.js';
 import { quoteArgv } from './shellQuote.js';
-import { TypedEmitter } from './typedEmitter.js';
+import { TypedEmitter } from '../shared/typedEmitter.js';
 
 export interface SshEndpoint {
   /** The swarm's name for the host, used in messages. */

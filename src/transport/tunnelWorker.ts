@@ -1,7 +1,7 @@
 // The session tunnel's own thread (see workerTunnel.ts): one SSH connection
 // of its own to the host, and a SessionTunnel over it, until told to close.
 import { parentPort, workerData } from 'node:worker_threads';
-import { toSwarmError } from '../core/errors.js';
+import { toSwarmError } from '../shared/errors.js';
 import { SessionTunnel } from './sessionTunnel.js';
 import { SshConnection } from './sshConnection.js';
 import { SshHostLink } from './sshHostLink.js';

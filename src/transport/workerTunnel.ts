@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { SwarmError, type SwarmErrorCode } from '../core/errors.js';
+import { SwarmError, type SwarmErrorCode } from '../shared/errors.js';
 import type { KnownHostEntry } from './knownHosts.js';
 import type { SshEndpoint } from './sshConnection.js';
 import type { Tunnel } from './tunnel.js';

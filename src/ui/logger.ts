@@ -1,5 +1,5 @@
 import type { LogOutputChannel } from 'vscode';
-import { toSwarmError } from '../core/errors.js';
+import { toSwarmError } from '../shared/errors.js';
 
 /**
  * The one "Code Swarm" log, tagged by component. Callers pass messages that

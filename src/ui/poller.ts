@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
 import type { EngineWatcher } from '../core/engineWatcher.js';
-import { toSwarmError } from '../core/errors.js';
+import { toSwarmError } from '../shared/errors.js';
 import type { Swarm } from '../core/swarm.js';
 import type { Logger } from './logger.js';
 import type { Settings } from './model/settings.js';

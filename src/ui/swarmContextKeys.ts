@@ -1,6 +1,6 @@
 import { access, constants } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { DEFAULT_DOCKER_SOCKET } from '../core/model.js';
+import { DEFAULT_DOCKER_SOCKET } from '../shared/model.js';
 import { CONTEXT_KEYS, type ContextKey } from './model/contextValues.js';
 import type { SwarmModel, SwarmSnapshot } from './swarmModel.js';
 

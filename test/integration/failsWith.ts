@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SwarmError } from '../../src/core/errors.js';
+import { SwarmError } from '../../src/shared/errors.js';
 import { recordError } from '../support/suiteArtifacts.js';
 
 /**

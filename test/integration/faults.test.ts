@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { StoreFileSchema } from '../../src/core/model.js';
+import { StoreFileSchema } from '../../src/shared/model.js';
 import type { Swarm } from '../../src/core/swarm.js';
 import type { InstanceView } from '../../src/core/views.js';
 import { lxdInstanceName } from '../../src/providers/lxdProvider.js';

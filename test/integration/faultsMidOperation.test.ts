@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { SwarmError } from '../../src/core/errors.js';
+import { SwarmError } from '../../src/shared/errors.js';
 import type { Swarm } from '../../src/core/swarm.js';
 import type { HealthSample, InstanceView } from '../../src/core/views.js';
 import { LABEL } from '../../src/providers/provider.js';

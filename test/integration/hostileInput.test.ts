@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { SwarmError } from '../../src/core/errors.js';
-import { DNS_LABEL, INSTANCE_NAME_MAX, StoreFileSchema, type StoreFile } from '../../src/core/model.js';
+import { SwarmError } from '../../src/shared/errors.js';
+import { DNS_LABEL, INSTANCE_NAME_MAX, StoreFileSchema, type StoreFile } from '../../src/shared/model.js';
 import type { CreateInput, Swarm } from '../../src/core/swarm.js';
 import { parseCpus, parseMemory, validateImageRef, validateInstanceName } from '../../src/core/validate.js';
 import { LxdProvider } from '../../src/providers/lxdProvider.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SwarmError } from '../../src/core/errors.js';
+import { SwarmError } from '../../src/shared/errors.js';
 import type { Swarm } from '../../src/core/swarm.js';
 import type { HealthSample, InstanceView } from '../../src/core/views.js';
 import { addFleetHosts, eachLimited, labelledLeftovers, removeLabelled, type FleetHost } from './fleet.js';

@@ -1,8 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { toSwarmError } from '../../core/errors.js';
-import { HOST_NAME_MAX } from '../../core/model.js';
+import { toSwarmError } from '../../shared/errors.js';
+import { HOST_NAME_MAX } from '../../shared/model.js';
 import type { AddHostInput } from '../../core/swarm.js';
 import { parseSshTarget, validateHostName } from '../../core/validate.js';
 import { loadSshConfig } from '../../transport/sshConfig.js';

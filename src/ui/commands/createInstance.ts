@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { INSTANCE_NAME_MAX } from '../../core/model.js';
+import { INSTANCE_NAME_MAX } from '../../shared/model.js';
 import type { CreateInput } from '../../core/swarm.js';
 import { instanceNameProblem, parseCpus, parseMemory, validateImageRef } from '../../core/validate.js';
 import { suggestName } from '../model/suggestName.js';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { SwarmError, toSwarmError } from '../../core/errors.js';
+import { SwarmError, toSwarmError } from '../../shared/errors.js';
 import { cancelled } from '../cancelled.js';
 import type { CommandHandler } from './commandHandler.js';
 import { pickInstance } from './pickInstances.js';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { SwarmError } from '../../core/errors.js';
+import { SwarmError } from '../../shared/errors.js';
 import type { HostView } from '../../core/views.js';
 import { cancelled } from '../cancelled.js';
 import { describeHost } from '../model/describeHost.js';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { SwarmError } from '../../core/errors.js';
-import type { InstanceState } from '../../core/model.js';
+import { SwarmError } from '../../shared/errors.js';
+import type { InstanceState } from '../../shared/model.js';
 import type { InstanceView } from '../../core/views.js';
 import { cancelled } from '../cancelled.js';
 import { instanceIcon, instanceStatusText } from '../model/describeInstance.js';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { SwarmError } from '../../core/errors.js';
+import { SwarmError } from '../../shared/errors.js';
 import type { InstanceView } from '../../core/views.js';
 import type { Snapshot } from '../../providers/provider.js';
 import { cancelled } from '../cancelled.js';

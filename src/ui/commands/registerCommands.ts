@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { toSwarmError } from '../../core/errors.js';
+import { toSwarmError } from '../../shared/errors.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { isTreeNode, type TreeNode } from '../tree/treeNode.js';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { SwarmError, toSwarmError } from '../../core/errors.js';
+import { SwarmError, toSwarmError } from '../../shared/errors.js';
 import type { InstanceView } from '../../core/views.js';
 
 /**

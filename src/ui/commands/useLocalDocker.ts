@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { SwarmError } from '../../core/errors.js';
+import { SwarmError } from '../../shared/errors.js';
 import { addHostWithTrust } from './addHostWithTrust.js';
 import type { CommandHandler } from './commandHandler.js';
 

@@ -1,4 +1,4 @@
-import { InstanceStateSchema, type InstanceState } from '../../core/model.js';
+import { InstanceStateSchema, type InstanceState } from '../../shared/model.js';
 import type { HostReachability } from '../../core/views.js';
 
 /**

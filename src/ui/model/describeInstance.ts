@@ -1,4 +1,4 @@
-import type { Health, InstanceState } from '../../core/model.js';
+import type { Health, InstanceState } from '../../shared/model.js';
 import type { HostReachability, InstanceView } from '../../core/views.js';
 import { instanceContextValue, type InstanceContextValue } from './contextValues.js';
 import { codeSpan, escapeMarkdown, formatBytes, formatDuration, formatTimestamp, plural } from './format.js';

@@ -1,4 +1,4 @@
-import type { ProviderKind } from '../../core/model.js';
+import type { ProviderKind } from '../../shared/model.js';
 import type { Snapshot } from '../../providers/provider.js';
 import { formatTimestamp } from './format.js';
 

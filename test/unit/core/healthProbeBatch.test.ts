@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
-import { SwarmError } from '../../../src/core/errors.js';
+import { SwarmError } from '../../../src/shared/errors.js';
 import { curlProbeArgv, parseCurlProbe, probeHealthBatch } from '../../../src/core/healthProbeBatch.js';
 import type { HostLink, LinkState } from '../../../src/transport/hostLink.js';
 import type { ExecOptions, ExecResult } from '../../../src/transport/sshConnection.js';

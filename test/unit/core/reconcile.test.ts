@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { HostRecord, InstanceRecord, StoreFile } from '../../../src/core/model.js';
+import type { HostRecord, InstanceRecord, StoreFile } from '../../../src/shared/model.js';
 import { reconcileHost, reconcileHosts } from '../../../src/core/reconcile.js';
 import type { ObservedInstance } from '../../../src/providers/provider.js';
 

@@ -3,9 +3,9 @@ import { fork, spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SwarmError } from '../../../src/core/errors.js';
+import { SwarmError } from '../../../src/shared/errors.js';
 import { withFileLock } from '../../../src/core/fileLock.js';
-import { StoreFileSchema } from '../../../src/core/model.js';
+import { StoreFileSchema } from '../../../src/shared/model.js';
 import { Store } from '../../../src/core/store.js';
 import { hostRecord, instanceRecord } from './fixtures/records.js';
 

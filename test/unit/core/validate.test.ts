@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SwarmError } from '../../../src/core/errors.js';
-import { DNS_LABEL } from '../../../src/core/model.js';
+import { SwarmError } from '../../../src/shared/errors.js';
+import { DNS_LABEL } from '../../../src/shared/model.js';
 import {
   instanceNameProblem,
   parseCpus,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import { SwarmError } from '../../../src/core/errors.js';
+import { SwarmError } from '../../../src/shared/errors.js';
 import { containerOptions, demuxBuffer, mapDockerState, PROJECT_DIR, specFromInspect, startedFromStatus } from '../../../src/providers/dockerProvider.js';
 import { LABEL, type InstanceSpec } from '../../../src/providers/provider.js';
 

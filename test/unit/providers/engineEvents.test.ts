@@ -4,7 +4,7 @@ import { dockerChangeOf } from '../../../src/providers/dockerProvider.js';
 import { lxdChangeOf } from '../../../src/providers/lxdProvider.js';
 import type { EngineChange } from '../../../src/providers/provider.js';
 import { readEventLines } from '../../../src/providers/readEventLines.js';
-import { SwarmError } from '../../../src/core/errors.js';
+import { SwarmError } from '../../../src/shared/errors.js';
 
 // Shapes as the engines send them (Docker 20+ /events, LXD 5 lifecycle), trimmed.
 const dockerDie = JSON.stringify({

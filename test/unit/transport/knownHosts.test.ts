@@ -13,7 +13,7 @@ import {
   loadKnownHostsFiles,
   parseKnownHosts,
 } from '../../../src/transport/knownHosts.js';
-import { SwarmError } from '../../../src/core/errors.js';
+import { SwarmError } from '../../../src/shared/errors.js';
 
 const isInvalidInput = (err: unknown): boolean => err instanceof SwarmError && err.code === 'invalid-input';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { quoteArg, quoteArgv } from '../../../src/transport/shellQuote.js';
-import { SwarmError } from '../../../src/core/errors.js';
+import { SwarmError } from '../../../src/shared/errors.js';
 
 const isInvalidInput = (err: unknown): boolean => err instanceof SwarmError && err.code === 'invalid-input';
 

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSshConfig, parseProxyJump, parseSshConfig } from '../../../src/transport/sshConfig.js';
-import { SwarmError } from '../../../src/core/errors.js';
+import { SwarmError } from '../../../src/shared/errors.js';
 
 const isInvalidInput = (err: unknown): boolean => err instanceof SwarmError && err.code === 'invalid-input';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SwarmError } from '../../../src/core/errors.js';
+import { SwarmError } from '../../../src/shared/errors.js';
 import { instanceNameProblem, parseCpus, parseMemory, validateImageRef, validateInstanceName } from '../../../src/core/validate.js';
 import { validationProblem } from '../../../src/ui/model/validationProblem.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SwarmError } from '../../../src/core/errors.js';
+import { SwarmError } from '../../../src/shared/errors.js';
 import {
   DNS_LABEL,
   HostRecordSchema,
@@ -9,8 +9,8 @@ import {
   emptyStoreFile,
   findDuplicate,
   migrateStoreFile,
-} from '../../../src/core/model.js';
-import { hostRecord, instanceRecord } from './fixtures/records.js';
+} from '../../../src/shared/model.js';
+import { hostRecord, instanceRecord } from '../core/fixtures/records.js';
 
 const STORE_ID = '0b5c2a4e-8f1d-4c3b-9a7e-2d6f1e0c9b8a';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SwarmError, toSwarmError } from '../../../src/core/errors.js';
+import { SwarmError, toSwarmError } from '../../../src/shared/errors.js';
 
 describe('SwarmError', () => {
   it('defaults to code internal and no hint', () => {
