@@ -12,7 +12,7 @@ import { HostRegistry, type HostAccess, type HostAccessOptions, type LinkFactory
 import { InstanceLifecycle, type CreateInput, type OperationOptions } from './instanceLifecycle.js';
 import { InstanceSecrets } from './instanceSecrets.js';
 import { InstanceSnapshots } from './instanceSnapshots.js';
-import { openTunnel, type Tunnel } from './openTunnel.js';
+import { openTunnel, type Tunnel, type TunnelContext } from './openTunnel.js';
 import { ReachabilityTracker } from './reachabilityTracker.js';
 import { refOf, requireHost, requireInstance } from './records.js';
 import { Refresher } from './refresher.js';
@@ -63,11 +63,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly refresher: Refresher;
   private readonly lifecycle: InstanceLifecycle;
   private readonly snapshotsOf: InstanceSnapshots;
+  private readonly tunnels: TunnelContext;
 
   constructor(private readonly opts: SwarmOptions) {
     super();
     const { store } = opts;
     const changed = (host: string | undefined) => this.emit('instances', host);
+    const accessOf = (host: HostRecord) => this.accessOf(host);
     const providerOf = (host: HostRecord) => this.accessOf(host).provider;
     this.registry = new HostRegistry({
       access: opts.access ?? {},
@@ -91,7 +93,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       registry: this.registry,
       reachability: this.reachability,
       secrets: this.secrets,
-      accessOf: (host) => this.accessOf(host),
+      accessOf,
       sshConfigPath: opts.access?.sshConfigPath,
       hostsChanged: () => this.emit('hosts'),
       instancesChanged: changed,
@@ -100,6 +102,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     this.refresher = new Refresher({ ...pieces, reachability: this.reachability });
     this.lifecycle = new InstanceLifecycle({ ...pieces, secrets: this.secrets, defaults: opts.defaults });
     this.snapshotsOf = new InstanceSnapshots(pieces);
+    this.tunnels = { store, secrets: this.secrets, registry: this.registry, accessOf, workerScript: opts.tunnelWorkerScript };
     this.reachability.on('hosts', () => this.emit('hosts'));
     this.reachability.on('instances', changed);
   }
@@ -261,9 +264,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   /** A local tunnel that logs the browser in by itself; close it when done (see openTunnel). */
   openTunnel(name: string, options: { port?: number } = {}): Promise<Tunnel> {
-    const { store } = this.opts;
-    const ctx = { store, secrets: this.secrets, registry: this.registry, accessOf: (h: HostRecord) => this.accessOf(h), workerScript: this.opts.tunnelWorkerScript };
-    return openTunnel(ctx, name, options);
+    return openTunnel(this.tunnels, name, options);
   }
 
   dispose(): void {
