@@ -7,7 +7,7 @@ import { Swarm } from './core/swarm.js';
 import { ActivationTiming, type ActivationTimes } from './ui/activationTiming.js';
 import { registerUi } from './ui/registerUi.js';
 import type { SwarmTreeProvider } from './ui/tree/swarmTreeProvider.js';
-import { currentSettings, hostAccessOptions } from './ui/settings.js';
+import { currentSettings, hostAccessOptions } from './ui/workspaceSettings.js';
 import { VscodeSecretStore } from './ui/vscodeSecretStore.js';
 
 /**

@@ -7,8 +7,8 @@ import type { Provider } from '../providers/provider.js';
 import type { HostLink } from '../transport/hostLink.js';
 import { loadKnownHostsFiles, type KnownHostEntry } from '../transport/knownHosts.js';
 import { LocalHostLink } from '../transport/localHostLink.js';
-import { loadSshConfig, parseProxyJump } from '../transport/sshConfig.js';
-import { SshConnection, type SshEndpoint, type UnknownHostKey } from '../transport/sshConnection.js';
+import { parseProxyJump } from '../transport/sshConfig.js';
+import { SshConnection, type SshConnectionOptions, type SshEndpoint, type UnknownHostKey } from '../transport/sshConnection.js';
 import { SshHostLink } from '../transport/sshHostLink.js';
 import { SwarmError } from '../shared/errors.js';
 import { DEFAULT_DOCKER_SOCKET, type HostRecord, type ProviderKind } from '../shared/model.js';
@@ -33,10 +33,28 @@ export interface HostAccess {
 
 export type ProviderFactory = (link: HostLink, host: HostRecord) => Provider;
 
-const providerFactories = new Map<ProviderKind, ProviderFactory>([
+export const providerFactories: ReadonlyMap<ProviderKind, ProviderFactory> = new Map<ProviderKind, ProviderFactory>([
   ['docker', (link, host) => new DockerProvider(link, host.dockerSocket ?? DEFAULT_DOCKER_SOCKET)],
   ['lxd', (link, host) => new LxdProvider(link, host.lxdSocket)],
 ]);
+
+/** Opens the link to a host; `ssh` is what an SSH connection to it needs (unused for a local host). */
+export type LinkFactory = (host: HostRecord, ssh: SshConnectionOptions) => HostLink;
+
+/** This machine's engine directly, any other host over one SSH connection. */
+export const openHostLink: LinkFactory = (host, ssh) => (host.kind === 'local' ? new LocalHostLink(host.name) : new SshHostLink(new SshConnection(ssh)));
+
+export interface HostRegistryOptions {
+  readonly access: HostAccessOptions;
+  /** The store's own trusted keys (accepted through Code Swarm). */
+  readonly storeKnownHosts: () => Promise<KnownHostEntry[]>;
+  /** Called when a new key is accepted, to persist it. */
+  readonly onTrusted: (key: UnknownHostKey) => void;
+  /** The engines this build can drive (default: Docker and LXD); tests pass fakes. */
+  readonly providerFactories?: ReadonlyMap<ProviderKind, ProviderFactory>;
+  /** How a host's link is opened (default: openHostLink); tests pass fakes. */
+  readonly linkFactory?: LinkFactory;
+}
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
@@ -46,24 +64,21 @@ const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
  */
 export class HostRegistry {
   private readonly open = new Map<string, HostAccess>();
+  private readonly options: HostAccessOptions;
+  private readonly providers: ReadonlyMap<ProviderKind, ProviderFactory>;
+  private readonly openLink: LinkFactory;
 
-  constructor(
-    private readonly options: HostAccessOptions,
-    /** The store's own trusted keys (accepted through Code Swarm). */
-    private readonly storeKnownHosts: () => Promise<KnownHostEntry[]>,
-    /** Called when a new key is accepted, to persist it. */
-    private readonly onTrusted: (key: UnknownHostKey) => void,
-  ) {}
+  constructor(private readonly deps: HostRegistryOptions) {
+    this.options = deps.access;
+    this.providers = deps.providerFactories ?? providerFactories;
+    this.openLink = deps.linkFactory ?? openHostLink;
+  }
 
   get(host: HostRecord): HostAccess {
     const existing = this.open.get(host.name);
     if (existing) return existing;
-    const link = host.kind === 'local' ? new LocalHostLink(host.name) : new SshHostLink(new SshConnection(this.sshOptions(host)));
-    const factory = providerFactories.get(host.provider);
-    if (!factory) {
-      link.dispose();
-      throw new SwarmError(`The ${host.provider} provider is not available in this build`, { code: 'internal' });
-    }
+    const factory = this.factoryFor(host);
+    const link = this.openLink(host, this.sshOptions(host));
     const access = { link, provider: factory(link, host) };
     this.open.set(host.name, access);
     return access;
@@ -71,8 +86,7 @@ export class HostRegistry {
 
   /** A throwaway link for probing a host that is not in the store yet. */
   probe(host: HostRecord, onUnknownHostKey?: (key: UnknownHostKey) => boolean): HostLink {
-    if (host.kind === 'local') return new LocalHostLink(host.name);
-    return new SshHostLink(new SshConnection({ ...this.sshOptions(host, onUnknownHostKey), autoReconnect: false }));
+    return this.openLink(host, { ...this.sshOptions(host, onUnknownHostKey), autoReconnect: false });
   }
 
   /**
@@ -89,9 +103,7 @@ export class HostRegistry {
   }
 
   providerFor(link: HostLink, host: HostRecord): Provider {
-    const factory = providerFactories.get(host.provider);
-    if (!factory) throw new SwarmError(`The ${host.provider} provider is not available in this build`, { code: 'internal' });
-    return factory(link, host);
+    return this.factoryFor(host)(link, host);
   }
 
   forget(name: string): void {
@@ -104,16 +116,22 @@ export class HostRegistry {
     this.open.clear();
   }
 
+  private factoryFor(host: HostRecord): ProviderFactory {
+    const factory = this.providers.get(host.provider);
+    if (!factory) throw new SwarmError(`The ${host.provider} provider is not available in this build`, { code: 'internal' });
+    return factory;
+  }
+
   private sshOptions(host: HostRecord, onUnknown?: (key: UnknownHostKey) => boolean) {
     const files = this.options.knownHostsFiles ?? [join(homedir(), '.ssh', 'known_hosts')];
     const decide = onUnknown ?? this.options.onUnknownHostKey ?? (() => false);
     return {
       endpoint: this.endpointFor(host),
       hostKeys: {
-        knownHosts: async () => [...(await loadKnownHostsFiles([...files])), ...(await this.storeKnownHosts())],
+        knownHosts: async () => [...(await loadKnownHostsFiles([...files])), ...(await this.deps.storeKnownHosts())],
         onUnknown: (key: UnknownHostKey) => {
           const ok = decide(key);
-          if (ok) this.onTrusted(key);
+          if (ok) this.deps.onTrusted(key);
           return ok;
         },
       },
@@ -151,15 +169,4 @@ export class HostRegistry {
       ...(jump ? { jump } : {}),
     };
   }
-}
-
-/** Resolves an ~/.ssh/config alias into the fields a HostRecord keeps. */
-export async function resolveSshAlias(
-  alias: string,
-  configPath?: string,
-): Promise<{ hostName: string; port: number; user: string | undefined; identityFile: string | undefined; proxyJump: string | undefined } | undefined> {
-  const config = await loadSshConfig(configPath);
-  if (!config.aliases().includes(alias)) return undefined;
-  const r = config.resolve(alias);
-  return { hostName: r.hostName, port: r.port, user: r.user, identityFile: r.identityFiles.find((f) => existsSync(f)), proxyJump: r.proxyJump };
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostView } from '../core/views.js';
 import type { Logger } from './logger.js';
-import type { SwarmModel, SwarmSnapshot } from './swarmModel.js';
+import type { SwarmStateCache, SwarmState } from './swarmStateCache.js';
 
 export interface HostAlertActions {
   /** Asks the host again; true when it answers. Used to confirm before alarming the user. */
@@ -25,12 +25,12 @@ export class HostAlerts implements vscode.Disposable {
   private disposed = false;
 
   constructor(
-    model: SwarmModel,
+    swarmState: SwarmStateCache,
     private readonly treeView: vscode.TreeView<unknown>,
     private readonly log: Logger,
     private readonly actions: HostAlertActions,
   ) {
-    this.subscription = model.onDidChange((s) => this.update(s));
+    this.subscription = swarmState.onDidChange((s) => this.update(s));
   }
 
   dispose(): void {
@@ -38,7 +38,7 @@ export class HostAlerts implements vscode.Disposable {
     this.subscription.dispose();
   }
 
-  private update(s: SwarmSnapshot): void {
+  private update(s: SwarmState): void {
     const down = s.hosts.filter((h) => h.reachability === 'down');
     this.treeView.message = down.length === 0 ? undefined : messageFor(down);
     const downNames = new Set(down.map((h) => h.name));

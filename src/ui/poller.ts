@@ -3,8 +3,8 @@ import type { EngineWatcher } from '../core/engineWatcher.js';
 import { toSwarmError } from '../shared/errors.js';
 import type { Swarm } from '../core/swarm.js';
 import type { Logger } from './logger.js';
-import type { Settings } from './model/settings.js';
-import type { SwarmModel } from './swarmModel.js';
+import type { Settings } from './model/settingsSchema.js';
+import type { SwarmStateCache } from './swarmStateCache.js';
 
 /** A view shown again after this long gets a fresh list at once. */
 const STALE_AFTER_MS = 5_000;
@@ -30,7 +30,7 @@ export class Poller implements vscode.Disposable {
 
   constructor(
     private readonly swarm: Swarm,
-    private readonly model: SwarmModel,
+    private readonly swarmState: SwarmStateCache,
     private readonly settings: () => Settings,
     private readonly log: Logger,
   ) {
@@ -59,7 +59,7 @@ export class Poller implements vscode.Disposable {
       } finally {
         this.refreshing = undefined;
         // Uptimes move even when nothing else does.
-        void this.model.reload();
+        void this.swarmState.reload();
       }
     })();
     return this.refreshing;
@@ -131,7 +131,7 @@ export class Poller implements vscode.Disposable {
   private healthTick(): void {
     if (this.refreshing) return;
     const { statusBarEnabled } = this.settings();
-    const live = this.model.snapshot.instances.some((i) => i.state === 'running' || i.state === 'starting');
+    const live = this.swarmState.current.instances.some((i) => i.state === 'running' || i.state === 'starting');
     if (live && (this.visible || statusBarEnabled)) void this.healthNow();
   }
 

@@ -6,19 +6,19 @@ import type { ActivationTiming } from './activationTiming.js';
 import { HostAlerts } from './hostAlerts.js';
 import { Logger } from './logger.js';
 import { LogStreams } from './logStreams.js';
-import { RELOAD_SETTINGS, SETTINGS_SECTION } from './model/settings.js';
+import { RELOAD_SETTINGS, SETTINGS_SECTION } from './model/settingsSchema.js';
 import { Poller } from './poller.js';
 import type { Services } from './services.js';
-import { currentSettings, readCurrentSettings } from './settings.js';
+import { currentSettings, readCurrentSettings } from './workspaceSettings.js';
 import { SwarmContextKeys } from './swarmContextKeys.js';
-import { SwarmModel } from './swarmModel.js';
+import { SwarmStateCache } from './swarmStateCache.js';
 import { SwarmStatusBar } from './swarmStatusBar.js';
 import { SwarmTreeProvider } from './tree/swarmTreeProvider.js';
 import type { TreeNode } from './tree/treeNode.js';
 import { TunnelRegistry } from './tunnelRegistry.js';
 
 /**
- * Wires the UI around one Swarm: the model the tree and status bar read, the
+ * Wires the UI around one Swarm: the swarm state the tree and status bar read, the
  * poller that asks hosts, the commands. Every disposable goes to
  * `context.subscriptions`. Nothing here touches the network: the first host
  * call comes from the poller once the view shows or a health tick finds
@@ -33,17 +33,17 @@ export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, chann
   const log = new Logger(channel);
   for (const problem of readCurrentSettings().problems) log.warn(problem);
 
-  const model = new SwarmModel(swarm, log.child('model'));
+  const swarmState = new SwarmStateCache(swarm, log.child('model'));
   const tunnels = new TunnelRegistry(swarm, log.child('tunnel'));
   const logStreams = new LogStreams(swarm);
-  const poller = new Poller(swarm, model, currentSettings, log.child('poll'));
-  const services: Services = { swarm, model, poller, tunnels, logStreams, log, settings: currentSettings };
+  const poller = new Poller(swarm, swarmState, currentSettings, log.child('poll'));
+  const services: Services = { swarm, swarmState, poller, tunnels, logStreams, log, settings: currentSettings };
 
-  const tree = new SwarmTreeProvider(model, tunnels, Date.now, timing && ((hosts) => timing.rendered(hosts)));
+  const tree = new SwarmTreeProvider(swarmState, tunnels, Date.now, timing && ((hosts) => timing.rendered(hosts)));
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
-  const statusBar = new SwarmStatusBar(model, currentSettings);
-  const contextKeys = new SwarmContextKeys(model);
-  const alerts = new HostAlerts(model, treeView, log.child('hosts'), {
+  const statusBar = new SwarmStatusBar(swarmState, currentSettings);
+  const contextKeys = new SwarmContextKeys(swarmState);
+  const alerts = new HostAlerts(swarmState, treeView, log.child('hosts'), {
     confirm: async (name) => (await swarm.testHost(name)).ok,
     testHost: (name) => vscode.commands.executeCommand('codeSwarm.testHost', name),
   });
@@ -51,7 +51,7 @@ export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, chann
   // Local reads only: the store file and whether /var/run/docker.sock exists.
   const firstLoad = contextKeys.checkLocalDocker().then(() => {
     timing?.mark('docker socket checked');
-    return model.reload().then(() => timing?.mark('store read'));
+    return swarmState.reload().then(() => timing?.mark('store read'));
   });
   const onVisible = (visible: boolean) => {
     if (visible) timing?.mark('view visible');
@@ -70,10 +70,10 @@ export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, chann
     statusBar,
     treeView,
     tree,
-    model,
+    swarmState,
     ...registerCommands(services),
     treeView.onDidChangeVisibility((e) => onVisible(e.visible)),
-    model.onDidChange((s) => tunnels.prune(new Map(s.instances.map((i) => [i.name, { state: i.state, port: i.port }])))),
+    swarmState.onDidChange((s) => tunnels.prune(new Map(s.instances.map((i) => [i.name, { state: i.state, port: i.port }])))),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SETTINGS_SECTION)) return;
       for (const problem of readCurrentSettings().problems) log.warn(problem);

@@ -1,15 +1,15 @@
 import type { Swarm } from '../core/swarm.js';
 import type { Logger } from './logger.js';
 import type { LogStreams } from './logStreams.js';
-import type { Settings } from './model/settings.js';
+import type { Settings } from './model/settingsSchema.js';
 import type { Poller } from './poller.js';
-import type { SwarmModel } from './swarmModel.js';
+import type { SwarmStateCache } from './swarmStateCache.js';
 import type { TunnelRegistry } from './tunnelRegistry.js';
 
 /** Everything a command handler may use; built once in registerUi(), no globals. */
 export interface Services {
   readonly swarm: Swarm;
-  readonly model: SwarmModel;
+  readonly swarmState: SwarmStateCache;
   readonly poller: Poller;
   readonly tunnels: TunnelRegistry;
   readonly logStreams: LogStreams;

@@ -2,15 +2,15 @@ import { access, constants } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { DEFAULT_DOCKER_SOCKET } from '../shared/model.js';
 import { CONTEXT_KEYS, type ContextKey } from './model/contextValues.js';
-import type { SwarmModel, SwarmSnapshot } from './swarmModel.js';
+import type { SwarmStateCache, SwarmState } from './swarmStateCache.js';
 
-/** Keeps the context keys that welcome views and menus read in line with the model. */
+/** Keeps the context keys that welcome views and menus read in line with the swarm state. */
 export class SwarmContextKeys implements vscode.Disposable {
   private readonly values = new Map<ContextKey, boolean>();
   private readonly subscription: vscode.Disposable;
 
-  constructor(model: SwarmModel) {
-    this.subscription = model.onDidChange((s) => this.update(s));
+  constructor(swarmState: SwarmStateCache) {
+    this.subscription = swarmState.onDidChange((s) => this.update(s));
   }
 
   /** A local file check, no network: whether "Use Local Docker" can work here. */
@@ -30,7 +30,7 @@ export class SwarmContextKeys implements vscode.Disposable {
     this.subscription.dispose();
   }
 
-  private update(s: SwarmSnapshot): void {
+  private update(s: SwarmState): void {
     if (!s.loaded) return;
     this.set(CONTEXT_KEYS.hasHosts, s.hosts.length > 0);
     this.set(CONTEXT_KEYS.hasInstances, s.instances.length > 0);

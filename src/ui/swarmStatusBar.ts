@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { FOCUS_VIEW_COMMAND } from './commands/commandIds.js';
-import type { Settings } from './model/settings.js';
+import type { Settings } from './model/settingsSchema.js';
 import { statusBarText } from './model/statusBarText.js';
-import type { SwarmModel } from './swarmModel.js';
+import type { SwarmStateCache } from './swarmStateCache.js';
 
 /** Its DOM id is `codeswarm.code-swarm.codeSwarm.status`; e2e tests find it by that. */
 export const STATUS_BAR_ID = 'codeSwarm.status';
@@ -13,13 +13,13 @@ export class SwarmStatusBar implements vscode.Disposable {
   private readonly subscription: vscode.Disposable;
 
   constructor(
-    private readonly model: SwarmModel,
+    private readonly swarmState: SwarmStateCache,
     private readonly settings: () => Settings,
   ) {
     this.item = vscode.window.createStatusBarItem(STATUS_BAR_ID, vscode.StatusBarAlignment.Left, 10);
     this.item.name = 'Code Swarm';
     this.item.command = { title: 'Show Code Swarm', command: FOCUS_VIEW_COMMAND };
-    this.subscription = model.onDidChange(() => this.update());
+    this.subscription = swarmState.onDidChange(() => this.update());
     this.update();
   }
 
@@ -28,7 +28,7 @@ export class SwarmStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const s = statusBarText(this.model.snapshot.instances, Date.now());
+    const s = statusBarText(this.swarmState.current.instances, Date.now());
     this.item.text = s.text;
     this.item.backgroundColor = s.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     const tooltip = new vscode.MarkdownString(s.tooltip, true);

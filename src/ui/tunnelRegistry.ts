@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Swarm } from '../core/swarm.js';
-import type { Tunnel } from '../transport/tunnel.js';
+import type { Tunnel } from '../core/openTunnel.js';
 import type { Logger } from './logger.js';
 
 interface Entry {

@@ -5,7 +5,7 @@ import { toSwarmError } from '../../shared/errors.js';
 import { HOST_NAME_MAX } from '../../shared/model.js';
 import type { AddHostInput } from '../../core/swarm.js';
 import { parseSshTarget, validateHostName } from '../../core/validate.js';
-import { loadSshConfig } from '../../transport/sshConfig.js';
+import { listSshAliases } from '../../core/sshAliases.js';
 import { suggestName } from '../model/suggestName.js';
 import { validationProblem } from '../model/validationProblem.js';
 import type { Services } from '../services.js';
@@ -130,17 +130,16 @@ async function sshAliasItems(
   hosts: readonly { name: string; address: string }[],
 ): Promise<TargetItem[]> {
   try {
-    const config = await loadSshConfig(configFile === '' ? undefined : configFile);
-    return config.aliases().map((alias) => {
-      const r = config.resolve(alias);
+    const aliases = await listSshAliases(configFile === '' ? undefined : configFile);
+    return aliases.map((r) => {
       const address = `${r.user ?? process.env.USER ?? 'root'}@${r.hostName}:${r.port}`;
       const added = hosts.find((h) => h.address === address);
       return {
-        label: alias,
+        label: r.alias,
         description: `${r.user ? `${r.user}@` : ''}${r.hostName}${r.port === 22 ? '' : `:${r.port}`}`,
         ...(added ? { detail: `already added as ${added.name}` } : {}),
         iconPath: new vscode.ThemeIcon('remote'),
-        target: { kind: 'alias', alias } as const,
+        target: { kind: 'alias', alias: r.alias } as const,
       };
     });
   } catch (e) {

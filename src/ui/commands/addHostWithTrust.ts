@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { AddHostInput } from '../../core/swarm.js';
 import type { HostView } from '../../core/views.js';
-import { HostKeyUnknownError } from '../../transport/sshConnection.js';
+import { unknownHostKeyOf } from '../../core/unknownHostKey.js';
 import { cancelled } from '../cancelled.js';
 import type { Services } from '../services.js';
 
@@ -23,9 +23,8 @@ export async function addHostWithTrust(services: Services, input: AddHostInput):
         () => services.swarm.addHost(input),
       );
     } catch (e) {
-      const unknown = hostKeyUnknown(e);
-      if (!unknown || round >= 3) throw e;
-      const { key } = unknown;
+      const key = unknownHostKeyOf(e);
+      if (!key || round >= 3) throw e;
       services.log.info(`Host key of ${key.host}:${key.port} is unknown: ${key.keyType} ${key.fingerprint}`);
       const choice = await vscode.window.showWarningMessage(
         `The host key of ${input.name} (${key.host}:${key.port}) is not known yet.`,
@@ -43,13 +42,4 @@ export async function addHostWithTrust(services: Services, input: AddHostInput):
       services.log.info(`Trusted ${key.keyType} ${key.fingerprint} for ${key.host}:${key.port}`);
     }
   }
-}
-
-/** The error may arrive wrapped by a provider; look down the cause chain. */
-function hostKeyUnknown(e: unknown): HostKeyUnknownError | undefined {
-  for (let cur: unknown = e, depth = 0; cur !== undefined && depth < 5; depth++) {
-    if (cur instanceof HostKeyUnknownError) return cur;
-    cur = cur instanceof Error ? cur.cause : undefined;
-  }
-  return undefined;
 }

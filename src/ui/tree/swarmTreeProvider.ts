@@ -3,7 +3,7 @@ import type { HostReachability } from '../../core/views.js';
 import { describeHost, type HostLook } from '../model/describeHost.js';
 import { describeInstance, type InstanceLook } from '../model/describeInstance.js';
 import { diffTree, EMPTY_SHAPE, isEmptyDiff, type TreeShape } from '../model/treeDiff.js';
-import type { SwarmModel, SwarmSnapshot } from '../swarmModel.js';
+import type { SwarmStateCache, SwarmState } from '../swarmStateCache.js';
 import type { TunnelRegistry } from '../tunnelRegistry.js';
 import { HostNode } from './hostNode.js';
 import { InstanceNode } from './instanceNode.js';
@@ -11,7 +11,7 @@ import type { TreeNode } from './treeNode.js';
 
 /**
  * Hosts at the top level, their instances below. Rows are views of the
- * SwarmModel; node objects live as long as their host or instance, so a
+ * SwarmStateCache; node objects live as long as their host or instance, so a
  * change re-renders only the rows whose look changed, and only while the view
  * is visible (a hidden view is brought up to date when it shows again).
  */
@@ -29,17 +29,17 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
-    model: SwarmModel,
+    swarmState: SwarmStateCache,
     private readonly tunnels: TunnelRegistry,
     private readonly now: () => number = Date.now,
     /** Told of each root answer after the store was read (activation timing). */
     private readonly onRootAnswered?: (hosts: number) => void,
   ) {
     this.subscriptions = [
-      model.onDidChange((s) => this.update(s)),
+      swarmState.onDidChange((s) => this.update(s)),
       tunnels.onDidChange((name) => this.refreshInstance(name)),
     ];
-    this.update(model.snapshot);
+    this.update(swarmState.current);
   }
 
   setVisible(visible: boolean): void {
@@ -88,14 +88,14 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.changed.dispose();
   }
 
-  /** Brings the node objects in line with the snapshot, keeping existing objects. */
-  private update(snapshot: SwarmSnapshot): void {
-    this.loaded ||= snapshot.loaded;
-    const hostNames = new Set(snapshot.hosts.map((h) => h.name));
+  /** Brings the node objects in line with the swarm state, keeping existing objects. */
+  private update(state: SwarmState): void {
+    this.loaded ||= state.loaded;
+    const hostNames = new Set(state.hosts.map((h) => h.name));
     for (const name of this.hostNodes.keys()) if (!hostNames.has(name)) this.hostNodes.delete(name);
     // Re-insert in the store's order so getChildren() keeps it.
     const hosts = new Map<string, HostNode>();
-    for (const view of snapshot.hosts) {
+    for (const view of state.hosts) {
       const node = this.hostNodes.get(view.name) ?? new HostNode(view);
       node.view = view;
       hosts.set(view.name, node);
@@ -103,10 +103,10 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.hostNodes.clear();
     for (const [k, v] of hosts) this.hostNodes.set(k, v);
 
-    const ids = new Set(snapshot.instances.map((i) => i.id));
+    const ids = new Set(state.instances.map((i) => i.id));
     for (const id of this.instanceNodes.keys()) if (!ids.has(id)) this.instanceNodes.delete(id);
     this.children.clear();
-    for (const view of snapshot.instances) {
+    for (const view of state.instances) {
       const node = this.instanceNodes.get(view.id) ?? new InstanceNode(view);
       node.view = view;
       this.instanceNodes.set(view.id, node);

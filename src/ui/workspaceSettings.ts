@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { HostAccessOptions } from '../core/hostRegistry.js';
-import { readSettings, SETTINGS_SECTION, type Settings, type SettingsReading } from './model/settings.js';
+import { readSettings, SETTINGS_SECTION, type Settings, type SettingsReading } from './model/settingsSchema.js';
 
 /** The settings as they are now; read on every use so changes apply without a reload. */
 export function currentSettings(): Settings {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readSettings, SETTING_DEFAULTS, SETTING_KEYS } from '../../../src/ui/model/settings.js';
+import { readSettings, SETTING_DEFAULTS, SETTING_KEYS } from '../../../src/ui/model/settingsSchema.js';
 import { loadPackageJson } from './packageJson.js';
 
 /** A WorkspaceConfiguration stand-in: `get` over a plain object. */

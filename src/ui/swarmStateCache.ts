@@ -4,14 +4,15 @@ import type { Swarm } from '../core/swarm.js';
 import type { HostView, InstanceView } from '../core/views.js';
 import type { Logger } from './logger.js';
 
-export interface SwarmSnapshot {
+/** The hosts and instances as last read, for the tree, the status bar and the context keys. */
+export interface SwarmState {
   readonly hosts: readonly HostView[];
   readonly instances: readonly InstanceView[];
   /** False until the store has been read once. */
   readonly loaded: boolean;
 }
 
-const EMPTY: SwarmSnapshot = { hosts: [], instances: [], loaded: false };
+const EMPTY: SwarmState = { hosts: [], instances: [], loaded: false };
 const DEBOUNCE_MS = 200;
 
 /**
@@ -20,12 +21,12 @@ const DEBOUNCE_MS = 200;
  * the hosts (that is the Poller's job). Reloads are debounced, because one
  * refresh can raise several events in a row, and never run two at a time.
  */
-export class SwarmModel implements vscode.Disposable {
-  private current: SwarmSnapshot = EMPTY;
-  private readonly changed = new vscode.EventEmitter<SwarmSnapshot>();
+export class SwarmStateCache implements vscode.Disposable {
+  private latest: SwarmState = EMPTY;
+  private readonly changed = new vscode.EventEmitter<SwarmState>();
   readonly onDidChange = this.changed.event;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<SwarmSnapshot> | undefined;
+  private running: Promise<SwarmState> | undefined;
   private again = false;
   private failed = false;
   private recoveryShown = false;
@@ -38,8 +39,8 @@ export class SwarmModel implements vscode.Disposable {
     this.unsubscribe = [swarm.on('instances', () => this.schedule()), swarm.on('hosts', () => this.schedule())];
   }
 
-  get snapshot(): SwarmSnapshot {
-    return this.current;
+  get current(): SwarmState {
+    return this.latest;
   }
 
   /** Reload soon; bursts of events collapse into one read. */
@@ -52,7 +53,7 @@ export class SwarmModel implements vscode.Disposable {
   }
 
   /** Reload now; if a reload is under way, one more runs after it so no event is lost. */
-  reload(): Promise<SwarmSnapshot> {
+  reload(): Promise<SwarmState> {
     if (this.running) {
       this.again = true;
       return this.running;
@@ -82,10 +83,10 @@ export class SwarmModel implements vscode.Disposable {
     void vscode.window.showWarningMessage(`Code Swarm: ${message}`);
   }
 
-  private async load(): Promise<SwarmSnapshot> {
+  private async load(): Promise<SwarmState> {
     try {
       const [hosts, instances] = await Promise.all([this.swarm.hosts(), this.swarm.views()]);
-      this.current = { hosts, instances, loaded: true };
+      this.latest = { hosts, instances, loaded: true };
       if (this.failed) this.log.info('The swarm store is readable again');
       this.failed = false;
       this.reportRecovery();
@@ -95,9 +96,9 @@ export class SwarmModel implements vscode.Disposable {
       // Said once, not on every debounced event while the store stays broken.
       if (!this.failed) void vscode.window.showErrorMessage(`Code Swarm: ${err.oneLine()}`);
       this.failed = true;
-      this.current = { ...this.current, loaded: true };
+      this.latest = { ...this.latest, loaded: true };
     }
-    this.changed.fire(this.current);
-    return this.current;
+    this.changed.fire(this.latest);
+    return this.latest;
   }
 }

@@ -1,0 +1,200 @@
+import { SwarmError, toSwarmError } from '../shared/errors.js';
+import type { HostRecord, ProviderKind } from '../shared/model.js';
+import type { HostLink } from '../transport/hostLink.js';
+import type { KnownHostEntry } from '../transport/knownHosts.js';
+import type { UnknownHostKey } from '../transport/sshConnection.js';
+import type { HostAccess, HostRegistry } from './hostRegistry.js';
+import type { InstanceSecrets } from './instanceSecrets.js';
+import type { ReachabilityTracker } from './reachabilityTracker.js';
+import { requireHost } from './records.js';
+import { resolveSshAlias } from './sshAliases.js';
+import type { Store } from './store.js';
+import { parseSshTarget, validateHostName } from './validate.js';
+import type { HostTestResult, HostView } from './views.js';
+
+export type AddHostInput =
+  | { readonly name: string; readonly local: true; readonly dockerSocket?: string }
+  | {
+      readonly name: string;
+      readonly local?: false;
+      /** `user@host[:port]` or an ~/.ssh/config alias. */
+      readonly ssh: string;
+      readonly identityFile?: string;
+      readonly provider?: ProviderKind;
+      readonly dockerSocket?: string;
+      readonly lxdSocket?: string;
+      /** `[user@]host[:port][,...]`, like OpenSSH's ProxyJump / ssh -J. */
+      readonly proxyJump?: string;
+    };
+
+export interface HostAdminOptions {
+  readonly store: Store;
+  readonly registry: HostRegistry;
+  readonly reachability: ReachabilityTracker;
+  readonly secrets: InstanceSecrets;
+  /** The host's shared link and provider, followed for reachability. */
+  readonly accessOf: (host: HostRecord) => HostAccess;
+  readonly sshConfigPath?: string | undefined;
+  /** The host list changed. */
+  readonly hostsChanged: () => void;
+  /** Something about this host's instances changed. */
+  readonly instancesChanged: (host: string) => void;
+}
+
+/**
+ * Adding, testing and removing hosts, and the host keys trusted through Code
+ * Swarm (kept in the store). A host is probed before it is saved: one that
+ * cannot be reached, authenticated or used is never written.
+ */
+export class HostAdmin {
+  /** Keys accepted during a handshake, being written to the store. */
+  private readonly pendingTrust: Promise<void>[] = [];
+
+  constructor(private readonly opts: HostAdminOptions) {}
+
+  async add(input: AddHostInput, options: { onUnknownHostKey?: (key: UnknownHostKey) => boolean } = {}): Promise<HostView> {
+    const { store, registry } = this.opts;
+    const name = validateHostName(input.name);
+    if (await store.findHost(name)) {
+      throw new SwarmError(`A host named ${name} already exists`, { code: 'conflict', hint: 'Pick another name, or remove the old host first' });
+    }
+    const record = await this.recordFor(name, input);
+    const link = registry.probe(record, options.onUnknownHostKey);
+    try {
+      if (input.local !== true && input.provider === undefined) record.provider = await detectProvider(link, record);
+      const info = await registry.providerFor(link, record).engineInfo();
+      await Promise.all(this.pendingTrust.splice(0));
+      await store.update((draft) => {
+        if (draft.hosts.some((h) => h.name === name)) {
+          throw new SwarmError(`A host named ${name} already exists`, { code: 'conflict' });
+        }
+        draft.hosts.push(record);
+      });
+      // A new host has no history: whatever a removed one of that name left goes, and the add is always news.
+      this.opts.reachability.forget(name);
+      this.opts.reachability.engineAnswered(name, { engineVersion: info.engineVersion, latencyMs: link.connectMs });
+      return this.opts.reachability.viewOf(record, 0);
+    } finally {
+      link.dispose();
+    }
+  }
+
+  /** Called by the registry when a handshake accepts a new key: written before the host that showed it is saved. */
+  trustLater(key: UnknownHostKey): void {
+    this.pendingTrust.push(this.trust(key));
+  }
+
+  /** Persists a host key the user accepted after a `host-key-unknown` error. */
+  async trust(key: UnknownHostKey): Promise<void> {
+    await this.opts.store.update((draft) => {
+      const known = draft.knownHosts.some((k) => k.host === key.host && k.port === key.port && k.key === key.keyBlob.toString('base64'));
+      if (!known) draft.knownHosts.push({ host: key.host, port: key.port, keyType: key.keyType, key: key.keyBlob.toString('base64') });
+    });
+  }
+
+  /** The keys trusted through Code Swarm, in known_hosts form. */
+  async knownHosts(): Promise<KnownHostEntry[]> {
+    const file = await this.opts.store.read();
+    return file.knownHosts.map((k) => ({
+      hosts: [k.port === 22 ? k.host : `[${k.host}]:${k.port}`],
+      keyType: k.keyType,
+      key: k.key,
+    }));
+  }
+
+  async test(name: string): Promise<HostTestResult> {
+    const host = await requireHost(this.opts.store, name);
+    const { provider } = this.opts.accessOf(host);
+    const started = performance.now();
+    try {
+      const info = await provider.engineInfo();
+      const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+      this.opts.reachability.engineAnswered(name, { engineVersion: info.engineVersion, latencyMs });
+      return { name, ok: true, provider: host.provider, engineVersion: info.engineVersion, latencyMs };
+    } catch (e) {
+      const err = toSwarmError(e);
+      this.opts.reachability.failed(name, err);
+      return { name, ok: false, provider: host.provider, engineVersion: undefined, latencyMs: undefined, error: err.oneLine() };
+    }
+  }
+
+  async remove(name: string, options: { force?: boolean } = {}): Promise<void> {
+    await requireHost(this.opts.store, name);
+    const forgotten = await this.opts.store.update((draft) => {
+      const mine = draft.instances.filter((i) => i.host === name);
+      if (mine.length > 0 && !options.force) {
+        throw new SwarmError(`${name} still has ${mine.length} instance(s): ${mine.map((i) => i.name).join(', ')}`, {
+          code: 'conflict',
+          hint: 'Delete them first, or remove the host with --force (their containers keep running, unmanaged)',
+        });
+      }
+      draft.hosts = draft.hosts.filter((h) => h.name !== name);
+      draft.instances = draft.instances.filter((i) => i.host !== name);
+      return mine;
+    });
+    for (const i of forgotten) await this.opts.secrets.forget(i.id);
+    this.opts.reachability.forget(name);
+    this.opts.registry.forget(name);
+    this.opts.hostsChanged();
+    this.opts.instancesChanged(name);
+  }
+
+  private async recordFor(name: string, input: AddHostInput): Promise<HostRecord> {
+    const addedAt = new Date().toISOString();
+    if (input.local === true) {
+      return { name, kind: 'local', provider: 'docker', address: 'local', addedAt, ...(input.dockerSocket ? { dockerSocket: input.dockerSocket } : {}) };
+    }
+    const alias = /^[A-Za-z0-9._-]+$/.test(input.ssh) && !input.ssh.includes('@') ? await resolveSshAlias(input.ssh, this.opts.sshConfigPath) : undefined;
+    const rec: HostRecord = alias
+      ? {
+          name,
+          kind: 'ssh',
+          provider: input.provider ?? 'docker',
+          address: `${alias.user ?? process.env.USER ?? 'root'}@${alias.hostName}:${alias.port}`,
+          hostName: alias.hostName,
+          port: alias.port,
+          sshConfigAlias: input.ssh,
+          addedAt,
+          ...(alias.user ? { user: alias.user } : {}),
+          ...(alias.identityFile ? { identityFile: alias.identityFile } : {}),
+          ...(alias.proxyJump ? { proxyJump: alias.proxyJump } : {}),
+        }
+      : (() => {
+          const t = parseSshTarget(input.ssh);
+          const user = t.user ?? process.env.USER ?? 'root';
+          return {
+            name,
+            kind: 'ssh' as const,
+            provider: input.provider ?? ('docker' as const),
+            address: `${user}@${t.host}:${t.port}`,
+            hostName: t.host,
+            port: t.port,
+            user,
+            addedAt,
+          };
+        })();
+    if (input.identityFile) rec.identityFile = input.identityFile;
+    if (input.proxyJump) {
+      // Each hop must be a plain target: the value ends up in ssh2 options, never a shell.
+      for (const hop of input.proxyJump.split(',')) parseSshTarget(hop.trim());
+      rec.proxyJump = input.proxyJump;
+    }
+    if (input.dockerSocket) rec.dockerSocket = input.dockerSocket;
+    if (input.lxdSocket) rec.lxdSocket = input.lxdSocket;
+    return rec;
+  }
+}
+
+/** Which engine a new SSH host offers: Docker's socket first, then LXD's. */
+async function detectProvider(link: HostLink, record: HostRecord): Promise<ProviderKind> {
+  const docker = record.dockerSocket ?? '/var/run/docker.sock';
+  const lxd = record.lxdSocket ? [record.lxdSocket] : ['/var/lib/lxd/unix.socket', '/var/snap/lxd/common/lxd/unix.socket', '/var/lib/incus/unix.socket'];
+  const r = await link.exec(['sh', '-c', 'for p in "$@"; do if [ -S "$p" ]; then echo "$p"; fi; done', 'probe', docker, ...lxd], { timeoutMs: 10_000 });
+  const found = r.stdout.split('\n').filter(Boolean);
+  if (found.includes(docker)) return 'docker';
+  if (found.length > 0) return 'lxd';
+  throw new SwarmError(`Neither Docker nor LXD was found on ${record.name}`, {
+    code: 'engine-missing',
+    hint: 'Install Docker or LXD there (or give the socket path), then add the host again',
+  });
+}

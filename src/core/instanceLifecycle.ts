@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import type { InstanceRef, ObservedInstance, ProgressSink, Provider } from '../providers/provider.js';
+import { SwarmError, toSwarmError, type SwarmErrorCode } from '../shared/errors.js';
+import type { HostRecord, InstanceRecord } from '../shared/model.js';
+import type { BusyMarks } from './busyMarks.js';
+import type { HealthMonitor } from './healthMonitor.js';
+import type { InstanceSecrets } from './instanceSecrets.js';
+import { generateCookieSuffix, generatePassword, hashPassword } from './password.js';
+import { applyObservation, refOf, requireHost, requireInstance } from './records.js';
+import type { Store } from './store.js';
+import { parseCpus, parseMemory, validateImageRef, validateInstanceName } from './validate.js';
+import type { InstanceView } from './views.js';
+
+export const DEFAULT_IMAGE = 'codercom/code-server:latest';
+export const DEFAULT_CPUS = 2;
+export const DEFAULT_MEMORY = '2g';
+export const DEFAULT_PIDS_LIMIT = 1024;
+/** Errors that mean the host never let a request through to its engine. */
+const REFUSALS: ReadonlySet<SwarmErrorCode> = new Set(['auth', 'host-key-unknown', 'host-key-changed', 'permission-denied', 'engine-missing']);
+
+export interface CreateInput {
+  readonly name: string;
+  readonly host: string;
+  readonly image?: string;
+  readonly cpus?: string | number;
+  readonly memory?: string;
+}
+
+export interface OperationOptions {
+  readonly onProgress?: ProgressSink;
+  readonly signal?: AbortSignal;
+}
+
+export interface InstanceLifecycleOptions {
+  readonly store: Store;
+  readonly secrets: InstanceSecrets;
+  readonly health: HealthMonitor;
+  readonly busy: BusyMarks;
+  /** The host's provider, on its shared link. */
+  readonly providerOf: (host: HostRecord) => Provider;
+  /** Something about this host's instances changed. */
+  readonly changed: (host: string) => void;
+  readonly defaults?: { image?: string; cpus?: number; memory?: string } | undefined;
+}
+
+type Operation = (p: Provider, ref: InstanceRef) => Promise<void>;
+
+/**
+ * Creating, starting, stopping, restarting and deleting instances: each one
+ * holds a busy mark while the host works on it, and leaves the store, the
+ * secrets and the health as the host left the instance. A create that fails
+ * leaves no trace unless something of it may exist on the host.
+ */
+export class InstanceLifecycle {
+  constructor(private readonly opts: InstanceLifecycleOptions) {}
+
+  async create(input: CreateInput, options: OperationOptions = {}): Promise<InstanceView> {
+    const { store, secrets, defaults } = this.opts;
+    const name = validateInstanceName(input.name);
+    const host = await requireHost(store, input.host);
+    const image = validateImageRef(input.image ?? defaults?.image ?? DEFAULT_IMAGE);
+    const cpus = parseCpus(input.cpus ?? defaults?.cpus ?? DEFAULT_CPUS);
+    const memoryBytes = parseMemory(input.memory ?? defaults?.memory ?? DEFAULT_MEMORY);
+    const password = generatePassword();
+    const hashedPassword = await hashPassword(password);
+    const id = randomUUID();
+    const cookieSuffix = generateCookieSuffix();
+    const now = new Date().toISOString();
+    // The record goes in first, as `starting`: if this process dies half way,
+    // the next refresh finds either the container (adopted) or nothing
+    // (marked missing), never an untracked container.
+    const storeId = await store.update((draft) => {
+      const clash = draft.instances.find((i) => i.name === name);
+      if (clash) {
+        throw new SwarmError(`An instance named ${name} already exists on ${clash.host}`, {
+          code: 'conflict',
+          hint: 'Pick another name, or delete the existing instance first',
+        });
+      }
+      draft.instances.push({ id, name, host: host.name, provider: host.provider, image, state: 'starting', createdAt: now, cpus, memoryBytes, cookieSuffix, updatedAt: now });
+      return draft.storeId;
+    });
+    await secrets.save(id, password, hashedPassword);
+    this.opts.changed(host.name);
+    const done = this.opts.busy.mark(id, name);
+    try {
+      const observed = await this.opts.providerOf(host).create(
+        { id, name, image, cpus, memoryBytes, pidsLimit: DEFAULT_PIDS_LIMIT, cookieSuffix, hashedPassword, storeId },
+        options,
+      );
+      const record = await applyObservation(store, id, observed);
+      this.opts.health.noteStarted(id, observed.startedAt);
+      this.opts.changed(host.name);
+      return this.opts.health.viewOf(record);
+    } catch (e) {
+      const err = toSwarmError(e);
+      await this.forgetFailedCreate(id, host, err);
+      this.opts.changed(host.name);
+      throw err;
+    } finally {
+      done();
+    }
+  }
+
+  start(name: string): Promise<InstanceView> {
+    return this.run(name, 'start', (p, ref) => p.start(ref));
+  }
+
+  stop(name: string): Promise<InstanceView> {
+    return this.run(name, 'stop', (p, ref) => p.stop(ref));
+  }
+
+  restart(name: string): Promise<InstanceView> {
+    return this.run(name, 'restart', (p, ref) => p.restart(ref));
+  }
+
+  async delete(name: string, options: { purge?: boolean } = {}): Promise<void> {
+    const rec = await requireInstance(this.opts.store, name);
+    const host = await requireHost(this.opts.store, rec.host);
+    const done = this.opts.busy.mark(rec.id, rec.name);
+    try {
+      await this.opts.providerOf(host).remove(refOf(rec), { purge: options.purge === true });
+      await this.opts.store.update((draft) => {
+        draft.instances = draft.instances.filter((i) => i.id !== rec.id);
+      });
+    } finally {
+      done();
+    }
+    await this.opts.secrets.forget(rec.id);
+    this.opts.health.forget(rec.id);
+    this.opts.changed(rec.host);
+  }
+
+  /** Runs a start, stop or restart, then reads back what the host made of it. */
+  private async run(name: string, verb: string, op: Operation): Promise<InstanceView> {
+    const rec = await requireInstance(this.opts.store, name);
+    const host = await requireHost(this.opts.store, rec.host);
+    const provider = this.opts.providerOf(host);
+    const done = this.opts.busy.mark(rec.id, rec.name);
+    try {
+      await op(provider, refOf(rec));
+      if (verb === 'stop') this.opts.health.noteStopped(rec.id);
+      else this.opts.health.noteStarted(rec.id);
+      const observed = (await provider.list()).find((o) => o.id === rec.id);
+      if (!observed) {
+        throw new SwarmError(`${rec.name} vanished from ${host.name} during ${verb}`, { code: 'not-found', hint: 'Refresh to see what is left' });
+      }
+      const record = await applyObservation(this.opts.store, rec.id, observed);
+      this.opts.changed(rec.host);
+      return this.opts.health.viewOf(record);
+    } finally {
+      done();
+    }
+  }
+
+  private async forgetFailedCreate(id: string, host: HostRecord, err: SwarmError): Promise<void> {
+    // If the provider could not clean up, the container is still labelled:
+    // keep the record as failed so it stays visible and deletable.
+    let leftover: ObservedInstance | undefined;
+    let unknown = false;
+    try {
+      leftover = (await this.opts.providerOf(host).list()).find((o) => o.id === id);
+    } catch (e) {
+      // The host is gone (a dropped link is the usual reason a create fails
+      // half way): the container may exist. Dropping the record and secrets
+      // now would let the next refresh adopt it with no password; a failed
+      // record keeps them, and that refresh shows its container or `missing`.
+      // A host that refuses us outright (its key, our credentials, the
+      // engine's socket) never ran anything we sent: nothing can exist there.
+      unknown = !REFUSALS.has(toSwarmError(e).code);
+    }
+    const keep = leftover !== undefined || unknown;
+    await this.opts.store.update((draft) => {
+      const r: InstanceRecord | undefined = draft.instances.find((i) => i.id === id);
+      if (!r) return;
+      if (keep) {
+        r.state = 'failed';
+        if (leftover) r.containerId = leftover.containerId;
+        r.error = err.oneLine();
+        r.updatedAt = new Date().toISOString();
+      } else {
+        draft.instances = draft.instances.filter((i) => i.id !== id);
+      }
+    });
+    if (!keep) await this.opts.secrets.forget(id);
+  }
+}

@@ -1,0 +1,47 @@
+import type { InstanceRef, ObservedInstance } from '../providers/provider.js';
+import { SwarmError } from '../shared/errors.js';
+import type { HostRecord, InstanceRecord } from '../shared/model.js';
+import type { Store } from './store.js';
+import { validateHostName } from './validate.js';
+
+/** The host's record, or a `not-found` that names the hosts there are. */
+export async function requireHost(store: Store, name: string): Promise<HostRecord> {
+  // A name that cannot exist is bad input, said briefly, not a long "unknown".
+  validateHostName(name);
+  const h = await store.findHost(name);
+  if (!h) {
+    const known = (await store.hosts()).map((x) => x.name);
+    throw new SwarmError(`Unknown host "${name}"`, {
+      code: 'not-found',
+      hint: known.length ? `Known hosts: ${known.join(', ')}` : 'Add one first: code-swarm hosts add NAME --local (or --ssh USER@HOST)',
+    });
+  }
+  return h;
+}
+
+export async function requireInstance(store: Store, name: string): Promise<InstanceRecord> {
+  const r = await store.findInstance(name);
+  if (!r) throw new SwarmError(`Unknown instance "${name}"`, { code: 'not-found', hint: 'List them with: code-swarm list' });
+  return r;
+}
+
+/** What a provider needs to find an instance. */
+export function refOf(r: InstanceRecord): InstanceRef {
+  return { id: r.id, name: r.name, containerId: r.containerId };
+}
+
+/** Writes what the host reported about one instance (after an operation on it) into its record. */
+export async function applyObservation(store: Store, id: string, o: ObservedInstance): Promise<InstanceRecord> {
+  return store.update((draft) => {
+    const r = draft.instances.find((i) => i.id === id);
+    if (!r) throw new SwarmError('The instance was deleted meanwhile', { code: 'not-found' });
+    r.state = o.state;
+    r.containerId = o.containerId;
+    if (o.port !== undefined) r.port = o.port;
+    else delete r.port;
+    if (o.error !== undefined) r.error = o.error;
+    else delete r.error;
+    r.updatedAt = new Date().toISOString();
+    return { ...r };
+  });
+}
