@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DockerProvider } from '../providers/dockerProvider.js';
-import { LxdProvider } from '../providers/lxdProvider.js';
 import type { Provider } from '../providers/provider.js';
+import { providerFactories } from '../providers/registry.js';
 import type { HostLink } from '../transport/hostLink.js';
 import { loadKnownHostsFiles, type KnownHostEntry } from '../transport/knownHosts.js';
 import { LocalHostLink } from '../transport/localHostLink.js';
@@ -11,7 +10,7 @@ import { loadSshConfig, parseProxyJump } from '../transport/sshConfig.js';
 import { SshConnection, type SshEndpoint, type UnknownHostKey } from '../transport/sshConnection.js';
 import { SshHostLink } from '../transport/sshHostLink.js';
 import { SwarmError } from '../shared/errors.js';
-import { DEFAULT_DOCKER_SOCKET, type HostRecord, type ProviderKind } from '../shared/model.js';
+import type { HostRecord } from '../shared/model.js';
 
 export interface HostAccessOptions {
   /** known_hosts files to trust (default: ~/.ssh/known_hosts). */
@@ -30,13 +29,6 @@ export interface HostAccess {
   readonly link: HostLink;
   readonly provider: Provider;
 }
-
-export type ProviderFactory = (link: HostLink, host: HostRecord) => Provider;
-
-const providerFactories = new Map<ProviderKind, ProviderFactory>([
-  ['docker', (link, host) => new DockerProvider(link, host.dockerSocket ?? DEFAULT_DOCKER_SOCKET)],
-  ['lxd', (link, host) => new LxdProvider(link, host.lxdSocket)],
-]);
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 

@@ -1,14 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { InstanceState, ProviderKind } from '../shared/model.js';
 
-/** Labels (Docker labels, LXD `user.*` keys) every instance carries. */
-export const LABEL = {
-  instance: 'code-swarm.instance',
-  name: 'code-swarm.name',
-  store: 'code-swarm.store',
-  spec: 'code-swarm.spec',
-  cookieSuffix: 'code-swarm.cookie-suffix',
-} as const;
+// The labels live with the rest of what every provider agrees on; importers keep finding them here.
+export { LABEL } from './common/labels.js';
 
 /** What to create: everything the provider needs, already validated. */
 export interface InstanceSpec {

@@ -9,7 +9,7 @@ import { SwarmError } from '../../src/shared/errors.js';
 import { DNS_LABEL, INSTANCE_NAME_MAX, StoreFileSchema, type StoreFile } from '../../src/shared/model.js';
 import type { CreateInput, Swarm } from '../../src/core/swarm.js';
 import { parseCpus, parseMemory, validateImageRef, validateInstanceName } from '../../src/core/validate.js';
-import { LxdProvider } from '../../src/providers/lxdProvider.js';
+import { LxdProvider } from '../../src/providers/lxd/lxdProvider.js';
 import { LABEL } from '../../src/providers/provider.js';
 import type { ExecStream, SshConnection } from '../../src/transport/sshConnection.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';

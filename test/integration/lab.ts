@@ -4,7 +4,7 @@ import Docker from 'dockerode';
 import { FileSecretStore } from '../../src/core/fileSecretStore.js';
 import { Store } from '../../src/core/store.js';
 import { Swarm, type SwarmOptions } from '../../src/core/swarm.js';
-import { demuxBuffer } from '../../src/providers/dockerProvider.js';
+import { demuxBuffer } from '../../src/providers/docker/dockerLogs.js';
 import { loadKnownHostsFiles } from '../../src/transport/knownHosts.js';
 import { SshConnection, type SshConnectionOptions } from '../../src/transport/sshConnection.js';
 import { RecordingSecretStore } from '../support/recordingSecretStore.js';

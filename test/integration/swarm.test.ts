@@ -8,7 +8,7 @@ import { FileSecretStore } from '../../src/core/fileSecretStore.js';
 import type { HostAccessOptions } from '../../src/core/hostRegistry.js';
 import { Store } from '../../src/core/store.js';
 import { Swarm } from '../../src/core/swarm.js';
-import { containerName } from '../../src/providers/dockerProvider.js';
+import { containerName } from '../../src/providers/docker/dockerNames.js';
 import { LABEL } from '../../src/providers/provider.js';
 import { failsWith } from './failsWith.js';
 import { addLabHost, dockerExec, lab, labDocker, labSwarm, uniqueName } from './lab.js';
