@@ -17,6 +17,8 @@ export interface ContainerPlacement {
   readonly user: string;
   /** The workspace volume mounted at PROJECT_DIR. */
   readonly volume: string;
+  /** The isolated network's id (see dockerNetwork.ts); absent only for callers that place it themselves. */
+  readonly network?: string;
 }
 
 /** The one place an instance's container is described: create and restore must not drift apart. */
@@ -42,6 +44,8 @@ export function containerOptions(spec: InstanceSpec, at: ContainerPlacement): Do
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+      // Not the default bridge, where every container can reach every other.
+      ...(at.network ? { NetworkMode: at.network } : {}),
     },
   };
 }

@@ -25,20 +25,28 @@ import { watchDocker } from './dockerEvents.js';
 import { ensureImage } from './dockerImages.js';
 import { readLogs } from './dockerLogs.js';
 import { containerName, volumeName } from './dockerNames.js';
+import { DockerNetwork, NETWORK_NAME } from './dockerNetwork.js';
 import { DockerSnapshots } from './dockerSnapshots.js';
 import { ContainerListSchema, observedFromInspect, observedFromList } from './dockerState.js';
 
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
+
+export interface DockerProviderOptions {
+  /** The isolated network's name (tests use their own, to watch it being made). */
+  readonly network?: string;
+}
 
 /** Docker, reached through a HostLink (SSH stream-local forward or local socket). */
 export class DockerProvider implements Provider {
   readonly kind = 'docker';
   private readonly engine: DockerEngine;
   private readonly snaps: DockerSnapshots;
+  private readonly network: DockerNetwork;
 
-  constructor(link: HostLink, socketPath: string, requestTimeoutMs?: number) {
+  constructor(link: HostLink, socketPath: string, requestTimeoutMs?: number, options: DockerProviderOptions = {}) {
     this.engine = new DockerEngine(link, socketPath, requestTimeoutMs);
     this.snaps = new DockerSnapshots(this.engine);
+    this.network = new DockerNetwork(this.engine, options.network ?? NETWORK_NAME);
   }
 
   async engineInfo(): Promise<EngineInfo> {
@@ -69,6 +77,7 @@ export class DockerProvider implements Provider {
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
     const user = await ensureImage(this.engine, spec.image, options);
+    const network = await this.network.ensure();
     throwIfAborted(options.signal);
     progress('Creating the workspace volume');
     await this.engine.call('create the workspace volume', () =>
@@ -78,7 +87,7 @@ export class DockerProvider implements Provider {
     let container: Docker.Container | undefined;
     try {
       container = await this.engine.call('create the container', () =>
-        this.engine.api.createContainer(containerOptions(spec, { name: containerName(spec.name), image: spec.image, user, volume: volumeName(spec.name) })),
+        this.engine.api.createContainer(containerOptions(spec, { name: containerName(spec.name), image: spec.image, user, volume: volumeName(spec.name), network })),
       );
       throwIfAborted(options.signal);
       progress('Starting code-server');
@@ -90,16 +99,28 @@ export class DockerProvider implements Provider {
     }
   }
 
+  /** Starts it; a container made before isolation moves onto the isolated network first. */
   async start(ref: InstanceRef): Promise<void> {
-    await this.engine.call('start', () => this.engine.container(ref).start(), ref, [304]);
+    const info = await this.engine.call('inspect the container', () => this.engine.container(ref).inspect(), ref);
+    if (!info.State.Running) await this.network.migrate(info);
+    await this.engine.call('start', () => this.engine.api.getContainer(info.Id).start(), ref, [304]);
   }
 
   async stop(ref: InstanceRef): Promise<void> {
     await this.engine.call('stop', () => this.engine.container(ref).stop({ t: STOP_TIMEOUT_S }), ref, [304]);
   }
 
+  /** Restarts it; a container made before isolation is stopped, moved onto the isolated network and started. */
   async restart(ref: InstanceRef): Promise<void> {
-    await this.engine.call('restart', () => this.engine.container(ref).restart({ t: STOP_TIMEOUT_S }), ref);
+    const info = await this.engine.call('inspect the container', () => this.engine.container(ref).inspect(), ref);
+    const container = this.engine.api.getContainer(info.Id);
+    if (!this.network.needsMigration(info)) {
+      await this.engine.call('restart', () => container.restart({ t: STOP_TIMEOUT_S }), ref);
+      return;
+    }
+    await this.engine.call('stop', () => container.stop({ t: STOP_TIMEOUT_S }), ref, [304]);
+    await this.network.migrate(info);
+    await this.engine.call('start', () => container.start(), ref, [304]);
   }
 
   async remove(ref: InstanceRef, options: { purge: boolean }): Promise<void> {
@@ -135,7 +156,7 @@ export class DockerProvider implements Provider {
   }
 
   async restore(ref: InstanceRef, snapshot: string): Promise<ObservedInstance> {
-    return this.observe(await this.snaps.restore(ref, snapshot));
+    return this.observe(await this.snaps.restore(ref, snapshot, await this.network.ensure()));
   }
 
   deleteSnapshot(ref: InstanceRef, snapshot: string): Promise<void> {

@@ -80,9 +80,10 @@ export class DockerSnapshots {
    * name first and the old container is removed only once it exists, so a
    * failure on the way leaves the instance with a container (the old one, or
    * the new one under its temporary name, both labelled). It runs afterwards
-   * if the old one ran, as an LXD restore does. Answers the new container's id.
+   * if the old one ran, as an LXD restore does, on the `network` given (the
+   * isolated one, whatever network the old container was on). Answers the new container's id.
    */
-  async restore(ref: InstanceRef, snapshot: string): Promise<string> {
+  async restore(ref: InstanceRef, snapshot: string, network: string): Promise<string> {
     const image = `${snapshotRepo(ref)}:${checkedSnapshotTag(snapshot)}`;
     const old = await this.engine.call('inspect the container', () => this.engine.container(ref).inspect(), ref);
     await this.require(ref, image, snapshot);
@@ -90,7 +91,7 @@ export class DockerSnapshots {
     const wasRunning = old.State.Running || old.State.Restarting;
     const mount = old.Mounts.find((m) => m.Destination === PROJECT_DIR && m.Type === 'volume');
     const temporary = `${containerName(ref.name)}-restoring-${randomBytes(3).toString('hex')}`;
-    const placement = { name: temporary, image, user: old.Config.User, volume: mount?.Name ?? volumeName(ref.name) };
+    const placement = { name: temporary, image, user: old.Config.User, volume: mount?.Name ?? volumeName(ref.name), network };
     const created = await this.engine.call('create the restored container', () => this.engine.api.createContainer(containerOptions(spec, placement)));
     const oldContainer = this.engine.api.getContainer(old.Id);
     try {
