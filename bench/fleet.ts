@@ -22,7 +22,7 @@ import Docker from 'dockerode';
 import type { EngineWatcher } from '../src/core/engineWatcher.js';
 import type { InstanceState } from '../src/shared/model.js';
 import type { Swarm } from '../src/core/swarm.js';
-import { containerName } from '../src/providers/dockerProvider.js';
+import { containerName } from '../src/providers/docker/dockerNames.js';
 import { eventually } from '../test/integration/eventually.js';
 import { eachLimited, removeLabelledFrom } from '../test/integration/fleet.js';
 import { lab, labSwarm, type LabHost } from '../test/integration/lab.js';

@@ -12,7 +12,7 @@ import { FileSecretStore } from '../src/core/fileSecretStore.js';
 import { Store } from '../src/core/store.js';
 import { DEFAULT_CPUS, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT, Swarm } from '../src/core/swarm.js';
 import { parseMemory } from '../src/core/validate.js';
-import { cpuLimits, memoryLimit } from '../src/providers/lxdProvider.js';
+import { cpuLimits, memoryLimit } from '../src/providers/lxd/instanceConfig.js';
 import { quoteArgv } from '../src/transport/shellQuote.js';
 import { lab } from '../test/integration/lab.js';
 import type { CleanupStack } from './cleanupStack.js';

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwarmError } from '../src/shared/errors.js';
-import { containerName } from '../src/providers/dockerProvider.js';
+import { containerName } from '../src/providers/docker/dockerNames.js';
 import { DEFAULT_CPUS, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT, type Swarm } from '../src/core/swarm.js';
 import { parseMemory } from '../src/core/validate.js';
 import { SshHostLink } from '../src/transport/sshHostLink.js';

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DockerProvider } from '../providers/dockerProvider.js';
-import { LxdProvider } from '../providers/lxdProvider.js';
 import type { Provider } from '../providers/provider.js';
+import { providerFactories, type ProviderFactory } from '../providers/registry.js';
 import type { HostLink } from '../transport/hostLink.js';
 import { loadKnownHostsFiles, type KnownHostEntry } from '../transport/knownHosts.js';
 import { LocalHostLink } from '../transport/localHostLink.js';
@@ -11,7 +10,7 @@ import { parseProxyJump } from '../transport/sshConfig.js';
 import { SshConnection, type SshConnectionOptions, type SshEndpoint, type UnknownHostKey } from '../transport/sshConnection.js';
 import { SshHostLink } from '../transport/sshHostLink.js';
 import { SwarmError } from '../shared/errors.js';
-import { DEFAULT_DOCKER_SOCKET, type HostRecord, type ProviderKind } from '../shared/model.js';
+import type { HostRecord, ProviderKind } from '../shared/model.js';
 
 export interface HostAccessOptions {
   /** known_hosts files to trust (default: ~/.ssh/known_hosts). */
@@ -31,12 +30,7 @@ export interface HostAccess {
   readonly provider: Provider;
 }
 
-export type ProviderFactory = (link: HostLink, host: HostRecord) => Provider;
-
-export const providerFactories: ReadonlyMap<ProviderKind, ProviderFactory> = new Map<ProviderKind, ProviderFactory>([
-  ['docker', (link, host) => new DockerProvider(link, host.dockerSocket ?? DEFAULT_DOCKER_SOCKET)],
-  ['lxd', (link, host) => new LxdProvider(link, host.lxdSocket)],
-]);
+export { providerFactories, type ProviderFactory };
 
 /** Opens the link to a host; `ssh` is what an SSH connection to it needs (unused for a local host). */
 export type LinkFactory = (host: HostRecord, ssh: SshConnectionOptions) => HostLink;

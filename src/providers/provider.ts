@@ -1,15 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { InstanceState, ProviderKind } from '../shared/model.js';
 
-/** Labels (Docker labels, LXD `user.*` keys) every instance carries. */
-export const LABEL = {
-  instance: 'code-swarm.instance',
-  name: 'code-swarm.name',
-  store: 'code-swarm.store',
-  spec: 'code-swarm.spec',
-  cookieSuffix: 'code-swarm.cookie-suffix',
-} as const;
-
 /** What to create: everything the provider needs, already validated. */
 export interface InstanceSpec {
   readonly id: string;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CodeSwarmApi } from '../../src/extension.js';
-import { containerName } from '../../src/providers/dockerProvider.js';
+import { containerName } from '../../src/providers/docker/dockerNames.js';
 import { lab, labDocker, uniqueName } from '../integration/lab.js';
 import { recordPassword } from '../support/suiteArtifacts.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { containerName } from '../../src/providers/dockerProvider.js';
+import { containerName } from '../../src/providers/docker/dockerNames.js';
 import { lab, labDocker, uniqueName } from './lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
 

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { StoreFileSchema } from '../../src/shared/model.js';
 import type { Swarm } from '../../src/core/swarm.js';
 import type { InstanceView } from '../../src/core/views.js';
-import { lxdInstanceName } from '../../src/providers/lxdProvider.js';
+import { lxdInstanceName } from '../../src/providers/lxd/lxdPaths.js';
 import { eventually } from './eventually.js';
 import { addLabHost, lab, labDocker, labSwarm, uniqueName } from './lab.js';
 import { labFault, restoreLab } from './labFault.js';

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { SwarmError } from '../../src/shared/errors.js';
 import type { Swarm } from '../../src/core/swarm.js';
 import type { HealthSample, InstanceView } from '../../src/core/views.js';
-import { LABEL } from '../../src/providers/provider.js';
+import { LABEL } from '../../src/providers/common/labels.js';
 import type { Tunnel } from '../../src/transport/tunnel.js';
 import { eventually } from './eventually.js';
 import { addLabHost, lab, labDocker, labSwarm, uniqueName } from './lab.js';

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { createDockerClient } from '../../src/providers/dockerClient.js';
+import { createDockerClient } from '../../src/providers/docker/dockerClient.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
 import { loadKnownHostsFiles } from '../../src/transport/knownHosts.js';
 import type { SshConnection } from '../../src/transport/sshConnection.js';

@@ -4,7 +4,7 @@ import Docker from 'dockerode';
 import { FileSecretStore } from '../../src/core/fileSecretStore.js';
 import { Store } from '../../src/core/store.js';
 import { Swarm, type SwarmOptions } from '../../src/core/swarm.js';
-import { demuxBuffer } from '../../src/providers/dockerProvider.js';
+import { demuxBuffer } from '../../src/providers/docker/dockerLogs.js';
 import { loadKnownHostsFiles } from '../../src/transport/knownHosts.js';
 import { SshConnection, type SshConnectionOptions } from '../../src/transport/sshConnection.js';
 import { RecordingSecretStore } from '../support/recordingSecretStore.js';
@@ -110,7 +110,12 @@ export function labDocker(name: LabHostName | 'local'): Docker {
 
 /** Runs a command in a container as its user and returns stdout. */
 export async function dockerExec(docker: Docker, containerId: string, cmd: string[]): Promise<string> {
-  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  return (await dockerExecResult(docker, containerId, cmd)).output;
+}
+
+/** Runs a command in a container as its user: its exit code, and its output (stdout and stderr). */
+export async function dockerExecResult(docker: Docker, containerId: string, cmd: readonly string[]): Promise<{ code: number; output: string }> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -118,7 +123,7 @@ export async function dockerExec(docker: Docker, containerId: string, cmd: strin
     stream.on('end', resolve);
     stream.on('error', reject);
   });
-  return demuxBuffer(Buffer.concat(chunks)).toString('utf8');
+  return { code: (await exec.inspect()).ExitCode ?? -1, output: demuxBuffer(Buffer.concat(chunks)).toString('utf8') };
 }
 
 export function uniqueName(prefix: string): string {

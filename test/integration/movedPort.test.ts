@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import type { Swarm } from '../../src/core/swarm.js';
-import { containerName } from '../../src/providers/dockerProvider.js';
+import { containerName } from '../../src/providers/docker/dockerNames.js';
 import { eventually } from './eventually.js';
 import { addLabHost, lab, labDocker, labSwarm, uniqueName } from './lab.js';
 

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Swarm } from '../../src/core/swarm.js';
-import { containerName, DOCKER_SNAPSHOT_WARNING } from '../../src/providers/dockerProvider.js';
-import { lxdInstanceName } from '../../src/providers/lxdProvider.js';
-import { LABEL } from '../../src/providers/provider.js';
+import { containerName } from '../../src/providers/docker/dockerNames.js';
+import { DOCKER_SNAPSHOT_WARNING } from '../../src/providers/docker/dockerSnapshots.js';
+import { lxdInstanceName } from '../../src/providers/lxd/lxdPaths.js';
+import { LABEL } from '../../src/providers/common/labels.js';
 import { failsWith } from './failsWith.js';
 import { addLabHost, dockerExec, labDocker, labSwarm, uniqueName } from './lab.js';
 

@@ -2,8 +2,8 @@ import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'nod
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { SwarmError } from '../shared/errors.js';
-import { StreamAgent } from '../transport/streamAgent.js';
+import { SwarmError } from '../../shared/errors.js';
+import { StreamAgent } from '../../transport/streamAgent.js';
 
 /** An answer of the LXD daemon that says something went wrong. */
 export class LxdApiError extends Error {

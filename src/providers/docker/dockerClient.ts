@@ -1,7 +1,7 @@
 import type { Agent } from 'node:http';
 import Docker from 'dockerode';
-import type { HostLink } from '../transport/hostLink.js';
-import { StreamAgent } from '../transport/streamAgent.js';
+import type { HostLink } from '../../transport/hostLink.js';
+import { StreamAgent } from '../../transport/streamAgent.js';
 
 /** docker-modem accepts an http.Agent; dockerode's typings do not list it. */
 type DockerOptionsWithAgent = Docker.DockerOptions & { agent: Agent };

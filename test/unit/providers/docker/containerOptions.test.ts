@@ -1,59 +1,9 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import { SwarmError } from '../../../src/shared/errors.js';
-import { containerOptions, demuxBuffer, mapDockerState, PROJECT_DIR, specFromInspect, startedFromStatus } from '../../../src/providers/dockerProvider.js';
-import { LABEL, type InstanceSpec } from '../../../src/providers/provider.js';
-
-describe('mapDockerState', () => {
-  it("maps Docker's states to ours", () => {
-    assert.equal(mapDockerState('running', 0).state, 'running');
-    assert.equal(mapDockerState('created', undefined).state, 'created');
-    assert.equal(mapDockerState('restarting', 1).state, 'starting');
-    assert.equal(mapDockerState('paused', 0).state, 'stopped');
-  });
-
-  it('treats a stop signal exit as stopped and any other exit as failed, with a reason', () => {
-    for (const code of [0, 130, 137, 143]) assert.equal(mapDockerState('exited', code).state, 'stopped');
-    const failed = mapDockerState('exited', 1);
-    assert.equal(failed.state, 'failed');
-    assert.match(failed.error ?? '', /code 1/);
-    assert.equal(mapDockerState('dead', 0).state, 'failed');
-    assert.equal(mapDockerState('weird', 0).state, 'failed');
-  });
-});
-
-describe('demuxBuffer', () => {
-  it("strips Docker's 8-byte log frame headers", () => {
-    const frame = (stream: number, text: string) => {
-      const body = Buffer.from(text);
-      const head = Buffer.alloc(8);
-      head[0] = stream;
-      head.writeUInt32BE(body.length, 4);
-      return Buffer.concat([head, body]);
-    };
-    assert.equal(demuxBuffer(Buffer.concat([frame(1, 'out\n'), frame(2, 'err\n')])).toString(), 'out\nerr\n');
-  });
-
-  it('leaves a plain (TTY) log alone', () => {
-    assert.equal(demuxBuffer(Buffer.from('hello world\n')).toString(), 'hello world\n');
-  });
-});
-
-describe('startedFromStatus', () => {
-  const now = Date.parse('2026-11-23T10:00:00.000Z');
-  it("reads Docker's uptime words", () => {
-    assert.equal(startedFromStatus('Up 5 minutes', now), '2026-11-23T09:55:00.000Z');
-    assert.equal(startedFromStatus('Up 2 hours (healthy)', now), '2026-11-23T08:00:00.000Z');
-    assert.equal(startedFromStatus('Up About a minute', now), '2026-11-23T09:59:00.000Z');
-    assert.equal(startedFromStatus('Up Less than a second', now), '2026-11-23T10:00:00.000Z');
-    assert.equal(startedFromStatus('Up 1 second', now), '2026-11-23T09:59:59.000Z');
-  });
-
-  it('says nothing for a container that is not up', () => {
-    assert.equal(startedFromStatus('Exited (0) 3 minutes ago', now), undefined);
-    assert.equal(startedFromStatus(undefined, now), undefined);
-  });
-});
+import { SwarmError } from '../../../../src/shared/errors.js';
+import { containerOptions, PROJECT_DIR, specFromInspect } from '../../../../src/providers/docker/containerOptions.js';
+import { LABEL } from '../../../../src/providers/common/labels.js';
+import type { InstanceSpec } from '../../../../src/providers/provider.js';
 
 describe('containerOptions and specFromInspect', () => {
   const spec: InstanceSpec = {

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SwarmError } from '../../../src/shared/errors.js';
-import { DockerProvider } from '../../../src/providers/dockerProvider.js';
-import { LocalHostLink } from '../../../src/transport/localHostLink.js';
+import { SwarmError } from '../../../../src/shared/errors.js';
+import { DockerProvider } from '../../../../src/providers/docker/dockerProvider.js';
+import { LocalHostLink } from '../../../../src/transport/localHostLink.js';
 
 /** A unix socket that speaks just enough (or too little) HTTP. */
 function fakeEngine(path: string, onRequest: (socket: Socket) => void): Promise<Server> {

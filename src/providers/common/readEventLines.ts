@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { SwarmError } from '../shared/errors.js';
-import type { EngineChange, EngineEvents } from './provider.js';
+import { SwarmError } from '../../shared/errors.js';
+import type { EngineChange, EngineEvents } from '../provider.js';
 
 /** A line longer than this is not an event; it is dropped (a list will tell what changed). */
 const MAX_LINE_BYTES = 1024 * 1024;

@@ -1,0 +1,190 @@
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { z } from 'zod';
+import { SwarmError, toSwarmError } from '../../shared/errors.js';
+import type { HostLink } from '../../transport/hostLink.js';
+import { LABEL } from '../common/labels.js';
+import { throwIfAborted } from '../common/providerErrors.js';
+import type {
+  CreateOptions,
+  EngineChange,
+  EngineEvents,
+  EngineInfo,
+  InstanceRef,
+  InstanceSpec,
+  InstanceStats,
+  LogOptions,
+  ObservedInstance,
+  Provider,
+  Snapshot,
+} from '../provider.js';
+import { containerOptions } from './containerOptions.js';
+import { DockerEngine, STOP_TIMEOUT_S } from './dockerEngine.js';
+import { statusOf } from './dockerErrors.js';
+import { watchDocker } from './dockerEvents.js';
+import { ensureImage } from './dockerImages.js';
+import { readLogs } from './dockerLogs.js';
+import { containerName, volumeName } from './dockerNames.js';
+import { DockerNetwork, NETWORK_NAME } from './dockerNetwork.js';
+import { DockerSnapshots } from './dockerSnapshots.js';
+import { ContainerListSchema, observedFromInspect, observedFromList } from './dockerState.js';
+
+const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
+
+export interface DockerProviderOptions {
+  /** The isolated network's name (tests use their own, to watch it being made). */
+  readonly network?: string;
+}
+
+/** Docker, reached through a HostLink (SSH stream-local forward or local socket). */
+export class DockerProvider implements Provider {
+  readonly kind = 'docker';
+  private readonly engine: DockerEngine;
+  private readonly snaps: DockerSnapshots;
+  private readonly network: DockerNetwork;
+
+  constructor(link: HostLink, socketPath: string, requestTimeoutMs?: number, options: DockerProviderOptions = {}) {
+    this.engine = new DockerEngine(link, socketPath, requestTimeoutMs);
+    this.snaps = new DockerSnapshots(this.engine);
+    this.network = new DockerNetwork(this.engine, options.network ?? NETWORK_NAME);
+  }
+
+  async engineInfo(): Promise<EngineInfo> {
+    let raw: unknown;
+    try {
+      raw = await this.engine.call('reach the Docker engine', () => this.engine.api.version());
+    } catch (e) {
+      // Another service on the socket (e.g. LXD) answers /version with an HTTP error.
+      if (statusOf((e as SwarmError).cause) !== undefined) raw = undefined;
+      else throw e;
+    }
+    const v = this.engine.checked(VersionSchema, raw, 'version');
+    return { provider: 'docker', engineVersion: `Docker ${v.Version} (API ${v.ApiVersion})` };
+  }
+
+  async list(): Promise<ObservedInstance[]> {
+    const rows = await this.engine.call('list containers', () =>
+      this.engine.api.listContainers({ all: true, filters: { label: [LABEL.instance] } }),
+    );
+    this.engine.checked(ContainerListSchema, rows, 'container list');
+    return observedFromList(rows, Date.now());
+  }
+
+  watch(onChange: (change: EngineChange) => void): Promise<EngineEvents> {
+    return watchDocker(this.engine, onChange);
+  }
+
+  async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
+    const progress = options.onProgress ?? (() => undefined);
+    const user = await ensureImage(this.engine, spec.image, options);
+    const network = await this.network.ensure();
+    throwIfAborted(options.signal);
+    progress('Creating the workspace volume');
+    await this.engine.call('create the workspace volume', () =>
+      this.engine.api.createVolume({ Name: volumeName(spec.name), Labels: volumeLabels(spec) }),
+    );
+    progress('Creating the container');
+    let container: Docker.Container | undefined;
+    try {
+      container = await this.engine.call('create the container', () =>
+        this.engine.api.createContainer(containerOptions(spec, { name: containerName(spec.name), image: spec.image, user, volume: volumeName(spec.name), network })),
+      );
+      throwIfAborted(options.signal);
+      progress('Starting code-server');
+      await this.engine.call('start the container', () => (container as Docker.Container).start());
+      return await this.observe(container.id);
+    } catch (e) {
+      await this.undoCreate(container, spec);
+      throw toSwarmError(e);
+    }
+  }
+
+  /** Starts it; a container made before isolation moves onto the isolated network first. */
+  async start(ref: InstanceRef): Promise<void> {
+    const info = await this.engine.call('inspect the container', () => this.engine.container(ref).inspect(), ref);
+    if (!info.State.Running) await this.network.migrate(info);
+    await this.engine.call('start', () => this.engine.api.getContainer(info.Id).start(), ref, [304]);
+  }
+
+  async stop(ref: InstanceRef): Promise<void> {
+    await this.engine.call('stop', () => this.engine.container(ref).stop({ t: STOP_TIMEOUT_S }), ref, [304]);
+  }
+
+  /** Restarts it; a container made before isolation is stopped, moved onto the isolated network and started. */
+  async restart(ref: InstanceRef): Promise<void> {
+    const info = await this.engine.call('inspect the container', () => this.engine.container(ref).inspect(), ref);
+    const container = this.engine.api.getContainer(info.Id);
+    if (!this.network.needsMigration(info)) {
+      await this.engine.call('restart', () => container.restart({ t: STOP_TIMEOUT_S }), ref);
+      return;
+    }
+    await this.engine.call('stop', () => container.stop({ t: STOP_TIMEOUT_S }), ref, [304]);
+    await this.network.migrate(info);
+    await this.engine.call('start', () => container.start(), ref, [304]);
+  }
+
+  async remove(ref: InstanceRef, options: { purge: boolean }): Promise<void> {
+    await this.engine.call('remove', () => this.engine.container(ref).remove({ force: true, v: false }), ref, [404]);
+    if (!options.purge) return;
+    await this.engine.call('remove the workspace volume', () => this.engine.api.getVolume(volumeName(ref.name)).remove(), undefined, [404]);
+    await this.snaps.deleteAll(ref);
+  }
+
+  logs(ref: InstanceRef, options: LogOptions): Promise<Readable> {
+    return readLogs(this.engine, ref, options);
+  }
+
+  async stats(ref: InstanceRef): Promise<InstanceStats> {
+    const s = (await this.engine.call('read stats', () => this.engine.container(ref).stats({ stream: false }), ref)) as Docker.ContainerStats;
+    const cpuDelta = s.cpu_stats.cpu_usage.total_usage - s.precpu_stats.cpu_usage.total_usage;
+    const sysDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
+    const cpus = s.cpu_stats.online_cpus ?? s.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
+    const cache = (s.memory_stats.stats as Record<string, number> | undefined)?.['inactive_file'] ?? 0;
+    return {
+      cpuPercent: sysDelta > 0 && cpuDelta > 0 ? (cpuDelta / sysDelta) * cpus * 100 : 0,
+      memoryBytes: Math.max(0, (s.memory_stats.usage ?? 0) - cache),
+      memoryLimitBytes: s.memory_stats.limit,
+    };
+  }
+
+  snapshot(ref: InstanceRef, label: string | undefined): Promise<Snapshot> {
+    return this.snaps.take(ref, label);
+  }
+
+  snapshots(ref: InstanceRef): Promise<Snapshot[]> {
+    return this.snaps.list(ref);
+  }
+
+  async restore(ref: InstanceRef, snapshot: string): Promise<ObservedInstance> {
+    return this.observe(await this.snaps.restore(ref, snapshot, await this.network.ensure()));
+  }
+
+  deleteSnapshot(ref: InstanceRef, snapshot: string): Promise<void> {
+    return this.snaps.delete(ref, snapshot);
+  }
+
+  /** Current observation of one container. */
+  async observe(containerId: string): Promise<ObservedInstance> {
+    const info = await this.engine.call('inspect the container', () => this.engine.api.getContainer(containerId).inspect());
+    return observedFromInspect(info);
+  }
+
+  /** Best-effort cleanup after a failed create; what cannot be removed keeps its labels. */
+  private async undoCreate(container: Docker.Container | undefined, spec: InstanceSpec): Promise<void> {
+    try {
+      await (container ?? this.engine.api.getContainer(containerName(spec.name))).remove({ force: true });
+    } catch {
+      // Either it was never made, or it stays labelled and shows up as failed.
+    }
+    try {
+      await this.engine.api.getVolume(volumeName(spec.name)).remove();
+    } catch {
+      // A volume in use by an older container of the same name is kept on purpose.
+    }
+  }
+}
+
+/** A volume carries who it belongs to, not what the instance runs: that is on the container. */
+function volumeLabels(spec: InstanceSpec): Record<string, string> {
+  return { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId };
+}

@@ -1,0 +1,213 @@
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { SwarmError, toSwarmError } from '../../shared/errors.js';
+import type { HostLink } from '../../transport/hostLink.js';
+import { nameTakenError, throwIfAborted } from '../common/providerErrors.js';
+import type {
+  CreateOptions,
+  EngineChange,
+  EngineEvents,
+  EngineInfo,
+  InstanceRef,
+  InstanceSpec,
+  InstanceStats,
+  LogOptions,
+  ObservedInstance,
+  Provider,
+  Snapshot,
+} from '../provider.js';
+import { pushCodeServerConfig } from './codeServerConfig.js';
+import { instanceBody } from './instanceConfig.js';
+import { LxdApiError } from './lxdClient.js';
+import { isNotFound, LxdDaemon } from './lxdDaemon.js';
+import { watchLxd } from './lxdEvents.js';
+import { checkImage } from './lxdImageCheck.js';
+import { LXD_KEY } from './lxdKeys.js';
+import { forceStop, startInstance, stopInstance } from './lxdLifecycle.js';
+import { readLxdLogs } from './lxdLogs.js';
+import { instancePath, lxdInstanceName, lxdNameOf } from './lxdPaths.js';
+import { PORT_RANGE, PortAllocator, type PortRange } from './lxdPorts.js';
+import { LxdFullInstanceSchema, LxdInstanceSchema, LxdServerSchema, LxdStateSchema } from './lxdSchemas.js';
+import { LxdSnapshots } from './lxdSnapshots.js';
+import { fromLxdInstance, parseLxdMemory } from './lxdState.js';
+
+const STATS_SAMPLE_MS = 250;
+/** dir-backed pools copy the whole root file system: creating and deleting take a while. */
+const SLOW_OP_S = 900;
+
+export interface LxdProviderOptions {
+  /** Host loopback ports proxy devices may listen on. */
+  readonly portRange?: PortRange;
+  /** Source of randomness for port picking (tests make it predictable). */
+  readonly random?: () => number;
+}
+
+/**
+ * LXD (or Incus) through its REST API on the host's unix socket, reached
+ * over the HostLink. code-server runs under systemd inside a system
+ * container and is published on the host's loopback by a proxy device.
+ */
+export class LxdProvider implements Provider {
+  readonly kind = 'lxd';
+  private readonly daemon: LxdDaemon;
+  private readonly ports: PortAllocator;
+  private readonly snaps: LxdSnapshots;
+
+  constructor(link: HostLink, socketPath?: string, options: LxdProviderOptions = {}) {
+    this.daemon = new LxdDaemon(link, socketPath);
+    this.ports = new PortAllocator(link.label, options.portRange ?? PORT_RANGE, options.random ?? Math.random);
+    this.snaps = new LxdSnapshots(this.daemon, this.ports);
+  }
+
+  async engineInfo(): Promise<EngineInfo> {
+    const info = await this.daemon.call('reach the daemon', (api) => api.get('/1.0', LxdServerSchema));
+    const server = info.environment?.server === 'incus' || (await this.daemon.isIncus()) ? 'Incus' : 'LXD';
+    return { provider: 'lxd', engineVersion: `${server} ${info.environment?.server_version ?? '(version unknown)'}` };
+  }
+
+  async list(): Promise<ObservedInstance[]> {
+    // recursion=1 already carries status, config and devices: one call per host.
+    const rows = await this.daemon.call('list instances', (api) => api.get('/1.0/instances?recursion=1', z.array(LxdInstanceSchema)));
+    return rows.filter((r) => r.config?.[LXD_KEY.instance]).map(fromLxdInstance);
+  }
+
+  watch(onChange: (change: EngineChange) => void): Promise<EngineEvents> {
+    return watchLxd(this.daemon, onChange);
+  }
+
+  async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
+    const progress = options.onProgress ?? (() => undefined);
+    const name = lxdInstanceName(spec.name);
+    const ref: InstanceRef = { id: spec.id, name: spec.name, containerId: name };
+    throwIfAborted(options.signal);
+    const port = await this.daemon.call('list instances', (api) => this.ports.take(api));
+    let made = false;
+    try {
+      progress(`Creating ${name} from ${spec.image}`, 0.05);
+      await this.daemon.call('create the instance', async (api) => {
+        try {
+          await api.run('POST', '/1.0/instances', { body: instanceBody(name, spec, port), waitS: SLOW_OP_S });
+        } catch (e) {
+          throw this.createError(e, spec, name);
+        }
+      });
+      made = true;
+      // An LXD operation cannot be cut short safely, so cancelling takes effect between steps.
+      throwIfAborted(options.signal);
+      progress('Checking code-server in the image', 0.6);
+      await this.daemon.call('inspect the image', (api) => checkImage(api, name, spec.image), ref);
+      throwIfAborted(options.signal);
+      progress('Writing the code-server configuration', 0.7);
+      await this.daemon.call('write the code-server configuration', (api) => pushCodeServerConfig(api, name, spec), ref);
+      throwIfAborted(options.signal);
+      progress('Starting code-server', 0.8);
+      await this.daemon.call('start', (api) => startInstance(api, name, this.ports), ref);
+      progress('Started', 1);
+      return await this.observe(name);
+    } catch (e) {
+      if (made) await this.undoCreate(name);
+      else this.ports.release(port);
+      throw toSwarmError(e);
+    }
+  }
+
+  async start(ref: InstanceRef): Promise<void> {
+    await this.daemon.call('start', (api) => startInstance(api, lxdNameOf(ref), this.ports), ref);
+  }
+
+  async stop(ref: InstanceRef): Promise<void> {
+    await this.daemon.call('stop', (api) => stopInstance(api, lxdNameOf(ref)), ref);
+  }
+
+  async restart(ref: InstanceRef): Promise<void> {
+    // Stop and start ourselves rather than LXD's restart: a start may have to move the port.
+    await this.stop(ref);
+    await this.start(ref);
+  }
+
+  /** The workspace lives in the instance's root file system, and snapshots belong to the instance: both go with it, `purge` or not. */
+  async remove(ref: InstanceRef, _options: { purge: boolean }): Promise<void> {
+    const name = lxdNameOf(ref);
+    await this.daemon.call('remove', async (api) => {
+      try {
+        await forceStop(api, name);
+        await api.run('DELETE', instancePath(name), { waitS: SLOW_OP_S });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    });
+  }
+
+  logs(ref: InstanceRef, options: LogOptions): Promise<Readable> {
+    return readLxdLogs(this.daemon, ref, options);
+  }
+
+  async stats(ref: InstanceRef): Promise<InstanceStats> {
+    const path = instancePath(lxdNameOf(ref));
+    const first = await this.daemon.call('read stats', (api) => api.get(`${path}?recursion=1`, LxdFullInstanceSchema), ref);
+    const limit = parseLxdMemory(first.config?.['limits.memory']);
+    if (first.status !== 'Running') return { cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: limit };
+    const readState = () => this.daemon.call('read stats', (api) => api.get(`${path}/state`, LxdStateSchema), ref);
+    // Releases before instance_get_full leave the state out of the instance.
+    const before = first.state ?? (await readState());
+    const t0 = performance.now();
+    await sleep(STATS_SAMPLE_MS);
+    const second = await readState();
+    const elapsedNs = (performance.now() - t0) * 1e6;
+    const cpuNs = (second.cpu?.usage ?? 0) - (before.cpu?.usage ?? 0);
+    return {
+      // Percent of one CPU, like `docker stats`: 200 means two CPUs busy.
+      cpuPercent: elapsedNs > 0 && cpuNs > 0 ? (cpuNs / elapsedNs) * 100 : 0,
+      memoryBytes: second.memory?.usage ?? 0,
+      memoryLimitBytes: limit,
+    };
+  }
+
+  snapshot(ref: InstanceRef, label: string | undefined): Promise<Snapshot> {
+    return this.snaps.take(ref, label);
+  }
+
+  snapshots(ref: InstanceRef): Promise<Snapshot[]> {
+    return this.snaps.list(ref);
+  }
+
+  async restore(ref: InstanceRef, snapshot: string): Promise<ObservedInstance> {
+    await this.snaps.restore(ref, snapshot);
+    return this.observe(lxdNameOf(ref));
+  }
+
+  deleteSnapshot(ref: InstanceRef, snapshot: string): Promise<void> {
+    return this.snaps.delete(ref, snapshot);
+  }
+
+  /** Current observation of one instance, by its LXD name. */
+  async observe(lxdName: string): Promise<ObservedInstance> {
+    const inst = await this.daemon.call('inspect the instance', (api) => api.get(instancePath(lxdName), LxdInstanceSchema));
+    return fromLxdInstance(inst);
+  }
+
+  /** Best-effort cleanup after a failed create; what cannot be removed keeps its labels. */
+  private async undoCreate(name: string): Promise<void> {
+    try {
+      const api = await this.daemon.api();
+      await forceStop(api, name).catch(() => undefined);
+      await api.run('DELETE', instancePath(name), { waitS: SLOW_OP_S });
+    } catch {
+      // It stays labelled and shows up in list() as what it is.
+    }
+  }
+
+  private createError(e: unknown, spec: InstanceSpec, name: string): unknown {
+    if (!(e instanceof LxdApiError)) return e;
+    if (/image alias not found|image not found|not found.*image/i.test(e.message) || (e.status === 404 && e.path === '/1.0/instances')) {
+      return new SwarmError(`The image ${spec.image} is not on ${this.daemon.link.label} (no LXD image alias of that name)`, {
+        code: 'image-missing',
+        hint: 'Import it there (lxc image import METADATA ROOTFS --alias NAME) or copy it from a remote (lxc image copy REMOTE:IMAGE local: --alias NAME), or pick an alias from lxc image list',
+        cause: e,
+      });
+    }
+    if (/already exists/i.test(e.message)) return nameTakenError(`An LXD instance named ${name}`, this.daemon.link.label, e);
+    return e;
+  }
+}
