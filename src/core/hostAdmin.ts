@@ -11,6 +11,7 @@ import { resolveSshAlias } from './sshAliases.js';
 import type { Store } from './store.js';
 import { parseSshTarget, validateHostName } from './validate.js';
 import type { HostTestResult, HostView } from './views.js';
+import { DEFAULT_DOCKER_SOCKET, LXD_SOCKETS } from '../providers/common/engineSockets.js';
 
 export type AddHostInput =
   | { readonly name: string; readonly local: true; readonly dockerSocket?: string }
@@ -187,8 +188,8 @@ export class HostAdmin {
 
 /** Which engine a new SSH host offers: Docker's socket first, then LXD's. */
 async function detectProvider(link: HostLink, record: HostRecord): Promise<ProviderKind> {
-  const docker = record.dockerSocket ?? '/var/run/docker.sock';
-  const lxd = record.lxdSocket ? [record.lxdSocket] : ['/var/lib/lxd/unix.socket', '/var/snap/lxd/common/lxd/unix.socket', '/var/lib/incus/unix.socket'];
+  const docker = record.dockerSocket ?? DEFAULT_DOCKER_SOCKET;
+  const lxd = record.lxdSocket ? [record.lxdSocket] : [...LXD_SOCKETS];
   const r = await link.exec(['sh', '-c', 'for p in "$@"; do if [ -S "$p" ]; then echo "$p"; fi; done', 'probe', docker, ...lxd], { timeoutMs: 10_000 });
   const found = r.stdout.split('\n').filter(Boolean);
   if (found.includes(docker)) return 'docker';

@@ -10,9 +10,10 @@ import { applyObservation, refOf, requireHost, requireInstance } from './records
 import type { Store } from './store.js';
 import { parseCpus, parseMemory, validateImageRef, validateInstanceName } from './validate.js';
 import type { InstanceView } from './views.js';
+import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
 
 export const DEFAULT_IMAGE = 'codercom/code-server:latest';
-export const DEFAULT_CPUS = 2;
+export { DEFAULT_CPUS };
 export const DEFAULT_MEMORY = '2g';
 export const DEFAULT_PIDS_LIMIT = 1024;
 /** Errors that mean the host never let a request through to its engine. */

@@ -1,10 +1,9 @@
 import type { ObservedInstance } from '../providers/provider.js';
 import { InstanceNameSchema, type HostRecord, type InstanceRecord, type ProviderKind, type StoreFile } from '../shared/model.js';
+import { DEFAULT_CPUS, DEFAULT_MEMORY_BYTES } from '../providers/common/defaultResources.js';
 
 /** A create still in flight (possibly in another process) is not "missing" yet. */
 const CREATE_GRACE_MS = 5 * 60_000;
-const DEFAULT_CPUS = 2;
-const DEFAULT_MEMORY = 2 * 1024 ** 3;
 
 export interface ReconcileResult {
   /** The host's records after reconciling; records of other hosts are untouched by the caller. */
@@ -87,7 +86,7 @@ export function reconcileHost(
       state: o.state,
       createdAt: o.createdAt ?? iso,
       cpus: o.cpus ?? DEFAULT_CPUS,
-      memoryBytes: o.memoryBytes ?? DEFAULT_MEMORY,
+      memoryBytes: o.memoryBytes ?? DEFAULT_MEMORY_BYTES,
       containerId: o.containerId,
       cookieSuffix: o.cookieSuffix ?? 'adopted',
       updatedAt: iso,
