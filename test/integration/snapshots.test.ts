@@ -5,8 +5,8 @@ import type { Swarm } from '../../src/core/swarm.js';
 import { containerName, DOCKER_SNAPSHOT_WARNING } from '../../src/providers/dockerProvider.js';
 import { lxdInstanceName } from '../../src/providers/lxdProvider.js';
 import { LABEL } from '../../src/providers/provider.js';
-import { failsWith } from './failsWith.js';
-import { addLabHost, dockerExec, labDocker, labSwarm, uniqueName } from './lab.js';
+import { failsWith } from '../lab/failsWith.js';
+import { addLabHost, dockerExec, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 
 const run = promisify(execFile);
 const NOTES = '/home/coder/notes.txt';
