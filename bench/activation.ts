@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { openWorkbench, type Workbench } from '../test/e2e/workbench.js';
-import { addLabHost, lab, labSwarm } from '../test/integration/lab.js';
+import { addLabHost, lab, labSwarm } from '../test/lab/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { figure, figureRow, fmt, jsonOf, medianOf, messageOf, verdict, type Figure } from './figures.js';
 import { renderTable } from './renderTable.js';

@@ -23,9 +23,10 @@ import type { EngineWatcher } from '../src/core/engineWatcher.js';
 import type { InstanceState } from '../src/shared/model.js';
 import type { Swarm } from '../src/core/swarm.js';
 import { containerName } from '../src/providers/docker/dockerNames.js';
-import { eventually } from '../test/integration/eventually.js';
-import { eachLimited, removeLabelledFrom } from '../test/integration/fleet.js';
-import { lab, labSwarm, type LabHost } from '../test/integration/lab.js';
+import { eventually } from '../test/lab/eventually.js';
+import { eachLimited, removeLabelledFrom } from '../test/lab/fleet.js';
+import { lab, labSwarm, type LabHost } from '../test/lab/lab.js';
+import { readLabEnv } from '../test/lab/labEnv.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { createSshWrapper } from './createSshWrapper.js';
 import { median } from './median.js';
@@ -126,8 +127,7 @@ function memAvailableMB(): number {
 
 /** The fleet as env.json describes it now (read afresh: `fleet-up` rewrites it after lab() cached it). */
 function readFleet(): Record<string, LabHost> {
-  const env = JSON.parse(readFileSync(join(lab().root, 'env.json'), 'utf8')) as { fleet?: Record<string, LabHost> };
-  return env.fleet ?? {};
+  return readLabEnv(join(lab().root, 'env.json')).fleet ?? {};
 }
 
 async function fleetAnswers(fleet: Record<string, LabHost>): Promise<boolean> {

@@ -31,7 +31,7 @@ import { createDockerClient } from '../src/providers/docker/dockerClient.js';
 import { DockerProvider } from '../src/providers/docker/dockerProvider.js';
 import { loadKnownHostsFiles } from '../src/transport/knownHosts.js';
 import { SshHostLink } from '../src/transport/sshHostLink.js';
-import { lab, labConnection } from '../test/integration/lab.js';
+import { lab, labConnection } from '../test/lab/lab.js';
 import { baselineCreateHealthy } from './baselineCreateHealthy.js';
 import { CleanupStack } from './cleanupStack.js';
 import { createDockerodeSsh } from './createDockerodeSsh.js';

@@ -14,7 +14,7 @@ import { DEFAULT_CPUS, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT, Swarm } from '../src/
 import { parseMemory } from '../src/core/validate.js';
 import { cpuLimits, memoryLimit } from '../src/providers/lxd/instanceConfig.js';
 import { quoteArgv } from '../src/transport/shellQuote.js';
-import { lab } from '../test/integration/lab.js';
+import { lab } from '../test/lab/lab.js';
 import type { CleanupStack } from './cleanupStack.js';
 import { median } from './median.js';
 import { renderTable } from './renderTable.js';

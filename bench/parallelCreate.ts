@@ -14,7 +14,7 @@ import { containerName } from '../src/providers/docker/dockerNames.js';
 import { DEFAULT_CPUS, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT, type Swarm } from '../src/core/swarm.js';
 import { parseMemory } from '../src/core/validate.js';
 import { SshHostLink } from '../src/transport/sshHostLink.js';
-import { addLabHost, lab, labConnection, labDocker, labSwarm } from '../test/integration/lab.js';
+import { addLabHost, lab, labConnection, labDocker, labSwarm } from '../test/lab/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { figure, figureRow, medianOf, messageOf, verdict, type Figure } from './figures.js';
 import { renderTable } from './renderTable.js';

@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { SwarmError } from '../src/shared/errors.js';
 import type { Swarm } from '../src/core/swarm.js';
 import type { Tunnel } from '../src/transport/tunnel.js';
-import { addLabHost, lab, labSwarm } from '../test/integration/lab.js';
+import { addLabHost, lab, labSwarm } from '../test/lab/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { figure, figureRow, fmt, jsonOf, medianOf, messageOf, verdict, type Figure } from './figures.js';
 import { renderTable } from './renderTable.js';

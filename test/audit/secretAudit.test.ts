@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { inspect } from 'node:util';
-import { lab } from '../integration/lab.js';
+import { lab } from '../lab/lab.js';
 import { auditSecrets, collectPasswords, listFiles, mayHoldPasswords } from '../support/secretAudit.js';
 import { keepSuiteRoot, suiteRoot, TRANSCRIPT } from '../support/suiteArtifacts.js';
 import { MOCHA_OUTPUT, startSuiteRecording } from '../support/suiteRecording.js';

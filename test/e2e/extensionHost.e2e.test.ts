@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { format } from 'node:util';
-import { lab } from '../integration/lab.js';
+import { lab } from '../lab/lab.js';
 import { openWorkbench, type Workbench } from './workbench.js';
 
 const ROOT = resolve(__dirname, '../../..');

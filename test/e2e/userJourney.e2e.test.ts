@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { lab, labDocker, uniqueName } from '../integration/lab.js';
+import { lab, labDocker, uniqueName } from '../lab/lab.js';
 import { recordPassword, suiteDir } from '../support/suiteArtifacts.js';
 import { openWorkbench, runCommand, treeRow, type Workbench } from './workbench.js';
 

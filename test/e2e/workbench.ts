@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { lab } from '../integration/lab.js';
+import { lab } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
 
 export const VSIX = resolve(__dirname, '../../../dist/code-swarm.vsix');

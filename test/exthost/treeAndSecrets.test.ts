@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CodeSwarmApi } from '../../src/extension.js';
 import { containerName } from '../../src/providers/docker/dockerNames.js';
-import { lab, labDocker, uniqueName } from '../integration/lab.js';
+import { lab, labDocker, uniqueName } from '../lab/lab.js';
 import { recordPassword } from '../support/suiteArtifacts.js';
 
 async function api(): Promise<CodeSwarmApi> {

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { containerName } from '../../src/providers/docker/dockerNames.js';
-import { lab, labDocker, uniqueName } from './lab.js';
+import { lab, labDocker, uniqueName } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');

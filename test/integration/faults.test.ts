@@ -7,9 +7,9 @@ import { StoreFileSchema } from '../../src/shared/model.js';
 import type { Swarm } from '../../src/core/swarm.js';
 import type { InstanceView } from '../../src/core/views.js';
 import { lxdInstanceName } from '../../src/providers/lxd/lxdPaths.js';
-import { eventually } from './eventually.js';
-import { addLabHost, lab, labDocker, labSwarm, uniqueName } from './lab.js';
-import { labFault, restoreLab } from './labFault.js';
+import { eventually } from '../lab/eventually.js';
+import { addLabHost, lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
+import { labFault, restoreLab } from '../lab/labFault.js';
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');
 const run = promisify(execFile);

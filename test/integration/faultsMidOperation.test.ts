@@ -5,9 +5,9 @@ import type { Swarm } from '../../src/core/swarm.js';
 import type { HealthSample, InstanceView } from '../../src/core/views.js';
 import { LABEL } from '../../src/providers/common/labels.js';
 import type { Tunnel } from '../../src/transport/tunnel.js';
-import { eventually } from './eventually.js';
-import { addLabHost, lab, labDocker, labSwarm, uniqueName } from './lab.js';
-import { labFault, restoreLab } from './labFault.js';
+import { eventually } from '../lab/eventually.js';
+import { addLabHost, lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
+import { labFault, restoreLab } from '../lab/labFault.js';
 
 /** Fails the test instead of hanging it: every operation under a fault must settle. */
 async function settles<T>(what: string, p: Promise<T>, ms: number): Promise<{ value: T } | { error: unknown }> {

@@ -5,8 +5,8 @@ import { probeHealth } from '../../src/core/healthProbe.js';
 import { probeHealthBatch } from '../../src/core/healthProbeBatch.js';
 import type { HostLink } from '../../src/transport/hostLink.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
-import { CountingLink } from './countingLink.js';
-import { lab, labConnection } from './lab.js';
+import { CountingLink } from '../lab/countingLink.js';
+import { lab, labConnection } from '../lab/lab.js';
 
 /**
  * Servers on alpha's loopback, one per way a /healthz probe can end. They run

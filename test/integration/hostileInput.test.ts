@@ -13,7 +13,7 @@ import { LxdProvider } from '../../src/providers/lxd/lxdProvider.js';
 import { LABEL } from '../../src/providers/common/labels.js';
 import type { ExecStream, SshConnection } from '../../src/transport/sshConnection.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
-import { addLabHost, lab, labConnection, labDocker, labSwarm, uniqueName } from './lab.js';
+import { addLabHost, lab, labConnection, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');

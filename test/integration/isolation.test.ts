@@ -11,8 +11,8 @@ import { lxdInstanceName } from '../../src/providers/lxd/lxdPaths.js';
 import type { InstanceSpec } from '../../src/providers/provider.js';
 import type { HostLink } from '../../src/transport/hostLink.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
-import { eventually } from './eventually.js';
-import { addLabHost, dockerExecResult, lab, labConnection, labDocker, labSwarm, uniqueName } from './lab.js';
+import { eventually } from '../lab/eventually.js';
+import { addLabHost, dockerExecResult, lab, labConnection, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 
 /** Marks the plain containers this suite starts itself, so its clean-up finds every one. */
 const PLAIN_LABEL = 'code-swarm-test.isolation';

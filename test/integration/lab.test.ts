@@ -9,8 +9,8 @@ import { SshHostLink } from '../../src/transport/sshHostLink.js';
 import { loadKnownHostsFiles } from '../../src/transport/knownHosts.js';
 import type { SshConnection } from '../../src/transport/sshConnection.js';
 import { StreamAgent } from '../../src/transport/streamAgent.js';
-import { failsWith } from './failsWith.js';
-import { lab, labConnection, type LabHostName } from './lab.js';
+import { failsWith } from '../lab/failsWith.js';
+import { lab, labConnection, type LabHostName } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
 
 function httpGetJson(agent: StreamAgent, path: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {

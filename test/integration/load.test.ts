@@ -5,8 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { SwarmError } from '../../src/shared/errors.js';
 import type { Swarm } from '../../src/core/swarm.js';
 import type { HealthSample, InstanceView } from '../../src/core/views.js';
-import { addFleetHosts, eachLimited, labelledLeftovers, removeLabelled, type FleetHost } from './fleet.js';
-import { lab, labSwarm, uniqueName } from './lab.js';
+import { addFleetHosts, eachLimited, labelledLeftovers, removeLabelled, type FleetHost } from '../lab/fleet.js';
+import { lab, labSwarm, uniqueName } from '../lab/lab.js';
 
 const ms = (t0: number) => Math.round(performance.now() - t0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

@@ -14,9 +14,9 @@ import type { HostLink } from '../../src/transport/hostLink.js';
 import type { ExecResult, SshConnection } from '../../src/transport/sshConnection.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
 import { StreamAgent } from '../../src/transport/streamAgent.js';
-import { failsWith } from './failsWith.js';
-import { CountingLink } from './countingLink.js';
-import { lab, labConnection } from './lab.js';
+import { failsWith } from '../lab/failsWith.js';
+import { CountingLink } from '../lab/countingLink.js';
+import { lab, labConnection } from '../lab/lab.js';
 
 const TAG = `t${process.pid}`;
 const STORE_ID = '7b0c4a52-5d0e-4c1e-9d3c-3c1f0f0e2a11';

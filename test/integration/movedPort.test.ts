@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import type { Swarm } from '../../src/core/swarm.js';
 import { containerName } from '../../src/providers/docker/dockerNames.js';
-import { eventually } from './eventually.js';
-import { addLabHost, lab, labDocker, labSwarm, uniqueName } from './lab.js';
+import { eventually } from '../lab/eventually.js';
+import { addLabHost, lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 
 /** GET /healthz from inside alpha's network namespace, where the instance's loopback port is. */
 function curlInAlpha(port: number): string {

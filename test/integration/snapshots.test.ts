@@ -6,8 +6,8 @@ import { containerName } from '../../src/providers/docker/dockerNames.js';
 import { DOCKER_SNAPSHOT_WARNING } from '../../src/providers/docker/dockerSnapshots.js';
 import { lxdInstanceName } from '../../src/providers/lxd/lxdPaths.js';
 import { LABEL } from '../../src/providers/common/labels.js';
-import { failsWith } from './failsWith.js';
-import { addLabHost, dockerExec, labDocker, labSwarm, uniqueName } from './lab.js';
+import { failsWith } from '../lab/failsWith.js';
+import { addLabHost, dockerExec, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 
 const run = promisify(execFile);
 const NOTES = '/home/coder/notes.txt';

@@ -10,8 +10,8 @@ import { Store } from '../../src/core/store.js';
 import { Swarm } from '../../src/core/swarm.js';
 import { containerName } from '../../src/providers/docker/dockerNames.js';
 import { LABEL } from '../../src/providers/common/labels.js';
-import { failsWith } from './failsWith.js';
-import { addLabHost, dockerExec, lab, labDocker, labSwarm, uniqueName } from './lab.js';
+import { failsWith } from '../lab/failsWith.js';
+import { addLabHost, dockerExec, lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
 
 /** Every failure the Swarm reports must also say what to do next. */

@@ -5,8 +5,8 @@ import type { Swarm } from '../../src/core/swarm.js';
 import { loadKnownHostsFiles } from '../../src/transport/knownHosts.js';
 import type { Tunnel } from '../../src/transport/tunnel.js';
 import { WorkerTunnel } from '../../src/transport/workerTunnel.js';
-import { failsWith } from './failsWith.js';
-import { addLabHost, lab, labSwarm, uniqueName } from './lab.js';
+import { failsWith } from '../lab/failsWith.js';
+import { addLabHost, lab, labSwarm, uniqueName } from '../lab/lab.js';
 
 /** GET through a tunnel, logged in with its token. */
 async function getThrough(tunnel: Tunnel, path: string): Promise<{ status: number; bytes: number }> {

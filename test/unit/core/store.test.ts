@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { fork, spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SwarmError } from '../../../src/shared/errors.js';
 import { withFileLock } from '../../../src/core/fileLock.js';
 import { StoreFileSchema } from '../../../src/shared/model.js';
 import { Store } from '../../../src/core/store.js';
+import { worldReadableBundle } from '../../support/worldReadableBundle.js';
 import { hostRecord, instanceRecord } from './fixtures/records.js';
 
 const WORKER = join(__dirname, 'fixtures', 'storeWorker.js');
@@ -19,9 +20,10 @@ interface WorkerReply {
   result?: unknown;
 }
 
-function runWorker(args: string[], opts: { uid?: number; gid?: number } = {}): Promise<WorkerReply> {
+function runWorker(args: string[], opts: { uid?: number; gid?: number; script?: string } = {}): Promise<WorkerReply> {
+  const { script = WORKER, ...ids } = opts;
   return new Promise((resolve, reject) => {
-    const child = fork(WORKER, args, { ...opts, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(script, args, { ...ids, cwd: dirname(script), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let reply: WorkerReply | undefined;
     child.on('message', (m: WorkerReply) => {
       reply = m;
@@ -238,7 +240,9 @@ describe('Store', () => {
       // Root ignores permission bits, so the writer runs as `nobody` in a folder it may only read.
       await chmod(dir, 0o755);
       await chmod(join(dir, 'swarm.json'), 0o644);
-      const reply = await runWorker(['touch', dir], { uid: 65534, gid: 65534 });
+      // The checkout may sit in a folder `nobody` cannot enter: it runs a bundled copy from a public one.
+      const worker = worldReadableBundle(WORKER);
+      const reply = await runWorker(['touch', dir], { uid: 65534, gid: 65534, script: worker.file }).finally(() => worker.dispose());
       assert.equal(reply.ok, false, JSON.stringify(reply));
       assert.equal(reply.code, 'store-readonly');
       assert.ok(reply.message?.includes(dir), 'the hint names the directory');

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Docker from 'dockerode';
 import { FileSecretStore } from '../../src/core/fileSecretStore.js';
 import { Store } from '../../src/core/store.js';
@@ -10,48 +8,15 @@ import { SshConnection, type SshConnectionOptions } from '../../src/transport/ss
 import { RecordingSecretStore } from '../support/recordingSecretStore.js';
 import { recordingSwarm } from '../support/recordingSwarm.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
+import { readLabEnv, type LabEnv } from './labEnv.js';
 
-export interface LabHost {
-  address: string;
-  port: number;
-  user: string;
-  role: 'docker' | 'lxd' | 'nodocker';
-  provider: 'docker' | 'lxd';
-  remoteSocket: string;
-  netns: string;
-  hostKeyPub: string;
-  engineSocketOnLabMachine: string;
-}
-
-export interface LabEnv {
-  root: string;
-  clientKey: string;
-  wrongKey: string;
-  passphraseKey: string;
-  passphrase: string;
-  knownHosts: string;
-  sshConfig: string;
-  dockerImage: string;
-  lightImage: string;
-  lxdImage: string;
-  codeServerBin: string;
-  nodeDir: string;
-  local: { dockerSocket: string };
-  hosts: Record<'alpha' | 'beta' | 'gamma' | 'delta', LabHost>;
-}
+export type { LabEnv, LabHost } from './labEnv.js';
 
 let cached: LabEnv | undefined;
 
-/** The lab descriptor written by `scripts/testbed up`. A missing lab fails the suite. */
+/** The lab descriptor written by `scripts/testbed up`, read once per process. A missing lab fails the suite. */
 export function lab(): LabEnv {
-  if (cached) return cached;
-  const root = process.env.CODE_SWARM_LAB_ROOT ?? '/var/lib/code-swarm-lab';
-  const file = join(root, 'env.json');
-  try {
-    cached = JSON.parse(readFileSync(file, 'utf8')) as LabEnv;
-  } catch (e) {
-    throw new Error(`The lab is not up (${file} unreadable: ${(e as Error).message}); run "sudo scripts/testbed up" first`);
-  }
+  cached ??= readLabEnv();
   return cached;
 }
 
