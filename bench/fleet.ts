@@ -143,7 +143,7 @@ const TESTBED = join(ROOT, 'scripts', 'testbed');
 async function ensureFleet(log: (l: string) => void): Promise<{ fleet: Record<string, LabHost>; started: boolean }> {
   let fleet = readFleet();
   if (await fleetAnswers(fleet)) return { fleet, started: false };
-  if (process.getuid?.() !== 0) throw new Error('the lab\'s fleet is not up: run "sudo scripts/testbed fleet-up" (or run the bench as root)');
+  if (process.getuid?.() !== 0) throw new Error('the lab\'s fleet is not up: run "bash scripts/testbed fleet-up" as root (or run the bench as root)');
   log('the fleet is not up: scripts/testbed fleet-up');
   const t0 = performance.now();
   await execFileAsync('bash', [TESTBED, 'fleet-up'], { timeout: 15 * 60_000, maxBuffer: 16 * 2 ** 20 }).catch((e: { stderr?: string; message: string }) => {
