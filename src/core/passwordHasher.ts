@@ -40,6 +40,8 @@ export class PasswordHasher {
     try {
       return await new Promise<string>((resolve, reject) => {
         thread.waiting.set(id, { resolve, reject });
+        // A hash under way keeps the process alive (nothing else may be waiting on the loop); see settle().
+        thread.worker.ref();
         thread.worker.postMessage({ id, password, salt });
       });
     } finally {
@@ -71,13 +73,13 @@ export class PasswordHasher {
 
   private start(): Thread {
     const worker = new Worker(this.script);
-    // Never what keeps a CLI process alive.
     worker.unref();
     const thread: Thread = { worker, waiting: new Map() };
     worker.on('message', (reply: HashReply) => {
       const w = thread.waiting.get(reply.id);
       if (!w) return;
       thread.waiting.delete(reply.id);
+      settle(thread);
       if ('hash' in reply) w.resolve(reply.hash);
       else w.reject(new Error(`Hashing the password failed: ${reply.error}`));
     });
@@ -87,6 +89,7 @@ export class PasswordHasher {
       if (i >= 0) this.threads.splice(i, 1);
       for (const w of thread.waiting.values()) w.reject(e);
       thread.waiting.clear();
+      settle(thread);
     };
     worker.on('error', fail);
     worker.on('exit', () => fail(new Error('the password hashing thread ended')));
@@ -103,4 +106,15 @@ export class PasswordHasher {
     }, IDLE_MS);
     this.idleTimer.unref();
   }
+}
+
+/**
+ * An idle thread must never be what keeps a process alive: a CLI that printed
+ * its answer would linger until the idle timer ends the thread. The unref()
+ * right after `new Worker` does not hold on Node 20 (the thread's port is
+ * referenced again once it starts), so each time a thread runs out of work it
+ * is unref'd again here.
+ */
+function settle(thread: Thread): void {
+  if (thread.waiting.size === 0) thread.worker.unref();
 }
