@@ -6,7 +6,7 @@ import type { KnownHostEntry } from '../transport/knownHosts.js';
 import type { UnknownHostKey } from '../transport/sshConnection.js';
 import { SessionTunnel } from '../transport/sessionTunnel.js';
 import type { Tunnel } from '../transport/tunnel.js';
-import { WorkerTunnel } from '../transport/workerTunnel.js';
+import { TunnelWorkerHandle } from '../transport/tunnelWorkerHandle.js';
 import { TypedEmitter } from '../shared/typedEmitter.js';
 import { EngineWatcher, type EngineWatcherOptions } from './engineWatcher.js';
 import { SwarmError, toSwarmError, type SwarmErrorCode } from '../shared/errors.js';
@@ -485,7 +485,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   /**
    * A local tunnel that logs the browser in by itself; close it when done. To
    * an SSH host it runs on a worker thread with a connection of its own
-   * (workerTunnel.ts); if that cannot start (a key the worker may not ask
+   * (tunnelWorkerHandle.ts); if that cannot start (a key the worker may not ask
    * about, a build without the worker), on this thread over the host's
    * shared connection, and `note` says why.
    */
@@ -507,7 +507,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     let note: string;
     try {
       const ask = this.registry.askPassphrase;
-      return await WorkerTunnel.open({
+      return await TunnelWorkerHandle.open({
         ...(await this.registry.workerConnection(host)),
         ...target,
         ...(ask ? { askPassphrase: ask } : {}),
