@@ -18,7 +18,9 @@ interface Thread {
  * argon2id hashing on worker threads (at most two): a create no longer stalls
  * the event loop for ~80 ms, and creates started together hash in parallel.
  * Where the worker script is missing (a bundle built without it), hashing
- * falls back to this thread rather than failing.
+ * falls back to this thread rather than failing. With no script (null) it
+ * hashes on this thread by choice: for a process with nothing else to run
+ * meanwhile, starting a thread only adds its start-up (~60 ms).
  */
 export class PasswordHasher {
   private readonly threads: Thread[] = [];
@@ -26,7 +28,7 @@ export class PasswordHasher {
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly script = join(__dirname, 'passwordWorker.js'),
+    private readonly script: string | null = join(__dirname, 'passwordWorker.js'),
     private readonly size = Math.min(2, availableParallelism()),
   ) {}
 
@@ -63,16 +65,16 @@ export class PasswordHasher {
     }
   }
 
-  /** An idle thread, else a new one while fewer than `size` run, else the least busy; undefined without a worker script. */
+  /** An idle thread, else a new one while fewer than `size` run, else the least busy; undefined without a worker script (or with null). */
   private thread(): Thread | undefined {
     const idle = this.threads.find((t) => t.waiting.size === 0);
     if (idle) return idle;
-    if (this.threads.length < this.size && existsSync(this.script)) return this.start();
+    if (this.script !== null && this.threads.length < this.size && existsSync(this.script)) return this.start(this.script);
     return this.threads.reduce<Thread | undefined>((a, t) => (!a || t.waiting.size < a.waiting.size ? t : a), undefined);
   }
 
-  private start(): Thread {
-    const worker = new Worker(this.script);
+  private start(script: string): Thread {
+    const worker = new Worker(script);
     worker.unref();
     const thread: Thread = { worker, waiting: new Map() };
     worker.on('message', (reply: HashReply) => {

@@ -35,6 +35,13 @@ describe('PasswordHasher', function () {
     assert.ok(await argon2Verify({ password: 'pw', hash }));
   });
 
+  it('hashes on this thread when told to (no script), starting no thread', async () => {
+    const h = make(null);
+    const hash = await h.hash('pw');
+    assert.equal(h.threadCount, 0);
+    assert.ok(await argon2Verify({ password: 'pw', hash }));
+  });
+
   it('dispose fails the requests under way; a later hash starts a fresh thread', async () => {
     const h = make(undefined, 1);
     await h.hash('warm');
