@@ -17,6 +17,7 @@ const EXIT_AFTER_OUTPUT_MS = 3_000;
 
 interface Run {
   readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
   /** From the last stdout chunk to the process's exit. */
@@ -31,23 +32,24 @@ function cli(state: string, args: readonly string[], interrupt = false): Promise
   let stdout = '';
   let stderr = '';
   let lastOutput = Date.now();
+  let interrupted = false;
   child.stdout.on('data', (c: Buffer) => {
     stdout += c.toString();
     lastOutput = Date.now();
-    if (interrupt && stdout.includes('\n')) child.kill('SIGINT');
+    if (interrupt && !interrupted && stdout.includes('\n')) interrupted = child.kill('SIGINT');
   });
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const guard = setTimeout(() => child.kill('SIGKILL'), 170_000);
   return new Promise((done) =>
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(guard);
-      done({ code, stdout, stderr, lingerMs: Date.now() - lastOutput });
+      done({ code, signal, stdout, stderr, lingerMs: Date.now() - lastOutput });
     }),
   );
 }
 
 function assertExitsAfterOutput(r: Run, what: string): void {
-  assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+  assert.equal(r.code, 0, `${what}: exit ${r.code}, signal ${r.signal}, stderr ${r.stderr}`);
   assert.notEqual(r.stdout, '', `${what} printed its answer`);
   assert.ok(r.lingerMs < EXIT_AFTER_OUTPUT_MS, `${what}: the process lived on ${r.lingerMs} ms after its output`);
 }

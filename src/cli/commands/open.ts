@@ -18,8 +18,10 @@ export const open = defineCommand({
   async run({ swarm, out, args: [name], values }) {
     const port = portOf(values.port);
     const tunnel = await swarm.openTunnel(name, port === undefined ? {} : { port });
+    // Listening before the URL is out: a Ctrl-C the moment it is read must close the tunnel, not kill the process.
+    const interrupted = untilInterrupted();
     out.data({ name, url: tunnel.url }, () => `${name}: ${tunnel.url}\n(the tunnel stays open until you press Ctrl-C)`);
-    await untilInterrupted();
+    await interrupted;
     await tunnel.close();
   },
 });

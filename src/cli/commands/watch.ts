@@ -26,9 +26,11 @@ export const watch = defineCommand({
       onOpen: (h) => out.error(`code-swarm: watching ${h} (Ctrl-C ends)`),
       onError: (h, e) => out.error(`code-swarm: ${h}: ${toSwarmError(e).oneLine()} (retrying)`),
     });
+    // Listening before the first line is out: a Ctrl-C at any point ends the watch cleanly.
+    const interrupted = untilInterrupted();
     try {
       await watcher.sync();
-      await untilInterrupted();
+      await interrupted;
     } finally {
       watcher.dispose();
     }
