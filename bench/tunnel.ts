@@ -1,7 +1,7 @@
 // Tunnel throughput: a 100 MB download (GET /bytes/104857600 from the lab's
 // light image) from one instance on alpha, through the Swarm's session tunnel
 // (swarm.openTunnel: a local HTTP proxy on a worker thread with its own SSH
-// connection, the bundle's dist/tunnelWorker.js), through the same proxy on
+// connection, the bundle's dist/tunnelWorkerEntry.js), through the same proxy on
 // this thread over the host's shared connection (what a build without the
 // worker does; a diagnostic row), and through OpenSSH's `ssh -L` to the same
 // loopback port, in turn, in the same run. Both links are open before the first sample, so each sample
@@ -31,7 +31,7 @@ const MB = 1024 * 1024;
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 const TARGET_SHARE = 0.5;
 /** The shipped worker: the bundle runs ssh2 without its native addon, as the extension does. */
-const WORKER_SCRIPT = resolve(__dirname, '../../dist/tunnelWorker.js');
+const WORKER_SCRIPT = resolve(__dirname, '../../dist/tunnelWorkerEntry.js');
 
 type Key = 'tunnelMBps' | 'sshTunnelMBps' | 'thisThreadTunnelMBps';
 type OpenKey = 'workerOpenMs' | 'thisThreadOpenMs';
@@ -95,6 +95,15 @@ async function openToFirstAnswer(swarm: Swarm, name: string): Promise<number> {
   }
 }
 
+/** Trades a tunnel's one-time URL for its cookie, as a browser does, and returns the header that carries it. */
+async function loginHeaders(t: Tunnel): Promise<Record<string, string>> {
+  const res = await fetch(t.url, { redirect: 'manual' });
+  await res.arrayBuffer();
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  if (res.status !== 302 || !cookie.startsWith(`${t.cookie}=`)) throw new Error(`the tunnel's URL got ${res.status} without its cookie`);
+  return { cookie };
+}
+
 export interface TunnelBench extends BenchModule {
   readonly figures: Record<Key, Figure>;
 }
@@ -144,9 +153,8 @@ export function createTunnelBench(): TunnelBench {
     let local: Tunnel | undefined = await inThread.openTunnel(name);
     const undoLocal = ctx.cleanup.add('close the in-thread tunnel', () => local?.close());
     if (local.via !== 'this thread') throw new Error(`the diagnostic tunnel runs on ${local.via}`);
-    const headersOf = (t: Tunnel) => ({ cookie: `${t.cookie}=${new URL(t.url).searchParams.get('code-swarm-token') ?? ''}` });
-    const tunnelHeaders = headersOf(tunnel);
-    const localHeaders = headersOf(local);
+    const tunnelHeaders = await loginHeaders(tunnel);
+    const localHeaders = await loginHeaders(local);
 
     // OpenSSH with the lab's key and known_hosts only: nothing from ~/.ssh.
     const localPort = await freePort();

@@ -1,7 +1,7 @@
 import { toSwarmError, SwarmError } from '../shared/errors.js';
 import { SessionTunnel } from '../transport/sessionTunnel.js';
 import type { Tunnel } from '../transport/tunnel.js';
-import { WorkerTunnel } from '../transport/workerTunnel.js';
+import { TunnelWorkerHandle } from '../transport/tunnelWorkerHandle.js';
 import type { HostAccess, HostRegistry } from './hostRegistry.js';
 import type { HostRecord } from '../shared/model.js';
 import type { InstanceSecrets } from './instanceSecrets.js';
@@ -24,7 +24,7 @@ export interface TunnelContext {
 /**
  * A local tunnel to an instance that logs the browser in by itself; close it
  * when done. To an SSH host it runs on a worker thread with a connection of
- * its own (workerTunnel.ts); if that cannot start (a key the worker may not
+ * its own (tunnelWorkerHandle.ts); if that cannot start (a key the worker may not
  * ask about, a build without the worker), on this thread over the host's
  * shared connection, and `note` says why.
  */
@@ -46,7 +46,7 @@ export async function openTunnel(ctx: TunnelContext, name: string, options: { po
   let note: string;
   try {
     const ask = ctx.registry.askPassphrase;
-    return await WorkerTunnel.open({
+    return await TunnelWorkerHandle.open({
       ...(await ctx.registry.workerConnection(host)),
       ...target,
       ...(ask ? { askPassphrase: ask } : {}),

@@ -27,6 +27,16 @@ export function hashPassword(password: string): Promise<string> {
   return hasher.hash(password);
 }
 
+/**
+ * From now on, hashPassword runs on the calling thread. For a process that has
+ * nothing else to run while it waits for the hash (the CLI): no worker thread
+ * to start, which made `code-swarm create` ~60 ms slower.
+ */
+export function hashOnCallingThread(): void {
+  hasher?.dispose();
+  hasher = new PasswordHasher(null);
+}
+
 /** A short random suffix for code-server's session cookie name. */
 export function generateCookieSuffix(): string {
   return randomBytes(6).toString('hex');

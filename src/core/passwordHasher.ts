@@ -18,7 +18,9 @@ interface Thread {
  * argon2id hashing on worker threads (at most two): a create no longer stalls
  * the event loop for ~80 ms, and creates started together hash in parallel.
  * Where the worker script is missing (a bundle built without it), hashing
- * falls back to this thread rather than failing.
+ * falls back to this thread rather than failing. With no script (null) it
+ * hashes on this thread by choice: for a process with nothing else to run
+ * meanwhile, starting a thread only adds its start-up (~60 ms).
  */
 export class PasswordHasher {
   private readonly threads: Thread[] = [];
@@ -26,7 +28,7 @@ export class PasswordHasher {
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly script = join(__dirname, 'passwordWorker.js'),
+    private readonly script: string | null = join(__dirname, 'passwordWorker.js'),
     private readonly size = Math.min(2, availableParallelism()),
   ) {}
 
@@ -40,6 +42,8 @@ export class PasswordHasher {
     try {
       return await new Promise<string>((resolve, reject) => {
         thread.waiting.set(id, { resolve, reject });
+        // A hash under way keeps the process alive (nothing else may be waiting on the loop); see settle().
+        thread.worker.ref();
         thread.worker.postMessage({ id, password, salt });
       });
     } finally {
@@ -61,23 +65,23 @@ export class PasswordHasher {
     }
   }
 
-  /** An idle thread, else a new one while fewer than `size` run, else the least busy; undefined without a worker script. */
+  /** An idle thread, else a new one while fewer than `size` run, else the least busy; undefined without a worker script (or with null). */
   private thread(): Thread | undefined {
     const idle = this.threads.find((t) => t.waiting.size === 0);
     if (idle) return idle;
-    if (this.threads.length < this.size && existsSync(this.script)) return this.start();
+    if (this.script !== null && this.threads.length < this.size && existsSync(this.script)) return this.start(this.script);
     return this.threads.reduce<Thread | undefined>((a, t) => (!a || t.waiting.size < a.waiting.size ? t : a), undefined);
   }
 
-  private start(): Thread {
-    const worker = new Worker(this.script);
-    // Never what keeps a CLI process alive.
+  private start(script: string): Thread {
+    const worker = new Worker(script);
     worker.unref();
     const thread: Thread = { worker, waiting: new Map() };
     worker.on('message', (reply: HashReply) => {
       const w = thread.waiting.get(reply.id);
       if (!w) return;
       thread.waiting.delete(reply.id);
+      settle(thread);
       if ('hash' in reply) w.resolve(reply.hash);
       else w.reject(new Error(`Hashing the password failed: ${reply.error}`));
     });
@@ -87,6 +91,7 @@ export class PasswordHasher {
       if (i >= 0) this.threads.splice(i, 1);
       for (const w of thread.waiting.values()) w.reject(e);
       thread.waiting.clear();
+      settle(thread);
     };
     worker.on('error', fail);
     worker.on('exit', () => fail(new Error('the password hashing thread ended')));
@@ -103,4 +108,15 @@ export class PasswordHasher {
     }, IDLE_MS);
     this.idleTimer.unref();
   }
+}
+
+/**
+ * An idle thread must never be what keeps a process alive: a CLI that printed
+ * its answer would linger until the idle timer ends the thread. The unref()
+ * right after `new Worker` does not hold on Node 20 (the thread's port is
+ * referenced again once it starts), so each time a thread runs out of work it
+ * is unref'd again here.
+ */
+function settle(thread: Thread): void {
+  if (thread.waiting.size === 0) thread.worker.unref();
 }

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SwarmError } from '../shared/errors.js';
@@ -23,19 +23,32 @@ export interface SessionTunnelOptions {
 }
 
 const TOKEN_PARAM = 'code-swarm-token';
+/** URLs handed out and not opened yet, per tunnel; past this the oldest stops working. */
+const MAX_PENDING_TOKENS = 16;
+/** Tokens remembered after their trade, only to tell "used already" from "wrong" (bounded the same way). */
+const MAX_USED_TOKENS = 64;
 
 /**
  * A local HTTP proxy on 127.0.0.1 that carries a browser to one code-server
  * through the host's SSH connection. It logs the browser in by presenting the
  * session cookie itself, so code-server keeps password auth and the browser
- * never holds the credential. Other local users cannot ride it: the first URL
- * carries a random token that the tunnel trades for its own HttpOnly cookie,
- * and every request without that cookie is refused.
+ * never holds the credential. Other local users cannot ride it: each URL it
+ * hands out carries a random one-time token, which the first request trades
+ * for a cookie of its own (another random value, HttpOnly, SameSite=Strict)
+ * and a redirect to the same address without the token. The token is spent
+ * then: a second client with only the URL (a copied link, a shell history, a
+ * process list) is refused, while the browser that holds the cookie can
+ * reload the URL. Every request without a cookie the tunnel gave is refused.
  */
 export class SessionTunnel implements Tunnel {
   readonly via = 'this thread';
   private readonly sockets = new Set<Socket>();
-  private readonly token = randomBytes(24).toString('base64url');
+  /** One-time tokens of the URLs handed out, in the order they were made. */
+  private readonly tokens = new Set<string>();
+  private readonly usedTokens = new Set<string>();
+  /** Cookie values the tokens were traded for. */
+  private readonly sessions = new Set<string>();
+  private readonly firstToken: string;
   private readonly agent: StreamAgent;
   private closed = false;
 
@@ -43,6 +56,7 @@ export class SessionTunnel implements Tunnel {
     private readonly opts: SessionTunnelOptions,
     private readonly server: Server,
   ) {
+    this.firstToken = this.mintToken();
     this.agent = new StreamAgent(() => this.openUpstream());
     server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -75,9 +89,14 @@ export class SessionTunnel implements Tunnel {
     return typeof a === 'object' && a ? a.port : 0;
   }
 
-  /** The URL to open: it carries the one-time token that unlocks the tunnel. */
+  /** The first URL to open: it carries a one-time token that unlocks the tunnel. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}/?${TOKEN_PARAM}=${this.token}`;
+    return this.urlWith(this.firstToken);
+  }
+
+  /** Another URL with a token of its own, for another opening (each token works once). */
+  async issueUrl(): Promise<string> {
+    return this.urlWith(this.mintToken());
   }
 
   get cookie(): string {
@@ -103,26 +122,58 @@ export class SessionTunnel implements Tunnel {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  private urlWith(token: string): string {
+    return `http://127.0.0.1:${this.port}/?${TOKEN_PARAM}=${token}`;
+  }
+
+  private mintToken(): string {
+    const token = randomBytes(24).toString('base64url');
+    this.tokens.add(token);
+    for (const old of this.tokens) {
+      if (this.tokens.size <= MAX_PENDING_TOKENS) break;
+      this.tokens.delete(old);
+    }
+    return token;
+  }
+
+  /** Spends a token: true once for each token handed out. */
+  private spend(offered: string): boolean {
+    const token = findEqual(this.tokens, offered);
+    if (token === undefined) return false;
+    this.tokens.delete(token);
+    this.usedTokens.add(token);
+    for (const old of this.usedTokens) {
+      if (this.usedTokens.size <= MAX_USED_TOKENS) break;
+      this.usedTokens.delete(old);
+    }
+    return true;
+  }
+
   private authorized(req: IncomingMessage): boolean {
     const got = parseCookies(req.headers.cookie).get(this.cookie);
-    return got !== undefined && safeEqual(got, this.token);
+    return got !== undefined && findEqual(this.sessions, got) !== undefined;
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const offered = url.searchParams.get(TOKEN_PARAM);
     if (offered !== null) {
-      if (!safeEqual(offered, this.token)) return deny(res);
       url.searchParams.delete(TOKEN_PARAM);
-      res.writeHead(302, {
-        location: url.pathname + (url.search || ''),
-        'set-cookie': `${this.cookie}=${this.token}; Path=/; HttpOnly; SameSite=Strict`,
-        'cache-control': 'no-store',
-      });
+      // Either way the browser goes on to the address without the token, so it does not stay in the address bar.
+      const headers: OutgoingHttpHeaders = { location: url.pathname + (url.search || ''), 'cache-control': 'no-store' };
+      if (this.spend(offered)) {
+        const session = randomBytes(24).toString('base64url');
+        this.sessions.add(session);
+        headers['set-cookie'] = `${this.cookie}=${session}; Path=/; HttpOnly; SameSite=Strict`;
+      } else if (!this.authorized(req)) {
+        // A reload of a traded URL passes on its cookie (above); without one, a spent token is somebody else's link.
+        return deny(res, findEqual(this.usedTokens, offered) !== undefined ? SPENT : NO_TOKEN);
+      }
+      res.writeHead(302, headers);
       res.end();
       return;
     }
-    if (!this.authorized(req)) return deny(res);
+    if (!this.authorized(req)) return deny(res, NO_TOKEN);
     const upstream = request(
       { host: '127.0.0.1', method: req.method, path: req.url, headers: this.upstreamHeaders(req.headers), agent: this.agent },
       (up) => {
@@ -199,9 +250,21 @@ export class SessionTunnel implements Tunnel {
   }
 }
 
-function deny(res: ServerResponse): void {
+const NO_TOKEN = "Code Swarm tunnel: open the URL Code Swarm gave you (it carries this tunnel's token).\n";
+const SPENT =
+  'Code Swarm tunnel: this link has been opened already, and its token works once. ' +
+  'Open the instance again from Code Swarm (or run code-swarm open) for a new link.\n';
+
+function deny(res: ServerResponse, why: string): void {
   res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-  res.end('Code Swarm tunnel: open the URL Code Swarm gave you (it carries this tunnel\'s token).\n');
+  res.end(why);
+}
+
+/** The member of `set` equal to `value`, compared in constant time (the set holds secrets). */
+function findEqual(set: ReadonlySet<string>, value: string): string | undefined {
+  let found: string | undefined;
+  for (const x of set) if (safeEqual(x, value)) found = x;
+  return found;
 }
 
 function parseCookies(header: string | undefined): Map<string, string> {

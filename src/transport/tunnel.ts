@@ -1,8 +1,10 @@
 /** A local URL on 127.0.0.1 that carries a browser to one instance; close it when done. */
 export interface Tunnel {
   readonly port: number;
-  /** The URL to open: it carries the one-time token that unlocks the tunnel. */
+  /** The URL to open: it carries a one-time token that unlocks the tunnel for the browser that opens it first. */
   readonly url: string;
+  /** Another such URL, with a token of its own: for each further opening (a spent token is refused to a browser without the cookie). */
+  issueUrl(): Promise<string>;
   /** The name of the cookie the tunnel trades its token for. */
   readonly cookie: string;
   /**

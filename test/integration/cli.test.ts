@@ -115,6 +115,7 @@ describe('code-swarm CLI against the lab', function () {
       [['hosts', 'add', 'x', '--ssh', 'a@b@c'], /./, 2],
       [['frobnicate'], /unknown command/, 2],
       [['list', '--bogus'], /bogus/, 2],
+      [['list', '--purge'], /list does not take --purge — usage: code-swarm list \[--host HOST\]/, 2],
     ];
     for (const [args, pattern, code] of cases) {
       const r = run(...args);

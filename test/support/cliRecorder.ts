@@ -13,7 +13,7 @@ import { recordPassword, recordReveal, recordTranscript, SUITE_ROOT_ENV } from '
  * In any other process (code-server, its extension host, npx) it does nothing.
  */
 
-// The CLI's options that take a value (src/cli/runCli.ts), so that their values are not read as the command.
+// The CLI's options that take a value (src/cli/command.ts and src/cli/commands/), so that their values are not read as the command.
 const VALUE_OPTIONS = ['state-dir', 'known-hosts', 'ssh-config', 'ssh', 'identity', 'jump', 'provider', 'host', 'image', 'cpus', 'memory', 'tail', 'port', 'label'];
 
 /** The command word of a CLI argv (`password` in `--json --state-dir D password web`). */

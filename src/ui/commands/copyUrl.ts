@@ -6,6 +6,6 @@ import { pickInstance } from './pickInstances.js';
 export const copyUrl: CommandHandler = async (services, node) => {
   const view = await pickInstance(services, node, { states: ['running'], verb: 'copy the URL of' });
   const tunnel = await services.tunnels.get(view.name);
-  await vscode.env.clipboard.writeText(tunnel.url);
-  void vscode.window.showInformationMessage(`URL of ${view.name} copied. It works on this machine while VS Code keeps the tunnel open.`);
+  await vscode.env.clipboard.writeText(await tunnel.issueUrl());
+  void vscode.window.showInformationMessage(`URL of ${view.name} copied. Its token lets one browser in, on this machine, while VS Code keeps the tunnel open.`);
 };

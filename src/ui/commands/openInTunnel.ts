@@ -15,10 +15,12 @@ export async function openInTunnel(services: Services, view: InstanceView, where
     { location: vscode.ProgressLocation.Notification, title: `Opening a tunnel to ${view.name}` },
     () => services.tunnels.get(view.name),
   );
+  // A URL of its own each time: a reused tunnel's first URL is spent, and this browser may not hold its cookie.
+  const url = await tunnel.issueUrl();
   if (where === 'external') {
-    await vscode.env.openExternal(vscode.Uri.parse(tunnel.url, true));
+    await vscode.env.openExternal(vscode.Uri.parse(url, true));
   } else {
-    await vscode.commands.executeCommand('simpleBrowser.show', tunnel.url);
+    await vscode.commands.executeCommand('simpleBrowser.show', url);
   }
   let password: string;
   try {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { argon2Verify } from 'hash-wasm';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { PasswordHasher } from '../../../src/core/passwordHasher.js';
 
@@ -34,6 +35,13 @@ describe('PasswordHasher', function () {
     assert.ok(await argon2Verify({ password: 'pw', hash }));
   });
 
+  it('hashes on this thread when told to (no script), starting no thread', async () => {
+    const h = make(null);
+    const hash = await h.hash('pw');
+    assert.equal(h.threadCount, 0);
+    assert.ok(await argon2Verify({ password: 'pw', hash }));
+  });
+
   it('dispose fails the requests under way; a later hash starts a fresh thread', async () => {
     const h = make(undefined, 1);
     await h.hash('warm');
@@ -42,5 +50,20 @@ describe('PasswordHasher', function () {
     await assert.rejects(pending, /disposed|ended/);
     const again = await h.hash('next');
     assert.ok(await argon2Verify({ password: 'next', hash: again }));
+  });
+
+  it('keeps a process alive while it hashes, and not a moment after (the idle timer is 10 s)', async () => {
+    // A process whose only work is one hash: it must wait for the hash, then exit at once.
+    const script = `new (require(${JSON.stringify(require.resolve('../../../src/core/passwordHasher.js'))}).PasswordHasher)()
+      .hash('pw').then((h) => process.stdout.write(h));`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    let printedAt = 0;
+    child.stdout.on('data', (c: Buffer) => ((stdout += c.toString()), (printedAt = Date.now())));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const lingered = Date.now() - printedAt;
+    assert.equal(code, 0);
+    assert.match(stdout, /^\$argon2id\$v=19\$/, 'the process waited for the hash');
+    assert.ok(lingered < 5_000, `the process lived on ${lingered} ms after its hash`);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Swarm } from '../../src/core/swarm.js';
 import { loadKnownHostsFiles } from '../../src/transport/knownHosts.js';
 import type { Tunnel } from '../../src/transport/tunnel.js';
-import { WorkerTunnel } from '../../src/transport/workerTunnel.js';
+import { TunnelWorkerHandle } from '../../src/transport/tunnelWorkerHandle.js';
 import { failsWith } from '../lab/failsWith.js';
 import { addLabHost, lab, labSwarm, uniqueName } from '../lab/lab.js';
 
@@ -77,12 +77,12 @@ describe('tunnels off the extension host thread (worker thread, own SSH connecti
     const endpoint = { label: 'alpha', host: h.address, port: h.port, username: h.user, identityFiles: [lab().clientKey], agentSocket: '' };
     const view = (await swarm.views()).find((v) => v.name === name);
     const target = { remotePort: view?.port ?? 0, cookieName: 'c', sessionCookie: undefined, connectTimeoutMs: 5_000 };
-    await failsWith(WorkerTunnel.open({ endpoint, knownHosts: [], ...target }), 'host-key-unknown', /alpha/);
+    await failsWith(TunnelWorkerHandle.open({ endpoint, knownHosts: [], ...target }), 'host-key-unknown', /alpha/);
     // Alpha's real key, trusted for another address only: still not this host's.
     const alphaKeys = (await loadKnownHostsFiles([lab().knownHosts])).map((k) => ({ ...k, hosts: ['[127.0.0.9]:2222'] }));
-    await failsWith(WorkerTunnel.open({ endpoint, knownHosts: alphaKeys, ...target }), 'host-key-unknown', /alpha/);
+    await failsWith(TunnelWorkerHandle.open({ endpoint, knownHosts: alphaKeys, ...target }), 'host-key-unknown', /alpha/);
     // And with the key trusted, the same call opens.
-    const ok = await WorkerTunnel.open({ endpoint, knownHosts: await loadKnownHostsFiles([lab().knownHosts]), ...target });
+    const ok = await TunnelWorkerHandle.open({ endpoint, knownHosts: await loadKnownHostsFiles([lab().knownHosts]), ...target });
     await ok.close();
   });
 
@@ -94,8 +94,8 @@ describe('tunnels off the extension host thread (worker thread, own SSH connecti
     const target = { remotePort: view?.port ?? 0, cookieName: 'c', sessionCookie: undefined, connectTimeoutMs: 5_000 };
     const asked: string[] = [];
     const answering = (answer: string) => async (keyPath: string) => (asked.push(keyPath), answer);
-    await failsWith(WorkerTunnel.open({ endpoint, knownHosts, ...target, askPassphrase: answering('not-it') }), 'auth', /passphrase/i, { hint: true });
-    const ok = await WorkerTunnel.open({ endpoint, knownHosts, ...target, askPassphrase: answering(lab().passphrase) });
+    await failsWith(TunnelWorkerHandle.open({ endpoint, knownHosts, ...target, askPassphrase: answering('not-it') }), 'auth', /passphrase/i, { hint: true });
+    const ok = await TunnelWorkerHandle.open({ endpoint, knownHosts, ...target, askPassphrase: answering(lab().passphrase) });
     try {
       assert.equal(ok.isOpen, true);
       assert.equal(await accepts(ok.port), true, 'the tunnel listens once the key is unlocked');

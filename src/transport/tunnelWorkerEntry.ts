@@ -1,11 +1,13 @@
-// The session tunnel's own thread (see workerTunnel.ts): one SSH connection
-// of its own to the host, and a SessionTunnel over it, until told to close.
+// The tunnel worker's entry script: it runs on the tunnel's own thread (the
+// caller holds a TunnelWorkerHandle, tunnelWorkerHandle.ts) with one SSH
+// connection of its own to the host, and a SessionTunnel over it, until told
+// to close. Bundled as dist/tunnelWorkerEntry.js (scripts/build.mjs).
 import { parentPort, workerData } from 'node:worker_threads';
 import { toSwarmError } from '../shared/errors.js';
 import { SessionTunnel } from './sessionTunnel.js';
 import { SshConnection } from './sshConnection.js';
 import { SshHostLink } from './sshHostLink.js';
-import type { FromTunnelWorker, ToTunnelWorker, TunnelWorkerInit } from './workerTunnel.js';
+import type { FromTunnelWorker, ToTunnelWorker, TunnelWorkerInit } from './tunnelWorkerProtocol.js';
 
 const init = workerData as TunnelWorkerInit;
 const passphrases = new Map<number, (value: string | undefined) => void>();
@@ -65,6 +67,9 @@ parentPort?.on('message', (m: ToTunnelWorker) => {
   if (m.type === 'passphrase') {
     passphrases.get(m.id)?.(m.value);
     passphrases.delete(m.id);
+  } else if (m.type === 'issue-url') {
+    // Asked only after 'ready', so the tunnel is there.
+    if (tunnel) void tunnel.issueUrl().then((url) => post({ type: 'url', id: m.id, url }));
   } else if (m.type === 'close') {
     void close();
   }

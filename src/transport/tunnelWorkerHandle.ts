@@ -1,36 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { SwarmError, type SwarmErrorCode } from '../shared/errors.js';
-import type { KnownHostEntry } from './knownHosts.js';
-import type { SshEndpoint } from './sshConnection.js';
+import { SwarmError } from '../shared/errors.js';
 import type { Tunnel } from './tunnel.js';
+import type { FromTunnelWorker, ToTunnelWorker, TunnelWorkerInit } from './tunnelWorkerProtocol.js';
 
-/** What the worker is started with: plain data only (it is copied to the thread). */
-export interface TunnelWorkerInit {
-  readonly endpoint: SshEndpoint;
-  /** The keys trusted now; the worker refuses any other (it cannot ask the user). */
-  readonly knownHosts: readonly KnownHostEntry[];
-  readonly connectTimeoutMs: number;
-  /** Whether it may ask this thread for an identity file's passphrase. */
-  readonly asksPassphrase: boolean;
-  readonly remotePort: number;
-  readonly cookieName: string;
-  readonly sessionCookie: string | undefined;
-  readonly localPort?: number;
-}
-
-export type FromTunnelWorker =
-  | { readonly type: 'ready'; readonly port: number; readonly url: string; readonly cookie: string }
-  | { readonly type: 'error'; readonly message: string; readonly code: SwarmErrorCode; readonly hint?: string }
-  | { readonly type: 'ask-passphrase'; readonly id: number; readonly keyPath: string }
-  | { readonly type: 'closed' };
-
-export type ToTunnelWorker = { readonly type: 'passphrase'; readonly id: number; readonly value: string | undefined } | { readonly type: 'close' };
-
-export interface WorkerTunnelOptions extends Omit<TunnelWorkerInit, 'asksPassphrase'> {
+export interface TunnelWorkerHandleOptions extends Omit<TunnelWorkerInit, 'asksPassphrase'> {
   readonly askPassphrase?: (keyPath: string) => Promise<string | undefined>;
-  /** The worker script (default: tunnelWorker.js next to this file, as the bundles ship it). */
+  /** The worker script (default: tunnelWorkerEntry.js next to this file, as the bundles and the compiled tests have it). */
   readonly script?: string;
 }
 
@@ -38,18 +15,22 @@ export interface WorkerTunnelOptions extends Omit<TunnelWorkerInit, 'asksPassphr
 const CLOSE_GRACE_MS = 2_000;
 
 /**
- * A session tunnel (sessionTunnel.ts) run on a worker thread over an SSH
- * connection of its own. A download through the tunnel is ciphers, MACs and
+ * The caller's side of a session tunnel (sessionTunnel.ts) that runs on a
+ * worker thread (tunnelWorkerEntry.ts) over an SSH connection of its own.
+ * A download through the tunnel is ciphers, MACs and
  * buffer churn for every byte; on the extension host's thread it shared the
  * event loop and the heap with every other extension, and measured at half
  * speed once that heap had been through a workbench session (full GCs every
  * ~80 ms: docs/PERFORMANCE.md, "A workbench before the tunnel part"). Here it
  * has its own loop and heap, and the extension host none of its work.
  */
-export class WorkerTunnel implements Tunnel {
+export class TunnelWorkerHandle implements Tunnel {
   readonly via = 'worker';
   private ended = false;
   private closing: Promise<void> | undefined;
+  /** issueUrl() requests the worker has not answered yet. */
+  private readonly issuing = new Map<number, { resolve(url: string): void; reject(e: Error): void }>();
+  private nextId = 1;
 
   private constructor(
     private readonly worker: Worker,
@@ -57,17 +38,23 @@ export class WorkerTunnel implements Tunnel {
     readonly url: string,
     readonly cookie: string,
   ) {
+    worker.on('message', (m: FromTunnelWorker) => {
+      if (m.type !== 'url') return;
+      this.issuing.get(m.id)?.resolve(m.url);
+      this.issuing.delete(m.id);
+    });
     // A thread that fails or ends by itself is a closed tunnel (the registry opens a new one).
-    worker.on('error', () => {
+    const end = () => {
       this.ended = true;
-    });
-    worker.on('exit', () => {
-      this.ended = true;
-    });
+      for (const w of this.issuing.values()) w.reject(new SwarmError('The tunnel is closed', { code: 'conflict', hint: 'Open the instance again' }));
+      this.issuing.clear();
+    };
+    worker.on('error', end);
+    worker.on('exit', end);
   }
 
-  static async open(opts: WorkerTunnelOptions): Promise<WorkerTunnel> {
-    const script = opts.script ?? join(__dirname, 'tunnelWorker.js');
+  static async open(opts: TunnelWorkerHandleOptions): Promise<TunnelWorkerHandle> {
+    const script = opts.script ?? join(__dirname, 'tunnelWorkerEntry.js');
     if (!existsSync(script)) throw new SwarmError(`The tunnel worker ${script} is missing from this build`, { code: 'internal' });
     const { askPassphrase } = opts;
     // Field by field: only data crosses to the thread (a function would not clone).
@@ -82,7 +69,7 @@ export class WorkerTunnel implements Tunnel {
       ...(opts.localPort !== undefined ? { localPort: opts.localPort } : {}),
     };
     const worker = new Worker(script, { workerData: init });
-    return new Promise<WorkerTunnel>((resolve, reject) => {
+    return new Promise<TunnelWorkerHandle>((resolve, reject) => {
       let settled = false;
       const fail = (e: SwarmError) => {
         if (settled) return;
@@ -96,7 +83,7 @@ export class WorkerTunnel implements Tunnel {
           (askPassphrase?.(m.keyPath) ?? Promise.resolve(undefined)).then(answer, () => answer(undefined));
         } else if (m.type === 'ready' && !settled) {
           settled = true;
-          resolve(new WorkerTunnel(worker, m.port, m.url, m.cookie));
+          resolve(new TunnelWorkerHandle(worker, m.port, m.url, m.cookie));
         } else if (m.type === 'error') {
           fail(new SwarmError(m.message, { code: m.code, ...(m.hint !== undefined ? { hint: m.hint } : {}) }));
         }
@@ -108,6 +95,15 @@ export class WorkerTunnel implements Tunnel {
 
   get isOpen(): boolean {
     return !this.ended && this.closing === undefined;
+  }
+
+  issueUrl(): Promise<string> {
+    if (!this.isOpen) return Promise.reject(new SwarmError('The tunnel is closed', { code: 'conflict', hint: 'Open the instance again' }));
+    const id = this.nextId++;
+    return new Promise<string>((resolve, reject) => {
+      this.issuing.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'issue-url', id } satisfies ToTunnelWorker);
+    });
   }
 
   close(): Promise<void> {

@@ -1,0 +1,33 @@
+import { defineCommand, invalidInput } from '../command.js';
+import { instanceJson, instanceLine } from '../output.js';
+
+export const create = defineCommand({
+  name: 'create',
+  usage: 'create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--no-wait]',
+  args: 1,
+  options: {
+    host: { type: 'string' },
+    image: { type: 'string' },
+    cpus: { type: 'string' },
+    memory: { type: 'string' },
+    'no-wait': { type: 'boolean' },
+  },
+  check(v) {
+    if (!v.host) throw invalidInput('create needs --host HOST', 'List hosts with: code-swarm hosts list');
+  },
+  async run({ swarm, out, args: [name], values: v }) {
+    let view = await swarm.create(
+      {
+        name,
+        host: v.host!,
+        // An empty value is bad input, not "use the default".
+        ...(v.image !== undefined ? { image: v.image } : {}),
+        ...(v.cpus !== undefined ? { cpus: v.cpus } : {}),
+        ...(v.memory !== undefined ? { memory: v.memory } : {}),
+      },
+      { onProgress: (m) => (out.json ? undefined : out.error(m)) },
+    );
+    if (!v['no-wait']) view = await swarm.waitHealthy(view.name, { timeoutMs: 180_000 });
+    out.data(instanceJson(view), () => instanceLine(view));
+  },
+});

@@ -1,0 +1,23 @@
+/** `code-swarm --help`. Every command's options show here (a unit test checks it against the command table). */
+export const USAGE = `usage: code-swarm <command> [options]
+
+  hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd] [--jump USER@HOST[:PORT][,...]]
+  hosts add NAME --local
+  hosts list | hosts test NAME | hosts remove NAME [--force]
+  create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--no-wait]
+  list [--host HOST]
+  watch [--host HOST]          print each change the engines report (state, port) until Ctrl-C
+  start|restart NAME [--no-wait]
+  stop NAME                    delete NAME [--purge]
+  health NAME                  logs NAME [--tail N] [--follow]
+  open NAME [--port N]         password NAME
+  snapshot NAME [--label L]    snapshots NAME
+  restore NAME SNAPSHOT        snapshot-delete NAME SNAPSHOT
+
+global options:
+  --json                     machine-readable output (stable shapes)
+  --state-dir DIR            default $CODE_SWARM_HOME or ~/.code-swarm
+  --accept-new-host-key      trust a host key seen for the first time (a changed key is always refused)
+  --known-hosts FILE         known_hosts file to trust (repeatable; default ~/.ssh/known_hosts)
+  --ssh-config FILE          ssh config for host aliases (default ~/.ssh/config)
+`;
