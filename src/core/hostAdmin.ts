@@ -2,7 +2,7 @@ import { SwarmError, toSwarmError } from '../shared/errors.js';
 import type { HostRecord, ProviderKind } from '../shared/model.js';
 import type { HostLink } from '../transport/hostLink.js';
 import type { KnownHostEntry } from '../transport/knownHosts.js';
-import type { UnknownHostKey } from '../transport/sshConnection.js';
+import type { UnknownHostKey } from '../transport/sshTypes.js';
 import type { HostAccess, HostRegistry } from './hostRegistry.js';
 import type { InstanceSecrets } from './instanceSecrets.js';
 import type { ReachabilityTracker } from './reachabilityTracker.js';

@@ -3,7 +3,7 @@ import type { EngineChange, EngineEvents, InstanceStats, Provider, Snapshot } fr
 import { SwarmError } from '../shared/errors.js';
 import type { HostRecord, ProviderKind } from '../shared/model.js';
 import { TypedEmitter } from '../shared/typedEmitter.js';
-import type { UnknownHostKey } from '../transport/sshConnection.js';
+import type { UnknownHostKey } from '../transport/sshTypes.js';
 import { BusyMarks } from './busyMarks.js';
 import { EngineWatcher, type EngineWatcherOptions } from './engineWatcher.js';
 import { HealthMonitor } from './healthMonitor.js';

@@ -1,7 +1,8 @@
-import { HostKeyUnknownError, type UnknownHostKey } from '../transport/sshConnection.js';
+import { HostKeyUnknownError } from '../transport/sshErrors.js';
+import { type UnknownHostKey } from '../transport/sshTypes.js';
 
 /** A host key seen for the first time, as a `host-key-unknown` error carries it. */
-export type { UnknownHostKey } from '../transport/sshConnection.js';
+export type { UnknownHostKey } from '../transport/sshTypes.js';
 
 /**
  * The unknown host key an error is about, for asking the user whether to

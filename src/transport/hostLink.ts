@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { ExecOptions, ExecResult, ExecStream } from './sshConnection.js';
+import type { ExecOptions, ExecResult, ExecStream } from './execTypes.js';
 
 export type LinkState = 'up' | 'down';
 

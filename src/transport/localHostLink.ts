@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SwarmError } from '../shared/errors.js';
 import type { HostLink, LinkState } from './hostLink.js';
-import type { ExecOptions, ExecResult, ExecStream } from './sshConnection.js';
+import type { ExecOptions, ExecResult, ExecStream } from './execTypes.js';
 
 /** This machine as a host: local sockets and processes, no SSH. */
 export class LocalHostLink implements HostLink {

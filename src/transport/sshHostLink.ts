@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { HostLink, LinkState } from './hostLink.js';
-import type { ExecOptions, ExecResult, ExecStream, SshConnection } from './sshConnection.js';
+import type { ExecOptions, ExecResult, ExecStream } from './execTypes.js';
+import type { SshConnection } from './sshConnection.js';
 
 /** A HostLink over the host's one SshConnection. */
 export class SshHostLink implements HostLink {

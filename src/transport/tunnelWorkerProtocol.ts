@@ -2,7 +2,7 @@
 // and the tunnel worker (tunnelWorkerEntry.ts, on its own thread) say to each other.
 import type { SwarmErrorCode } from '../shared/errors.js';
 import type { KnownHostEntry } from './knownHosts.js';
-import type { SshEndpoint } from './sshConnection.js';
+import type { SshEndpoint } from './sshTypes.js';
 
 /** What the worker is started with: plain data only (it is copied to the thread). */
 export interface TunnelWorkerInit {

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { HostLink, LinkState } from '../../src/transport/hostLink.js';
-import type { ExecOptions, ExecResult, ExecStream } from '../../src/transport/sshConnection.js';
+import type { ExecOptions, ExecResult, ExecStream } from '../../src/transport/execTypes.js';
 import type { SshHostLink } from '../../src/transport/sshHostLink.js';
 
 /** A real link that counts what is asked of it: unix sockets, TCP channels and execs. */

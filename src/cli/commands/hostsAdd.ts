@@ -1,5 +1,5 @@
 import type { ProviderKind } from '../../shared/model.js';
-import type { UnknownHostKey } from '../../transport/sshConnection.js';
+import type { UnknownHostKey } from '../../transport/sshTypes.js';
 import { defineCommand, invalidInput } from '../command.js';
 import { hostJson } from '../output.js';
 

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { SwarmError } from '../../../src/shared/errors.js';
 import { curlProbeArgv, parseCurlProbe, probeHealthBatch } from '../../../src/core/healthProbeBatch.js';
 import type { HostLink, LinkState } from '../../../src/transport/hostLink.js';
-import type { ExecOptions, ExecResult } from '../../../src/transport/sshConnection.js';
+import type { ExecOptions, ExecResult } from '../../../src/transport/execTypes.js';
 
 /** A link whose exec answers what the test says and whose channels answer like a server that is down. */
 class ScriptedLink implements HostLink {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { coalesceWrites } from '../../../src/transport/sshConnection.js';
+import { coalesceWrites } from '../../../src/transport/coalesceWrites.js';
 
 /** A sink that records how its chunks arrived: one batch per underlying write. */
 function recordingSink() {

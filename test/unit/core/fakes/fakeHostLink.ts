@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import { SwarmError } from '../../../../src/shared/errors.js';
 import type { HostLink, LinkState } from '../../../../src/transport/hostLink.js';
-import type { ExecResult } from '../../../../src/transport/sshConnection.js';
+import type { ExecResult } from '../../../../src/transport/execTypes.js';
 
 /** What answers on a loopback port of the fake host. */
 export type PortBehaviour = 'healthy' | 'refused' | 'unreachable';
