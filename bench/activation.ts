@@ -112,7 +112,10 @@ export async function analyseBundle(): Promise<Bundle> {
   const reach = (start: string) => {
     const seen = new Set([start]);
     const todo = [start];
-    for (let p = todo.pop(); p !== undefined; p = todo.pop()) for (const q of edges.get(p) ?? []) if (!seen.has(q)) (seen.add(q), todo.push(q));
+    for (let p = todo.pop(); p !== undefined; p = todo.pop()) for (const q of edges.get(p) ?? []) if (!seen.has(q)) {
+        seen.add(q);
+        todo.push(q);
+      }
     const packages = [...seen].filter((p) => bytesOf.has(p)).sort((a, b) => (bytesOf.get(b) ?? 0) - (bytesOf.get(a) ?? 0));
     return { bytes: packages.reduce((s, p) => s + (bytesOf.get(p) ?? 0), 0), packages };
   };

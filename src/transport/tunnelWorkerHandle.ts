@@ -117,9 +117,14 @@ export class TunnelWorkerHandle implements Tunnel {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CLOSE_GRACE_MS);
       this.worker.on('message', (m: FromTunnelWorker) => {
-        if (m.type === 'closed') (clearTimeout(timer), resolve());
+        if (m.type !== 'closed') return;
+        clearTimeout(timer);
+        resolve();
       });
-      this.worker.once('exit', () => (clearTimeout(timer), resolve()));
+      this.worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.worker.postMessage({ type: 'close' } satisfies ToTunnelWorker);
     });
     await this.worker.terminate();

@@ -33,7 +33,7 @@ async function allHealthy(swarm: Swarm, names: readonly string[], timeoutMs: num
 /** One sick instance in one line: its state now, the last probe's answer, and the end of its log. */
 async function diagnose(swarm: Swarm, v: InstanceView, sample: HealthSample | undefined): Promise<string> {
   const now = (await swarm.views()).find((x) => x.id === v.id);
-  let log = '';
+  let log: string;
   try {
     const chunks: Buffer[] = [];
     for await (const c of await swarm.logs(v.name, { tail: 8 })) chunks.push(Buffer.from(c as Buffer));

@@ -56,13 +56,13 @@ export function readLabEnv(file = labEnvFile()): LabEnv {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`The lab is not up (${file} unreadable: ${(e as Error).message}); run "bash scripts/testbed up" first`);
+    throw new Error(`The lab is not up (${file} unreadable: ${(e as Error).message}); run "bash scripts/testbed up" first`, { cause: e });
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`The lab's descriptor ${file} is not JSON (${(e as Error).message}); run "bash scripts/testbed up" to rewrite it`);
+    throw new Error(`The lab's descriptor ${file} is not JSON (${(e as Error).message}); run "bash scripts/testbed up" to rewrite it`, { cause: e });
   }
   const parsed = LabEnvSchema.safeParse(data);
   if (!parsed.success) {

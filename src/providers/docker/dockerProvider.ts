@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { z } from 'zod';
-import { SwarmError, toSwarmError } from '../../shared/errors.js';
+import { type SwarmError, toSwarmError } from '../../shared/errors.js';
 import type { HostLink } from '../../transport/hostLink.js';
 import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
