@@ -39,11 +39,12 @@ import { createSshWrapper } from './createSshWrapper.js';
 import { createActivationBench } from './activation.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { createFleetBench } from './fleet.js';
-import { createLxdBench, lxdJson, missingLxdFigures, renderLxdReport, runLxdBench } from './lxd.js';
+import { createLxdBench } from './lxd.js';
 import { createParallelCreateBench } from './parallelCreate.js';
 import { createTunnelBench } from './tunnel.js';
 import { median } from './median.js';
 import { renderTable } from './renderTable.js';
+import { timeIt } from './timeIt.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -107,25 +108,12 @@ const figures: Record<FigureKey, Figure> = {
 
 const errors: string[] = [];
 
-/** The LXD part behind the module interface (it predates it). */
-function lxdModule(): BenchModule {
-  const lxd = createLxdBench();
-  return {
-    name: 'lxd',
-    errors: lxd.errors,
-    run: (ctx) => runLxdBench(lxd, ctx),
-    json: () => lxdJson(lxd),
-    missing: () => missingLxdFigures(lxd),
-    report: (quick) => renderLxdReport(lxd, quick),
-  };
-}
-
 /**
  * The parts after the Docker one, run in this order, never two at once; each
  * adds its keys to the JSON line after the Docker part's. A new part is one
  * more entry (see bench/benchModule.ts).
  */
-const MODULES: readonly BenchModule[] = [lxdModule(), createActivationBench(), createTunnelBench(), createParallelCreateBench(), createFleetBench()];
+const MODULES: readonly BenchModule[] = [createLxdBench(), createActivationBench(), createTunnelBench(), createParallelCreateBench(), createFleetBench()];
 /**
  * The order the parts run in: the workbench part last. It drives Chromium
  * through Playwright from this process, and afterwards this process's V8 ran
@@ -163,12 +151,6 @@ function round1(x: number): number {
 function medianOf(key: FigureKey): number | undefined {
   const s = figures[key].samples;
   return s.length > 0 ? median(s) : undefined;
-}
-
-async function timeIt(fn: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
 }
 
 function checkInterrupted(): void {
