@@ -3,12 +3,13 @@
 // LXD on gamma (bench/lxd.ts), tunnel throughput (bench/tunnel.ts), parallel
 // creates (bench/parallelCreate.ts), 10 hosts × 50 instances (bench/fleet.ts:
 // refresh, health round, health CPU, heap over a 10-minute watch, ~20 min),
-// and last activation and bundle size (bench/activation.ts). docs/PERFORMANCE.md says
+// whole CLI processes beside the docker CLI (bench/cliProcess.ts), and last
+// activation and bundle size (bench/activation.ts). docs/PERFORMANCE.md says
 // what each figure is and how many samples a run takes.
 //
 //   npm run bench                      full run
-//   node out/bench/index.js --quick    fewer samples, no LXD or fleet part: under two minutes
-//   node out/bench/index.js --only activation,tunnel   just those parts (names: each part's, e.g. docker)
+//   node out/bench/index.js --quick    fewer samples, no LXD or fleet part: about two minutes
+//   node out/bench/index.js --only activation,tunnel   just those parts (names: each part's, e.g. docker, cli)
 //
 // Progress goes to stderr; the table goes to stdout and its last line is one
 // JSON object with the medians (ms unless the key says otherwise; null where
@@ -18,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { createActivationBench } from './activation.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { CleanupStack } from './cleanupStack.js';
+import { createCliProcessBench } from './cliProcess.js';
 import { createDockerBench } from './docker.js';
 import { messageOf } from './figures.js';
 import { createFleetBench } from './fleet.js';
@@ -47,6 +49,7 @@ const MODULES: readonly BenchModule[] = [
   createTunnelBench(),
   createParallelCreateBench(),
   createFleetBench(),
+  createCliProcessBench(),
 ];
 /**
  * The order the parts run in, never two at once: the workbench part last. It
