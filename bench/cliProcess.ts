@@ -251,7 +251,7 @@ export function createCliProcessBench(): CliProcessBench {
   };
 
   return {
-    name: 'cli-process',
+    name: 'cli',
     figures,
     errors,
     async run(ctx) {

@@ -15,9 +15,10 @@ import { parseMemory } from '../src/core/validate.js';
 import { cpuLimits, memoryLimit } from '../src/providers/lxd/instanceConfig.js';
 import { quoteArgv } from '../src/transport/shellQuote.js';
 import { lab } from '../test/lab/lab.js';
-import type { CleanupStack } from './cleanupStack.js';
-import { median } from './median.js';
+import type { BenchContext, BenchModule } from './benchModule.js';
+import { figure, figureRow, jsonOf, medianOf, messageOf, type Figure } from './figures.js';
 import { renderTable } from './renderTable.js';
+import { timeIt } from './timeIt.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -34,7 +35,7 @@ const POLL_S = '0.15';
 const BASELINE_PORTS = { min: 40_000, max: 49_999 };
 const SSH_RTT_SAMPLES = 3;
 
-export type LxdJsonKey =
+type LxdJsonKey =
   | 'lxdCreateHealthyMs'
   | 'lxdStopMs'
   | 'lxdStartHealthyMs'
@@ -47,7 +48,7 @@ export type LxdJsonKey =
   | 'lxcCliRestoreMs';
 type LxdFigureKey = LxdJsonKey | 'sshRoundTripMs';
 
-export const LXD_JSON_KEYS: readonly LxdJsonKey[] = [
+const LXD_JSON_KEYS: readonly LxdJsonKey[] = [
   'lxdCreateHealthyMs',
   'lxdStopMs',
   'lxdStartHealthyMs',
@@ -60,13 +61,8 @@ export const LXD_JSON_KEYS: readonly LxdJsonKey[] = [
   'lxcCliRestoreMs',
 ];
 
-interface Figure {
-  readonly label: string;
-  readonly samples: number[];
-}
-
 /** What the LXD part measured; filled as it goes, so a failure half way keeps what was measured. */
-export interface LxdBench {
+interface LxdBench {
   readonly figures: Record<LxdFigureKey, Figure>;
   readonly errors: string[];
   readonly notes: string[];
@@ -74,48 +70,39 @@ export interface LxdBench {
   wallMs: number | undefined;
 }
 
-export interface LxdBenchContext {
-  readonly quick: boolean;
-  /** The run's undo stack: what this part creates is removed on every way out, Ctrl-C included. */
-  readonly cleanup: CleanupStack;
-  /** Aborted by the first Ctrl-C: stop at the next step. */
-  readonly signal: AbortSignal;
-  /** Every name created carries it, so a sweep finds leftovers. */
-  readonly tag: string;
-  readonly log: (line: string) => void;
-}
-
-export function createLxdBench(): LxdBench {
-  const f = (label: string): Figure => ({ label, samples: [] });
-  return {
+/** The LXD part of `npm run bench` (skipped by --quick: one LXD life is a minute on the lab's dir pool). */
+export function createLxdBench(): BenchModule {
+  const bench: LxdBench = {
     figures: {
-      lxdCreateHealthyMs: f('create → healthy: Swarm.create + waitHealthy'),
-      lxcCliCreateHealthyMs: f('create → healthy: lxc launch + device add + curl poll'),
-      lxdStopMs: f('stop: Swarm.stop'),
-      lxcCliStopMs: f('stop: lxc stop'),
-      lxdStartHealthyMs: f('start → healthy: Swarm.start + waitHealthy'),
-      lxcCliStartHealthyMs: f('start → healthy: lxc start + curl poll'),
-      lxdSnapshotMs: f('snapshot: Swarm.snapshot'),
-      lxcCliSnapshotMs: f('snapshot: lxc snapshot'),
-      lxdRestoreMs: f('restore (running): Swarm.restore'),
-      lxcCliRestoreMs: f('restore (running): lxc restore'),
-      sshRoundTripMs: f('  diagnostic: ssh lab-gamma true (one CLI call\'s connection)'),
+      lxdCreateHealthyMs: figure('create → healthy: Swarm.create + waitHealthy'),
+      lxcCliCreateHealthyMs: figure('create → healthy: lxc launch + device add + curl poll'),
+      lxdStopMs: figure('stop: Swarm.stop'),
+      lxcCliStopMs: figure('stop: lxc stop'),
+      lxdStartHealthyMs: figure('start → healthy: Swarm.start + waitHealthy'),
+      lxcCliStartHealthyMs: figure('start → healthy: lxc start + curl poll'),
+      lxdSnapshotMs: figure('snapshot: Swarm.snapshot'),
+      lxcCliSnapshotMs: figure('snapshot: lxc snapshot'),
+      lxdRestoreMs: figure('restore (running): Swarm.restore'),
+      lxcCliRestoreMs: figure('restore (running): lxc restore'),
+      sshRoundTripMs: figure('  diagnostic: ssh lab-gamma true (one CLI call\'s connection)'),
     },
     errors: [],
     notes: [],
     wallMs: undefined,
   };
+  return {
+    name: 'lxd',
+    errors: bench.errors,
+    run: (ctx) => runLxdBench(bench, ctx),
+    json: () => Object.fromEntries(LXD_JSON_KEYS.map((k) => [k, jsonOf(bench.figures[k])])),
+    missing: () => LXD_JSON_KEYS.filter((k) => bench.figures[k].samples.length === 0),
+    report: (quick) => renderLxdReport(bench, quick),
+  };
 }
 
-function messageOf(e: unknown): string {
-  if (e instanceof SwarmError) return e.oneLine();
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
-}
-
-async function timeIt(fn: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
+/** The first line of what went wrong: a failed command's message repeats its whole output. */
+function firstLine(e: unknown): string {
+  return messageOf(e).split('\n')[0] ?? '';
 }
 
 /**
@@ -178,7 +165,7 @@ const HEALTH_LOOP =
   '[ "$(date +%s)" -lt "$end" ] || { echo "no healthy answer on port $1 within $2 s" >&2; exit 1; }; ' +
   `sleep ${POLL_S}; done`;
 
-export async function runLxdBench(bench: LxdBench, ctx: LxdBenchContext): Promise<void> {
+async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
   const started = performance.now();
   const { figures } = bench;
   const env = lab();
@@ -196,8 +183,8 @@ export async function runLxdBench(bench: LxdBench, ctx: LxdBenchContext): Promis
       await fn();
       return true;
     } catch (e) {
-      bench.errors.push(`lxd ${name}: ${messageOf(e)}`);
-      ctx.log(`lxd ${name} FAILED: ${messageOf(e)}`);
+      bench.errors.push(`lxd ${name}: ${firstLine(e)}`);
+      ctx.log(`lxd ${name} FAILED: ${firstLine(e)}`);
       return false;
     }
   };
@@ -352,34 +339,13 @@ export async function runLxdBench(bench: LxdBench, ctx: LxdBenchContext): Promis
 
   ctx.log(`LXD: deleting ${toDelete.length} instance(s)`);
   const deleted = await Promise.allSettled(toDelete.map((d) => d()));
-  for (const r of deleted) if (r.status === 'rejected') bench.errors.push(`lxd delete: ${messageOf(r.reason)}`);
+  for (const r of deleted) if (r.status === 'rejected') bench.errors.push(`lxd delete: ${firstLine(r.reason)}`);
   bench.wallMs = performance.now() - started;
   ctx.log(`LXD part done in ${(bench.wallMs / 1000).toFixed(1)} s`);
 }
 
-function fmtMs(x: number | undefined): string {
-  return x === undefined ? 'n/a' : x.toFixed(1);
-}
-
-function medianOf(f: Figure): number | undefined {
-  return f.samples.length > 0 ? median(f.samples) : undefined;
-}
-
-export function lxdJson(bench: LxdBench): Record<LxdJsonKey, number | null> {
-  const json = {} as Record<LxdJsonKey, number | null>;
-  for (const k of LXD_JSON_KEYS) {
-    const m = medianOf(bench.figures[k]);
-    json[k] = m === undefined ? null : Math.round(m * 10) / 10;
-  }
-  return json;
-}
-
-export function missingLxdFigures(bench: LxdBench): LxdJsonKey[] {
-  return LXD_JSON_KEYS.filter((k) => bench.figures[k].samples.length === 0);
-}
-
 /** The LXD tables: every figure, then the Swarm beside the lxc CLI for each operation. */
-export function renderLxdReport(bench: LxdBench, quick: boolean): string {
+function renderLxdReport(bench: LxdBench, quick: boolean): string {
   const { figures } = bench;
   const order: LxdFigureKey[] = [
     'lxdCreateHealthyMs',
@@ -394,10 +360,7 @@ export function renderLxdReport(bench: LxdBench, quick: boolean): string {
     'lxcCliRestoreMs',
     'sshRoundTripMs',
   ];
-  const rows = order.map((k) => {
-    const s = figures[k].samples;
-    return [figures[k].label, fmtMs(medianOf(figures[k])), s.length > 0 ? fmtMs(Math.min(...s)) : 'n/a', s.length > 0 ? fmtMs(Math.max(...s)) : 'n/a', String(s.length)];
-  });
+  const rows = order.map((k) => figureRow(figures[k]));
   const pairs: Array<[string, LxdJsonKey, LxdJsonKey]> = [
     ['create → healthy', 'lxdCreateHealthyMs', 'lxcCliCreateHealthyMs'],
     ['stop', 'lxdStopMs', 'lxcCliStopMs'],
