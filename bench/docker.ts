@@ -249,7 +249,7 @@ async function runDockerBench(bench: DockerFigures, ctx: BenchContext): Promise<
     } catch (e) {
       const stderr = (e as { stderr?: unknown }).stderr;
       const detail = typeof stderr === 'string' && stderr.trim() !== '' ? ` (${stderr.trim().split('\n').slice(-1)[0] ?? ''})` : '';
-      throw new Error(`${messageOf(e).split('\n')[0] ?? ''}${detail}`);
+      throw new Error(`${messageOf(e).split('\n')[0] ?? ''}${detail}`, { cause: e });
     } finally {
       await wrapper.dispose();
       undo();
@@ -271,7 +271,7 @@ async function runDockerBench(bench: DockerFigures, ctx: BenchContext): Promise<
       await list();
     } catch (e) {
       // Its transport runs `docker system dial-stdio` on the remote: say what is missing there.
-      let remote = '';
+      let remote: string;
       try {
         const r = await baseLink.exec(['sh', '-c', 'command -v docker && docker system dial-stdio --help >/dev/null && echo dial-stdio-ok'], { timeoutMs: 10_000 });
         remote = r.code === 0 ? `; remote docker CLI: ${r.stdout.trim().replace(/\n/g, ', ')}` : `; remote docker CLI unusable (exit ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 200)})`;
