@@ -22,6 +22,7 @@ interface Manifest {
   contributes: {
     viewsContainers: { activitybar: Array<{ id: string; icon: string }> };
     views: Record<string, Array<{ id: string }>>;
+    walkthroughs: Array<{ steps: Array<{ media: { markdown: string } }> }>;
   };
 }
 
@@ -82,6 +83,7 @@ describe('the packaged extension (.vsix)', function () {
       'extension/dist/tunnelWorker.js',
       'extension/media/code-swarm.svg',
       `extension/${pkg.icon}`,
+      ...pkg.contributes.walkthroughs.flatMap((w) => w.steps.map((s) => `extension/${s.media.markdown}`)),
     ]) {
       assert.ok(files.includes(f), `${f} is packaged`);
     }
