@@ -1,67 +1,12 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
 import { lab, labDocker, uniqueName } from '../lab/lab.js';
 import { recordPassword, suiteDir } from '../support/suiteArtifacts.js';
 import { openWorkbench, runCommand, treeRow, type Workbench } from './workbench.js';
+import { answerStep, contextMenu, instanceWorkbenchFrame, waitForRow } from './workbenchActions.js';
 
 const STATUS = '[id="codeswarm.code-swarm.codeSwarm.status"]';
-
-/** Waits until the open quick input shows this prompt or placeholder, then answers it. */
-async function answerStep(page: Page, shows: string, value?: string): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  const input = widget.locator('.quick-input-box input');
-  // Runs in the page: the prompt or placeholder of the visible quick input.
-  const predicate = `(() => {
-    const w = document.querySelector('.quick-input-widget');
-    if (!w || w.style.display === 'none') return false;
-    const i = w.querySelector('.quick-input-box input');
-    const t = ${JSON.stringify(shows)};
-    return (w.textContent || '').includes(t) || ((i && i.placeholder) || '').includes(t) || ((i && i.getAttribute('aria-label')) || '').includes(t);
-  })()`;
-  await page.waitForFunction(predicate, undefined, { timeout: 30_000 });
-  if (value !== undefined) await input.fill(value);
-  // Let the list filter (or validation run) before accepting.
-  await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
-}
-
-async function rowDescription(page: Page, label: string): Promise<string> {
-  return (await treeRow(page, label).locator('.label-description').first().textContent()) ?? '';
-}
-
-async function waitForRow(page: Page, label: string, description: RegExp, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    if ((await treeRow(page, label).count()) > 0) {
-      last = await rowDescription(page, label);
-      if (description.test(last)) return;
-    }
-    await page.waitForTimeout(500);
-  }
-  assert.fail(`row "${label}" never matched ${description} (last: "${last}")`);
-}
-
-async function contextMenu(page: Page, label: string, item: string): Promise<void> {
-  const entry = page.getByRole('menuitem', { name: item, exact: true });
-  // The workbench closes a context menu when focus moves (a webview that
-  // finishes loading takes it): open it again, a bounded number of times.
-  for (let attempt = 1; ; attempt++) {
-    await treeRow(page, label).click({ button: 'right' });
-    await entry.waitFor({ state: 'visible', timeout: 10_000 });
-    // A click during the menu's opening animation can land on nothing.
-    await page.waitForTimeout(300);
-    try {
-      await entry.click({ timeout: 5_000 });
-      break;
-    } catch (e) {
-      if (attempt >= 3) throw e;
-    }
-  }
-  await page.locator('.context-view.monaco-menu-container').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
-}
 
 describe('e2e: a user journey in a real workbench', function () {
   this.timeout(400_000);
@@ -152,16 +97,7 @@ describe('e2e: a user journey in a real workbench', function () {
     await page.locator('.tabs-container .tab').filter({ hasText: 'Simple Browser' }).waitFor({ timeout: 60_000 });
     // The Simple Browser webview nests an iframe on the tunnel's URL; inside
     // it, code-server's own workbench (not its login page) must load.
-    const deadline = Date.now() + 90_000;
-    let inner: Frame | undefined;
-    while (!inner && Date.now() < deadline) {
-      for (const f of page.frames()) {
-        if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(f.url()) || f === page.mainFrame()) continue;
-        if (f.url().startsWith(new URL(wb.url).origin)) continue;
-        if ((await f.locator('.monaco-workbench').count()) > 0) inner = f;
-      }
-      if (!inner) await page.waitForTimeout(1_000);
-    }
+    const inner = await instanceWorkbenchFrame(page, wb.url);
     await wb.screenshot('journey-06-open');
     assert.ok(inner, `code-server's workbench loaded through the tunnel (frames: ${page.frames().map((f) => f.url()).join(', ')})`);
     assert.doesNotMatch(inner.url(), /login/);

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import type { Frame, Page } from 'playwright-core';
+import { treeRow } from './workbench.js';
+
+/** What a user does in the workbench, shared by the e2e journeys. */
+
+/** Waits until the open quick input shows this prompt or placeholder, then answers it. */
+export async function answerStep(page: Page, shows: string, value?: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('.quick-input-box input');
+  // Runs in the page: the prompt or placeholder of the visible quick input.
+  const predicate = `(() => {
+    const w = document.querySelector('.quick-input-widget');
+    if (!w || w.style.display === 'none') return false;
+    const i = w.querySelector('.quick-input-box input');
+    const t = ${JSON.stringify(shows)};
+    return (w.textContent || '').includes(t) || ((i && i.placeholder) || '').includes(t) || ((i && i.getAttribute('aria-label')) || '').includes(t);
+  })()`;
+  await page.waitForFunction(predicate, undefined, { timeout: 30_000 });
+  if (value !== undefined) await input.fill(value);
+  // Let the list filter (or validation run) before accepting.
+  await page.waitForTimeout(300);
+  // On the input itself: a webview that finishes loading meanwhile takes the keyboard focus.
+  await input.press('Enter');
+}
+
+export async function rowDescription(page: Page, label: string): Promise<string> {
+  return (await treeRow(page, label).locator('.label-description').first().textContent()) ?? '';
+}
+
+export async function waitForRow(page: Page, label: string, description: RegExp, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if ((await treeRow(page, label).count()) > 0) {
+      last = await rowDescription(page, label);
+      if (description.test(last)) return;
+    }
+    await page.waitForTimeout(500);
+  }
+  assert.fail(`row "${label}" never matched ${description} (last: "${last}")`);
+}
+
+export async function contextMenu(page: Page, label: string, item: string): Promise<void> {
+  const entry = page.getByRole('menuitem', { name: item, exact: true });
+  // The workbench closes a context menu when focus moves (a webview that
+  // finishes loading takes it): open it again, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    await treeRow(page, label).click({ button: 'right' });
+    await entry.waitFor({ state: 'visible', timeout: 10_000 });
+    // A click during the menu's opening animation can land on nothing.
+    await page.waitForTimeout(300);
+    try {
+      await entry.click({ timeout: 5_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+  await page.locator('.context-view.monaco-menu-container').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+}
+
+/**
+ * The frame in which an opened instance's code-server workbench (not its
+ * login page) has loaded: the Simple Browser webview nests an iframe on the
+ * tunnel's loopback URL. Undefined when none did within the time.
+ */
+export async function instanceWorkbenchFrame(page: Page, workbenchUrl: string, timeoutMs = 90_000): Promise<Frame | undefined> {
+  const own = new URL(workbenchUrl).origin;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      if (f === page.mainFrame() || !/^http:\/\/127\.0\.0\.1:\d+\//.test(f.url()) || f.url().startsWith(own)) continue;
+      if ((await f.locator('.monaco-workbench').count()) > 0) return f;
+    }
+    await page.waitForTimeout(1_000);
+  }
+  return undefined;
+}
