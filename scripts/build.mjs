@@ -1,6 +1,8 @@
-// Bundles the extension, the CLI, the password worker and the tunnel worker with esbuild.
+// Bundles the extension, the CLI, the password worker, the tunnel worker and
+// the packages they load on demand (ssh2, ws) with esbuild.
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
-import { common } from './buildOptions.mjs';
+import { ON_DEMAND, common } from './buildOptions.mjs';
 
 await Promise.all([
   build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
@@ -9,4 +11,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/core/passwordWorker.ts'], outfile: 'dist/passwordWorker.js' }),
   // Session tunnels to SSH hosts run on a worker thread (src/transport/tunnelWorkerHandle.ts), which loads this file.
   build({ ...common, entryPoints: ['src/transport/tunnelWorkerEntry.ts'], outfile: 'dist/tunnelWorkerEntry.js' }),
+  // ssh2 and ws, which the bundles above require on first use (see buildOptions.mjs): from the
+  // file a require() finds (ws's `import` export is an ES module wrapper, which would change what the bundle exports).
+  ...ON_DEMAND.map((name) => build({ ...common, entryPoints: [createRequire(import.meta.url).resolve(name)], outfile: `dist/${name}.js` })),
 ]);

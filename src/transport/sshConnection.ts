@@ -1,11 +1,26 @@
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { Client, utils, type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType, type CipherAlgorithm, type ClientChannel, type ConnectConfig, type ParsedKey } from 'ssh2';
+import type * as Ssh2 from 'ssh2';
+import type { AnyAuthMethod, AuthHandlerMiddleware, AuthenticationType, CipherAlgorithm, Client, ClientChannel, ConnectConfig, ParsedKey } from 'ssh2';
 import { SwarmError } from '../shared/errors.js';
 import { checkHostKey, type HostKeyVerdict, type KnownHostEntry } from './knownHosts.js';
 import { quoteArgv } from './shellQuote.js';
 import { TypedEmitter } from '../shared/typedEmitter.js';
+
+let ssh2: typeof Ssh2 | undefined;
+
+/**
+ * ssh2, loaded by the first connection or key read: it is most of what a
+ * bundle holds (~330 KB of ~880 KB) and a process that only drives the local
+ * engine never needs it. The bundles take it from dist/ssh2.js, next to
+ * themselves (scripts/buildOptions.mjs, onDemand); compiled code from node_modules.
+ */
+function loadSsh2(): typeof Ssh2 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- on first use, see above
+  ssh2 ??= require('ssh2') as typeof Ssh2;
+  return ssh2;
+}
 
 export interface SshEndpoint {
   /** The swarm's name for the host, used in messages. */
@@ -281,7 +296,7 @@ export class SshConnection extends TypedEmitter<ConnectionEvents> {
     // Our own TCP socket (ssh2 takes a connecting one), so that its writes can be coalesced.
     const sock = coalesceWrites(endpoint.jump ? await this.viaJump(endpoint.jump) : connect({ host: endpoint.host, port: endpoint.port }));
 
-    const client = new Client();
+    const client = new (loadSsh2().Client)();
     const config: ConnectConfig = {
       sock,
       host: endpoint.host,
@@ -439,6 +454,7 @@ async function loadIdentities(
         cause: e,
       });
     }
+    const { utils } = loadSsh2();
     let parsed = utils.parseKey(data);
     if (parsed instanceof Error && /encrypted|passphrase/i.test(parsed.message)) {
       const passphrase = askPassphrase ? await askPassphrase(path) : undefined;

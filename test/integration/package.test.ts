@@ -9,7 +9,8 @@ describe('the packaged extension (.vsix)', () => {
   it('holds the bundles and media, never sources, tests or node_modules', () => {
     const listing = execFileSync('python3', ['-m', 'zipfile', '-l', resolve(ROOT, 'dist/code-swarm.vsix')], { encoding: 'utf8' });
     const files = listing.split('\n').slice(1).map((l) => l.split(/\s{2,}/)[0]!.trim()).filter(Boolean);
-    for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/passwordWorker.js', 'extension/dist/tunnelWorkerEntry.js', 'extension/media/code-swarm.svg']) {
+    const bundles = ['extension', 'cli', 'passwordWorker', 'tunnelWorkerEntry', 'ssh2', 'ws'].map((b) => `extension/dist/${b}.js`);
+    for (const f of ['extension/package.json', ...bundles, 'extension/media/code-swarm.svg']) {
       assert.ok(files.includes(f), `${f} is packaged`);
     }
     const stray = files.filter((f) => /^extension\/(src|test|node_modules|out|bench|scripts)\//.test(f) || f.endsWith('.ts') || f.endsWith('.map'));
