@@ -9,7 +9,7 @@ describe('the packaged extension (.vsix)', () => {
   it('holds the bundles and media, never sources, tests or node_modules', () => {
     const listing = execFileSync('python3', ['-m', 'zipfile', '-l', resolve(ROOT, 'dist/code-swarm.vsix')], { encoding: 'utf8' });
     const files = listing.split('\n').slice(1).map((l) => l.split(/\s{2,}/)[0]!.trim()).filter(Boolean);
-    const bundles = ['extension', 'cli', 'passwordWorker', 'tunnelWorkerEntry', 'ssh2', 'ws'].map((b) => `extension/dist/${b}.js`);
+    const bundles = ['extension', 'cli', 'cliMain', 'passwordWorker', 'tunnelWorkerEntry', 'ssh2', 'ws'].map((b) => `extension/dist/${b}.js`);
     for (const f of ['extension/package.json', ...bundles, 'extension/media/code-swarm.svg']) {
       assert.ok(files.includes(f), `${f} is packaged`);
     }
