@@ -2,7 +2,7 @@
 // bench that measures what is in them (bench/activation.ts). `vscode` is
 // provided by the editor at run time; ssh2's optional native helpers
 // (cpu-features, sshcrypto) are left out: ssh2 falls back to pure JS when
-// they are missing.
+// they are missing. ssh2 and ws are bundles of their own (ON_DEMAND).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +21,29 @@ const noBuildKit = {
       /[\\/]dockerode[\\/]lib$/.test(args.resolveDir)
         ? { path: fileURLToPath(new URL(BUILDKIT_STUBS[args.path], import.meta.url)) }
         : undefined,
+    );
+  },
+};
+
+/**
+ * Packages only some hosts need, each a bundle of its own next to the others
+ * (dist/ssh2.js, dist/ws.js; scripts/build.mjs): ssh2 for SSH hosts (~330 KB
+ * minified with its helpers, 38 % of the CLI bundle) and ws for LXD's event
+ * stream (~50 KB). Our code requires them on first use (sshConnection.ts,
+ * lxdClient.ts), so a process that only drives the local engine neither
+ * reads nor compiles them. docker-modem's own ssh:// transport, which
+ * requires ssh2 as it loads, is never used (each host's stream comes from its
+ * HostLink) and is replaced by a stub that says so.
+ */
+export const ON_DEMAND = ['ssh2', 'ws'];
+const onDemand = {
+  name: 'on-demand',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${ON_DEMAND.join('|')})$`) }, (args) =>
+      args.kind === 'entry-point' || /[\\/]node_modules[\\/]/.test(args.importer) ? undefined : { path: `./${args.path}.js`, external: true },
+    );
+    b.onResolve({ filter: /^\.\/ssh$/ }, (args) =>
+      /[\\/]docker-modem[\\/]lib$/.test(args.resolveDir) ? { path: fileURLToPath(new URL('./build/noModemSsh.cjs', import.meta.url)) } : undefined,
     );
   },
 };
@@ -60,7 +83,7 @@ export const common = {
   loader: { '.node': 'empty' },
   // hash-wasm's ESM build lets esbuild keep argon2 and drop the other hashes.
   alias: { 'hash-wasm': 'hash-wasm/dist/index.esm.js' },
-  plugins: [noBuildKit, englishZodOnly],
+  plugins: [noBuildKit, englishZodOnly, onDemand],
   // Relative paths above (entry points, outfiles) are the project's.
   absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
 };

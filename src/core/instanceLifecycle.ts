@@ -67,21 +67,31 @@ export class InstanceLifecycle {
     const id = randomUUID();
     const cookieSuffix = generateCookieSuffix();
     const now = new Date().toISOString();
-    // The record goes in first, as `starting`: if this process dies half way,
-    // the next refresh finds either the container (adopted) or nothing
-    // (marked missing), never an untracked container.
-    const storeId = await store.update((draft) => {
-      const clash = draft.instances.find((i) => i.name === name);
-      if (clash) {
-        throw new SwarmError(`An instance named ${name} already exists on ${clash.host}`, {
-          code: 'conflict',
-          hint: 'Pick another name, or delete the existing instance first',
-        });
-      }
-      draft.instances.push({ id, name, host: host.name, provider: host.provider, image, state: 'starting', createdAt: now, cpus, memoryBytes, cookieSuffix, updatedAt: now });
-      return draft.storeId;
-    });
-    await secrets.save(id, password, hashedPassword);
+    // The record goes in before the host is asked for anything, as `starting`:
+    // if this process dies half way, the next refresh finds either the
+    // container (adopted) or nothing (marked missing), never an untracked
+    // container. The secrets are another file with its own lock, so they go in
+    // at the same time (~10 ms less per create); a secret whose record could
+    // not go in is taken out again, and a record whose secrets could not.
+    const [stored, saved] = await Promise.allSettled([
+      store.update((draft) => {
+        const clash = draft.instances.find((i) => i.name === name);
+        if (clash) {
+          throw new SwarmError(`An instance named ${name} already exists on ${clash.host}`, {
+            code: 'conflict',
+            hint: 'Pick another name, or delete the existing instance first',
+          });
+        }
+        draft.instances.push({ id, name, host: host.name, provider: host.provider, image, state: 'starting', createdAt: now, cpus, memoryBytes, cookieSuffix, updatedAt: now });
+        return draft.storeId;
+      }),
+      secrets.save(id, password, hashedPassword),
+    ]);
+    if (stored.status === 'rejected' || saved.status === 'rejected') {
+      await this.undoRecord(id, stored.status === 'fulfilled', saved.status === 'fulfilled');
+      throw stored.status === 'rejected' ? stored.reason : (saved as PromiseRejectedResult).reason;
+    }
+    const storeId = stored.value;
     this.opts.changed(host.name);
     const done = this.opts.busy.mark(id, name);
     try {
@@ -152,6 +162,18 @@ export class InstanceLifecycle {
     } finally {
       done();
     }
+  }
+
+  /** Takes out what went in of a create that failed before the host was asked (best effort: the first error is the one to report). */
+  private async undoRecord(id: string, recordIn: boolean, secretsIn: boolean): Promise<void> {
+    if (recordIn) {
+      await this.opts.store
+        .update((draft) => {
+          draft.instances = draft.instances.filter((i) => i.id !== id);
+        })
+        .catch(() => undefined);
+    }
+    if (secretsIn) await this.opts.secrets.forget(id).catch(() => undefined);
   }
 
   private async forgetFailedCreate(id: string, host: HostRecord, err: SwarmError): Promise<void> {

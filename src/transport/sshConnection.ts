@@ -1,9 +1,10 @@
 import { connect } from 'node:net';
-import { Client, type CipherAlgorithm, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { CipherAlgorithm, Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { SwarmError } from '../shared/errors.js';
 import { TypedEmitter } from '../shared/typedEmitter.js';
 import { coalesceWrites } from './coalesceWrites.js';
 import { collectExec } from './collectExec.js';
+import { loadSsh2 } from './loadSsh2.js';
 import type { ExecOptions, ExecResult, ExecStream } from './execTypes.js';
 import { checkHostKey, type HostKeyVerdict } from './knownHosts.js';
 import { quoteArgv } from './shellQuote.js';
@@ -203,7 +204,7 @@ export class SshConnection extends TypedEmitter<ConnectionEvents> {
     // Our own TCP socket (ssh2 takes a connecting one), so that its writes can be coalesced.
     const sock = coalesceWrites(endpoint.jump ? await this.viaJump(endpoint.jump) : connect({ host: endpoint.host, port: endpoint.port }));
 
-    const client = new Client();
+    const client = new (loadSsh2().Client)();
     const config: ConnectConfig = {
       sock,
       host: endpoint.host,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { utils, type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType, type ParsedKey } from 'ssh2';
+import type { AnyAuthMethod, AuthHandlerMiddleware, AuthenticationType, ParsedKey } from 'ssh2';
 import { SwarmError } from '../shared/errors.js';
+import { loadSsh2 } from './loadSsh2.js';
 
 export interface LoadedKey {
   readonly path: string;
@@ -23,6 +24,7 @@ export async function loadIdentities(
         cause: e,
       });
     }
+    const { utils } = loadSsh2();
     let parsed = utils.parseKey(data);
     if (parsed instanceof Error && /encrypted|passphrase/i.test(parsed.message)) {
       const passphrase = askPassphrase ? await askPassphrase(path) : undefined;

@@ -81,6 +81,9 @@ describe('the packaged extension (.vsix)', function () {
       'extension/dist/cli.js',
       'extension/dist/passwordWorker.js',
       'extension/dist/tunnelWorkerEntry.js',
+      'extension/dist/cliMain.js',
+      'extension/dist/ssh2.js',
+      'extension/dist/ws.js',
       'extension/media/code-swarm.svg',
       `extension/${pkg.icon}`,
       ...pkg.contributes.walkthroughs.flatMap((w) => w.steps.map((s) => `extension/${s.media.markdown}`)),
@@ -90,7 +93,7 @@ describe('the packaged extension (.vsix)', function () {
     const stray = files.filter((f) => /^extension\/(src|test|node_modules|out|bench|scripts|docs)\//.test(f) || f.endsWith('.ts') || f.endsWith('.map'));
     assert.deepEqual(stray, []);
     // Nothing beyond what .vscodeignore lets back in (and vsce's own two files).
-    const allowed = /^(extension\.vsixmanifest|\[Content_Types\]\.xml|extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli|passwordWorker|tunnelWorkerEntry)\.js|media\/.+))$/;
+    const allowed = /^(extension\.vsixmanifest|\[Content_Types\]\.xml|extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli|cliMain|passwordWorker|tunnelWorkerEntry|ssh2|ws)\.js|media\/.+))$/;
     assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
   });
 

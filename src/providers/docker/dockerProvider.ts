@@ -76,8 +76,13 @@ export class DockerProvider implements Provider {
 
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
+    // Both are checks (the network is made once per host): the network's list
+    // runs while the image is inspected, not after it. A failed image check
+    // leaves the network as it would be after any create.
+    const networkId = this.network.ensure();
+    networkId.catch(() => undefined);
     const user = await ensureImage(this.engine, spec.image, options);
-    const network = await this.network.ensure();
+    const network = await networkId;
     throwIfAborted(options.signal);
     progress('Creating the workspace volume');
     await this.engine.call('create the workspace volume', () =>

@@ -1,9 +1,22 @@
 import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { z } from 'zod';
 import { SwarmError } from '../../shared/errors.js';
 import { StreamAgent } from '../../transport/streamAgent.js';
+
+let webSocket: typeof WebSocket | undefined;
+
+/**
+ * ws, loaded by the first event stream: only an LXD host needs it. The
+ * bundles take it from dist/ws.js, next to themselves (scripts/buildOptions.mjs,
+ * onDemand); compiled code from node_modules.
+ */
+function loadWebSocket(): typeof WebSocket {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- on first use, see above
+  webSocket ??= require('ws') as typeof WebSocket;
+  return webSocket;
+}
 
 /** An answer of the LXD daemon that says something went wrong. */
 export class LxdApiError extends Error {
@@ -141,7 +154,7 @@ export class LxdClient {
    */
   subscribe(path: string, onMessage: (text: string) => void, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{ ended: Promise<void>; close(): void }> {
     // The host part is never dialled: the agent hands over a stream to the socket.
-    const ws = new WebSocket(`ws://127.0.0.1${path}`, { agent: this.agent, handshakeTimeout: timeoutMs, perMessageDeflate: false });
+    const ws = new (loadWebSocket())(`ws://127.0.0.1${path}`, { agent: this.agent, handshakeTimeout: timeoutMs, perMessageDeflate: false });
     let closing = false;
     const ended = new Promise<void>((resolve, reject) => {
       ws.once('close', (code) => {

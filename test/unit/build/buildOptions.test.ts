@@ -9,20 +9,27 @@ import { build, type BuildOptions } from 'esbuild';
 /** The repository root, from out*\/test/unit/build/. */
 const ROOT = resolve(__dirname, '../../../..');
 
-/** Bundles a snippet with the build's own options and runs it in a Node of its own, returning the lines it printed. */
-async function runBundled(snippet: string): Promise<string[]> {
+/** A snippet bundled with the build's own options (not minified, so that tests can read it). */
+async function bundled(snippet: string): Promise<string> {
   const { common } = (await import(pathToFileURL(join(ROOT, 'scripts/buildOptions.mjs')).href)) as { common: BuildOptions };
   const out = await build({
     ...common,
     sourcemap: false,
+    minify: false,
     write: false,
     stdin: { contents: snippet, resolveDir: ROOT, loader: 'ts', sourcefile: 'snippet.ts' },
     outfile: join(ROOT, 'out-unused.js'),
   });
+  return out.outputFiles?.[0]?.text ?? '';
+}
+
+/** Bundles a snippet with the build's own options and runs it in a Node of its own, returning the lines it printed. */
+async function runBundled(snippet: string): Promise<string[]> {
+  const text = await bundled(snippet);
   const dir = mkdtempSync(join(tmpdir(), 'csw-build-'));
   try {
     const file = join(dir, 'snippet.js');
-    writeFileSync(file, out.outputFiles?.[0]?.text ?? '');
+    writeFileSync(file, text);
     return execFileSync(process.execPath, [file], { encoding: 'utf8' }).trimEnd().split('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -50,5 +57,24 @@ describe('build options: what the bundles leave out still works as the code uses
     );
     assert.equal(printed[0], 'function');
     assert.match(printed[1] ?? '', /BuildKit progress decoding is not part of the Code Swarm bundle/);
+  });
+
+  it('takes ssh2 and ws from the bundles next to it (dist/ssh2.js, dist/ws.js), when the code asks for them', async () => {
+    const text = await bundled("export const load = () => [require('ssh2'), require('ws')];\n");
+    assert.match(text, /require\("\.\/ssh2\.js"\)/);
+    assert.match(text, /require\("\.\/ws\.js"\)/);
+    // Neither package's own code is in the bundle (ssh2's protocol constants, ws's handshake GUID).
+    assert.doesNotMatch(text, /ssh-userauth|258EAFA5-E914-47DA-95CA-C5AB0DC85B11/);
+  });
+
+  it("leaves docker-modem's ssh:// transport out, so dockerode does not load ssh2, with a clear error if it is ever used", async () => {
+    const printed = await runBundled(
+      // docker-modem builds a URL Node warns about; the warning is not what this is about.
+      "import Docker from 'dockerode';\nprocess.noDeprecation = true;\n" +
+        "const d = new Docker({ protocol: 'ssh', host: 'example.invalid', port: 22 });\n" +
+        'd.ping().then(() => console.log(\'answered\'), (e: Error) => console.log(e.message));\n',
+    );
+    assert.match(printed[0] ?? '', /docker-modem's ssh:\/\/ transport is not part of the Code Swarm bundle/);
+    assert.doesNotMatch(await bundled("import Docker from 'dockerode';\nconsole.log(Docker);\n"), /ssh-userauth|require\("\.\/ssh2\.js"\)/);
   });
 });

@@ -92,6 +92,24 @@ describe('Swarm operations (fake hosts)', function () {
       assert.deepEqual([...fleet.secrets.values.keys()], []);
     });
 
+    it('leaves no secret when the name is taken (the record and the secrets go in at once)', async () => {
+      const first = await fleet.swarm.create({ name: 'web', host: 'box' });
+      await assert.rejects(fleet.swarm.create({ name: 'web', host: 'box' }), /An instance named web already exists on box/);
+      assert.equal(passwordsSet(), 2, 'the second create stored a password too');
+      assert.deepEqual([...fleet.secrets.values.keys()].sort(), fleet.secrets.keysOf(first.id).sort(), "only the first instance's secrets are left");
+      assert.deepEqual((await fleet.store.read()).instances.map((i) => i.id), [first.id]);
+    });
+
+    it('leaves no record, and asks the host nothing, when its secrets cannot be saved', async () => {
+      fleet.secrets.failSets = new SwarmError('The state directory is read-only', { code: 'permission-denied' });
+      const engine = fleet.provider('box');
+      const lists = engine.listCalls;
+      await assert.rejects(fleet.swarm.create({ name: 'web', host: 'box' }), /read-only/);
+      assert.deepEqual((await fleet.store.read()).instances, [], 'no record');
+      assert.deepEqual(await engine.list(), [], 'no container');
+      assert.equal(engine.listCalls, lists + 1, 'only the list above: the create never reached the host');
+    });
+
     it('keeps a failed record and its secrets when the link dropped half way (the container may exist)', async () => {
       const engine = fleet.provider('box');
       const dropped = new SwarmError('Lost the connection to box', { code: 'unreachable' });

@@ -4,12 +4,15 @@ import type { SecretStore } from '../../../../src/core/secretStore.js';
 export class MemorySecretStore implements SecretStore {
   readonly values = new Map<string, string>();
   readonly everSet: string[] = [];
+  /** Makes every set() fail with this (a read-only state directory). */
+  failSets: Error | undefined;
 
   async get(key: string): Promise<string | undefined> {
     return this.values.get(key);
   }
 
   async set(key: string, value: string): Promise<void> {
+    if (this.failSets) throw this.failSets;
     this.everSet.push(key);
     this.values.set(key, value);
   }
