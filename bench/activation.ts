@@ -44,7 +44,8 @@ interface LoggedActivation {
   readonly marks: Record<string, number>;
 }
 
-const LINE = /activation: tree's first render with (\d+) host\(s\) ([\d.]+) ms after activate\(\) entry \(activate\(\) returned ([\d.]+); ([^)]*)\)/;
+const LINE =
+  /activation: tree's first render with (\d+) host\(s\) ([\d.]+) ms after activate\(\) entry \(activate\(\) returned ([\d.]+); ([^)]*)\)/;
 
 export function parseActivationLine(line: string): LoggedActivation | undefined {
   const m = LINE.exec(line);
@@ -93,12 +94,21 @@ function packageOf(path: string): string {
 export async function analyseBundle(): Promise<Bundle> {
   // The same options as scripts/build.mjs, plugins included: the figure is the shipped bundle's.
   const { common } = (await import(pathToFileURL(join(ROOT, 'scripts/buildOptions.mjs')).href)) as { common: BuildOptions };
-  const result = await build({ ...common, absWorkingDir: ROOT, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', write: false, metafile: true, logLevel: 'silent' });
+  const result = await build({
+    ...common,
+    absWorkingDir: ROOT,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
   const meta: Metafile = result.metafile;
   const out = Object.entries(meta.outputs).find(([k]) => k.endsWith('extension.js'));
   if (!out) throw new Error('esbuild produced no extension.js');
   const bytesOf = new Map<string, number>();
-  for (const [path, info] of Object.entries(out[1].inputs)) bytesOf.set(packageOf(path), (bytesOf.get(packageOf(path)) ?? 0) + info.bytesInOutput);
+  for (const [path, info] of Object.entries(out[1].inputs))
+    bytesOf.set(packageOf(path), (bytesOf.get(packageOf(path)) ?? 0) + info.bytesInOutput);
   // Package-level import graph, to say what each big dependency drags in.
   const edges = new Map<string, Set<string>>();
   for (const [path, info] of Object.entries(meta.inputs)) {
@@ -112,10 +122,12 @@ export async function analyseBundle(): Promise<Bundle> {
   const reach = (start: string) => {
     const seen = new Set([start]);
     const todo = [start];
-    for (let p = todo.pop(); p !== undefined; p = todo.pop()) for (const q of edges.get(p) ?? []) if (!seen.has(q)) {
-        seen.add(q);
-        todo.push(q);
-      }
+    for (let p = todo.pop(); p !== undefined; p = todo.pop())
+      for (const q of edges.get(p) ?? [])
+        if (!seen.has(q)) {
+          seen.add(q);
+          todo.push(q);
+        }
     const packages = [...seen].filter((p) => bytesOf.has(p)).sort((a, b) => (bytesOf.get(b) ?? 0) - (bytesOf.get(a) ?? 0));
     return { bytes: packages.reduce((s, p) => s + (bytesOf.get(p) ?? 0), 0), packages };
   };
@@ -163,7 +175,9 @@ export function createActivationBench(): ActivationBench {
       // The analysis rebuilds with build.mjs's options; if they drifted, say so rather than mislead.
       const built = figures.bundleBytes.samples[0] ?? 0;
       if (Math.abs(bundle.esbuildBytes - built) > 1024) {
-        notes.push(`the analysis build is ${bundle.esbuildBytes} bytes, dist/extension.js ${built}: rebuild (npm run build) or bring bench/activation.ts in line with scripts/build.mjs`);
+        notes.push(
+          `the analysis build is ${bundle.esbuildBytes} bytes, dist/extension.js ${built}: rebuild (npm run build) or bring bench/activation.ts in line with scripts/build.mjs`,
+        );
       }
     });
 
@@ -185,8 +199,15 @@ export function createActivationBench(): ActivationBench {
         const settings = JSON.stringify({ knownHostsFiles: [lab().knownHosts] });
         ctx.log(`activation: idle Node probe ×${n.idle}`);
         for (let i = 0; i < n.idle && !ctx.signal.aborted; i++) {
-          const { stdout } = await execFileAsync(process.execPath, [join(__dirname, 'nodeActivationProbe.js'), BUNDLE, dir, settings], { timeout: 60_000 });
-          const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { requireMs: number; firstRenderMs: number; activateMs: number; hosts: number };
+          const { stdout } = await execFileAsync(process.execPath, [join(__dirname, 'nodeActivationProbe.js'), BUNDLE, dir, settings], {
+            timeout: 60_000,
+          });
+          const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+            requireMs: number;
+            firstRenderMs: number;
+            activateMs: number;
+            hosts: number;
+          };
           if (r.hosts !== HOSTS.length) throw new Error(`the probe's tree showed ${r.hosts} hosts, not ${HOSTS.length}`);
           figures.activationIdleMs.samples.push(r.firstRenderMs);
           figures.idleActivate.samples.push(r.activateMs);
@@ -221,7 +242,9 @@ export function createActivationBench(): ActivationBench {
         await viewButton.waitFor({ state: 'visible', timeout: SAMPLE_TIMEOUT_MS });
         // Open the view once: the workbench restores it, open, on every reload after this.
         await viewButton.click();
-        await page.locator('[id="workbench.view.extension.codeSwarm"] .welcome-view-content').waitFor({ state: 'visible', timeout: SAMPLE_TIMEOUT_MS });
+        await page
+          .locator('[id="workbench.view.extension.codeSwarm"] .welcome-view-content')
+          .waitFor({ state: 'visible', timeout: SAMPLE_TIMEOUT_MS });
         await seedHosts(join(wb.userDir, 'User', 'globalStorage', EXTENSION_ID));
         ctx.log(`activation: ${HOSTS.length} hosts in the store; window reload ×${n.workbench}`);
         for (let i = 0; i < n.workbench && !ctx.signal.aborted; i++) {
@@ -241,12 +264,17 @@ export function createActivationBench(): ActivationBench {
           }
           const last = lines[lines.length - 1];
           if (lines.length <= before || !last) throw new Error(`reload ${i + 1}: no activation line in the extension's log`);
-          if (last.hosts !== HOSTS.length) throw new Error(`reload ${i + 1}: the first render showed ${last.hosts} hosts, not ${HOSTS.length}`);
+          if (last.hosts !== HOSTS.length)
+            throw new Error(`reload ${i + 1}: the first render showed ${last.hosts} hosts, not ${HOSTS.length}`);
           figures.activationMs.samples.push(last.firstRenderMs);
           figures.wbActivate.samples.push(last.activateMs);
           if (last.marks['store read'] !== undefined) figures.wbStoreRead.samples.push(last.marks['store read']);
           if (last.marks['view visible'] !== undefined) figures.wbViewVisible.samples.push(last.marks['view visible']);
-          ctx.log(`  reload ${i + 1}: first render ${fmt(last.firstRenderMs)} ms (${Object.entries(last.marks).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')})`);
+          ctx.log(
+            `  reload ${i + 1}: first render ${fmt(last.firstRenderMs)} ms (${Object.entries(last.marks)
+              .map(([k, v]) => `${k} ${fmt(v)}`)
+              .join(', ')})`,
+          );
         }
       } finally {
         await closeWb();
@@ -260,28 +288,60 @@ export function createActivationBench(): ActivationBench {
     errors,
     figures,
     run,
-    json: () => ({ activationMs: jsonOf(figures.activationMs), activationIdleMs: jsonOf(figures.activationIdleMs), bundleBytes: jsonOf(figures.bundleBytes) }),
+    json: () => ({
+      activationMs: jsonOf(figures.activationMs),
+      activationIdleMs: jsonOf(figures.activationIdleMs),
+      bundleBytes: jsonOf(figures.bundleBytes),
+    }),
     missing: () => (['activationMs', 'activationIdleMs', 'bundleBytes'] as const).filter((k) => figures[k].samples.length === 0),
     report: (quick) => {
-      const order: (Key | Diag)[] = ['activationMs', 'wbActivate', 'wbStoreRead', 'wbViewVisible', 'activationIdleMs', 'idleActivate', 'idleRequire'];
+      const order: (Key | Diag)[] = [
+        'activationMs',
+        'wbActivate',
+        'wbStoreRead',
+        'wbViewVisible',
+        'activationIdleMs',
+        'idleActivate',
+        'idleRequire',
+      ];
       const bytes = medianOf(figures.bundleBytes);
       const wb = medianOf(figures.activationMs);
       const idle = medianOf(figures.activationIdleMs);
       const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
       const targets = [
-        ['activation, workbench (wall clock)', wb === undefined ? 'n/a' : `${fmt(wb)} ms`, `≤ ${TARGETS.activationMs} ms`, verdict(wb === undefined ? undefined : wb <= TARGETS.activationMs)],
-        ['activation, our own code (idle Node)', idle === undefined ? 'n/a' : `${fmt(idle)} ms`, `≤ ${TARGETS.activationMs} ms`, verdict(idle === undefined ? undefined : idle <= TARGETS.activationMs)],
-        ['bundle dist/extension.js', bytes === undefined ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(2)} MB`, '≤ 1.5 MB', verdict(bytes === undefined ? undefined : bytes <= TARGETS.bundleBytes)],
+        [
+          'activation, workbench (wall clock)',
+          wb === undefined ? 'n/a' : `${fmt(wb)} ms`,
+          `≤ ${TARGETS.activationMs} ms`,
+          verdict(wb === undefined ? undefined : wb <= TARGETS.activationMs),
+        ],
+        [
+          'activation, our own code (idle Node)',
+          idle === undefined ? 'n/a' : `${fmt(idle)} ms`,
+          `≤ ${TARGETS.activationMs} ms`,
+          verdict(idle === undefined ? undefined : idle <= TARGETS.activationMs),
+        ],
+        [
+          'bundle dist/extension.js',
+          bytes === undefined ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(2)} MB`,
+          '≤ 1.5 MB',
+          verdict(bytes === undefined ? undefined : bytes <= TARGETS.bundleBytes),
+        ],
       ];
       const parts: string[] = [
         `Activation (${quick ? 'quick' : 'full'}): ${HOSTS.length} lab hosts in the store, view open at start-up`,
         '',
-        renderTable(['figure (ms)', 'median', 'min', 'max', 'n'], order.map((k) => figureRow(figures[k]))),
+        renderTable(
+          ['figure (ms)', 'median', 'min', 'max', 'n'],
+          order.map((k) => figureRow(figures[k])),
+        ),
         '',
         renderTable(['target', 'measured', 'target', ''], targets),
       ];
       if (bundle) {
-        const top = bundle.packages.slice(0, 10).map((p) => [p.name, kb(p.bytes), `${((p.bytes / bundle!.esbuildBytes) * 100).toFixed(0)} %`]);
+        const top = bundle.packages
+          .slice(0, 10)
+          .map((p) => [p.name, kb(p.bytes), `${((p.bytes / bundle!.esbuildBytes) * 100).toFixed(0)} %`]);
         parts.push('', renderTable(['bundle: package', 'bytes', 'share'], top));
         for (const root of ['dockerode', 'ssh2'] as const) {
           const r = bundle.pulledIn[root];

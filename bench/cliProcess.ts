@@ -104,7 +104,8 @@ function healthz(port: number): Promise<number> {
 async function pollHealthy(container: string, signal: AbortSignal): Promise<void> {
   const mapped = (await run('docker', ['port', container, '8080/tcp'])).stdout.trim().split('\n')[0] ?? '';
   const port = Number(mapped.slice(mapped.lastIndexOf(':') + 1));
-  if (!mapped.startsWith('127.0.0.1:') || !Number.isInteger(port)) throw new Error(`${container} publishes 8080 on "${mapped}", not on 127.0.0.1`);
+  if (!mapped.startsWith('127.0.0.1:') || !Number.isInteger(port))
+    throw new Error(`${container} publishes 8080 on "${mapped}", not on 127.0.0.1`);
   const deadline = Date.now() + HEALTHY_TIMEOUT_MS;
   while ((await healthz(port)) !== 200) {
     if (signal.aborted) throw new Error('cancelled');
@@ -173,7 +174,11 @@ export function createCliProcessBench(): CliProcessBench {
     let diagnostics = false;
     const ours: Record<Op, (name: string) => Promise<number>> = {
       create: async (name) => {
-        const r = expect(await cli('create', name, '--host', HOST, '--image', image, '--cpus', CPUS, '--memory', MEMORY), /: running, healthy\n$/, 'create');
+        const r = expect(
+          await cli('create', name, '--host', HOST, '--image', image, '--cpus', CPUS, '--memory', MEMORY),
+          /: running, healthy\n$/,
+          'create',
+        );
         const starting = r.stderrLines.find((l) => l.text.startsWith('Starting code-server'));
         if (diagnostics && starting) {
           figures.createUntilStarting.samples.push(starting.at);
@@ -191,8 +196,27 @@ export function createCliProcessBench(): CliProcessBench {
       create: async (name) => {
         const t0 = performance.now();
         const runCall = await run('docker', [
-          'run', '-d', '--name', name, '-p', '127.0.0.1::8080', '-e', 'PASSWORD=x', '--cpus', CPUS, '--memory', MEMORY, '--memory-swap', MEMORY,
-          '--pids-limit', PIDS_LIMIT, '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', image,
+          'run',
+          '-d',
+          '--name',
+          name,
+          '-p',
+          '127.0.0.1::8080',
+          '-e',
+          'PASSWORD=x',
+          '--cpus',
+          CPUS,
+          '--memory',
+          MEMORY,
+          '--memory-swap',
+          MEMORY,
+          '--pids-limit',
+          PIDS_LIMIT,
+          '--cap-drop',
+          'ALL',
+          '--security-opt',
+          'no-new-privileges',
+          image,
         ]);
         const ran = performance.now();
         await pollHealthy(name, ctx.signal);
@@ -243,10 +267,14 @@ export function createCliProcessBench(): CliProcessBench {
       ctx.log('cli process: one warm-up life each (not timed)');
       await life(-1, false);
     }
-    ctx.log(`cli process: ${rounds} lives of create, list, stop, start, delete, code-swarm and docker interleaved (${image}, local engine)`);
+    ctx.log(
+      `cli process: ${rounds} lives of create, list, stop, start, delete, code-swarm and docker interleaved (${image}, local engine)`,
+    );
     for (let r = 0; r < rounds && !ctx.signal.aborted; r++) {
       await life(r, true);
-      ctx.log(`  round ${r + 1}: ${OPS.map((op) => `${op} ${fmt(figures[`cli_${op}`].samples.at(-1), 0)}/${fmt(figures[`engine_${op}`].samples.at(-1), 0)}`).join(', ')} ms (ours/docker)`);
+      ctx.log(
+        `  round ${r + 1}: ${OPS.map((op) => `${op} ${fmt(figures[`cli_${op}`].samples.at(-1), 0)}/${fmt(figures[`engine_${op}`].samples.at(-1), 0)}`).join(', ')} ms (ours/docker)`,
+      );
     }
   };
 
@@ -289,13 +317,21 @@ export function createCliProcessBench(): CliProcessBench {
       return [
         `CLI processes (${quick ? 'quick' : 'full'}): whole code-swarm processes vs the docker CLI, ${lab().dockerImage} on the local engine`,
         '',
-        renderTable(['figure (ms, spawn → exit)', 'median', 'min', 'max', 'n'], (Object.keys(figures) as Key[]).map((k) => figureRow(figures[k], 0))),
+        renderTable(
+          ['figure (ms, spawn → exit)', 'median', 'min', 'max', 'n'],
+          (Object.keys(figures) as Key[]).map((k) => figureRow(figures[k], 0)),
+        ),
         '',
         renderTable(
           ['code-swarm ÷ docker', 'measured', 'target', ''],
           OPS.map((op) =>
             op === 'create'
-              ? ['create → healthy', x(create), `≤ ${TARGET_CREATE_RATIO}×`, verdict(create === undefined ? undefined : create <= TARGET_CREATE_RATIO)]
+              ? [
+                  'create → healthy',
+                  x(create),
+                  `≤ ${TARGET_CREATE_RATIO}×`,
+                  verdict(create === undefined ? undefined : create <= TARGET_CREATE_RATIO),
+                ]
               : [op === 'start' ? 'start → healthy' : op, x(ratio(op)), '(info)', ''],
           ),
         ),
@@ -318,7 +354,9 @@ async function standalone(): Promise<void> {
   await bench.run(ctx);
   for (const f of await cleanup.run()) bench.errors.push(`cleanup: ${f}`);
   const missing = bench.missing();
-  process.stdout.write(['', bench.report(quick), ...bench.errors.map((e) => `error: ${e}`), '', JSON.stringify(bench.json()), ''].join('\n'));
+  process.stdout.write(
+    ['', bench.report(quick), ...bench.errors.map((e) => `error: ${e}`), '', JSON.stringify(bench.json()), ''].join('\n'),
+  );
   if (bench.errors.length > 0 || missing.length > 0) process.exitCode = 1;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

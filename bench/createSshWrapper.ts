@@ -27,13 +27,20 @@ export async function createSshWrapper(options: SshWrapperOptions): Promise<SshW
   try {
     const args = [
       options.realSsh ?? '/usr/bin/ssh',
-      '-F', options.sshConfig,
-      '-o', `UserKnownHostsFile=${options.knownHosts}`,
-      '-o', 'GlobalKnownHostsFile=/dev/null',
-      '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'IdentitiesOnly=yes',
-      '-o', 'BatchMode=yes',
-      '-i', options.identityFile,
+      '-F',
+      options.sshConfig,
+      '-o',
+      `UserKnownHostsFile=${options.knownHosts}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+      '-i',
+      options.identityFile,
     ];
     const binDir = join(dir, 'bin');
     await mkdir(binDir);

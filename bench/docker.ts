@@ -37,10 +37,19 @@ const HEALTHY_TIMEOUT_MS = 120_000;
 
 const TARGETS = { listSpeedup: 30, createRatio: 1.3, stopMs: 1_000, startHealthyMs: 2_000 };
 
-type JsonKey = 'listWarmMs' | 'dockerCliSshListMs' | 'dockerodeSshListMs' | 'createHealthyMs' | 'baselineCreateHealthyMs' | 'stopMs' | 'startHealthyMs';
+type JsonKey =
+  'listWarmMs' | 'dockerCliSshListMs' | 'dockerodeSshListMs' | 'createHealthyMs' | 'baselineCreateHealthyMs' | 'stopMs' | 'startHealthyMs';
 type FigureKey = JsonKey | 'providerListMs' | 'providerListNoDelayMs' | 'startCallMs';
 
-const JSON_KEYS: readonly JsonKey[] = ['listWarmMs', 'dockerCliSshListMs', 'dockerodeSshListMs', 'createHealthyMs', 'baselineCreateHealthyMs', 'stopMs', 'startHealthyMs'];
+const JSON_KEYS: readonly JsonKey[] = [
+  'listWarmMs',
+  'dockerCliSshListMs',
+  'dockerodeSshListMs',
+  'createHealthyMs',
+  'baselineCreateHealthyMs',
+  'stopMs',
+  'startHealthyMs',
+];
 
 /** What the Docker part measured; filled as it goes, so a failure half way keeps what was measured. */
 interface DockerFigures {
@@ -175,7 +184,10 @@ async function runDockerBench(bench: DockerFigures, ctx: BenchContext): Promise<
   });
 
   log(`adding host ${HOST}`);
-  await swarm.addHost({ name: HOST, ssh: `${h.user}@${h.address}:${h.port}`, identityFile: env.clientKey }, { onUnknownHostKey: () => false });
+  await swarm.addHost(
+    { name: HOST, ssh: `${h.user}@${h.address}:${h.port}`, identityFile: env.clientKey },
+    { onUnknownHostKey: () => false },
+  );
 
   // One instance lives through the list and lifecycle phases, so a refresh has something to reconcile.
   const lifeName = `${tag}-life`;
@@ -190,123 +202,152 @@ async function runDockerBench(bench: DockerFigures, ctx: BenchContext): Promise<
   });
 
   // ---------------------------------------------------------------- (a) list
-  await phase('list: Swarm.refresh', async () => {
-    log(`list: Swarm.refresh('${HOST}') ×${LIST_WARMUP} warm-up, then ×${N.list}`);
-    // refresh() swallows a host failure (it marks the host down): check every sample really listed.
-    const check = async (views: Awaited<ReturnType<Swarm['refresh']>>, what: string) => {
-      const host = (await swarm.hosts()).find((x) => x.name === HOST);
-      if (host?.reachability !== 'up') throw new Error(`${what}: ${HOST} is ${host?.reachability ?? 'gone'} (${host?.error ?? 'no detail'})`);
-      if (lifeReady && !views.some((v) => v.name === lifeName && v.state === 'running')) throw new Error(`${what}: refresh did not report ${lifeName} running`);
-    };
-    for (let i = 0; i < LIST_WARMUP; i++) await check(await swarm.refresh(HOST), `warm-up ${i + 1}`);
-    for (let i = 0; i < N.list; i++) {
-      checkInterrupted();
-      const started = performance.now();
-      const views = await swarm.refresh(HOST);
-      figures.listWarmMs.samples.push(performance.now() - started);
-      await check(views, `sample ${i + 1}`);
-    }
-  }, ['listWarmMs']);
+  await phase(
+    'list: Swarm.refresh',
+    async () => {
+      log(`list: Swarm.refresh('${HOST}') ×${LIST_WARMUP} warm-up, then ×${N.list}`);
+      // refresh() swallows a host failure (it marks the host down): check every sample really listed.
+      const check = async (views: Awaited<ReturnType<Swarm['refresh']>>, what: string) => {
+        const host = (await swarm.hosts()).find((x) => x.name === HOST);
+        if (host?.reachability !== 'up')
+          throw new Error(`${what}: ${HOST} is ${host?.reachability ?? 'gone'} (${host?.error ?? 'no detail'})`);
+        if (lifeReady && !views.some((v) => v.name === lifeName && v.state === 'running'))
+          throw new Error(`${what}: refresh did not report ${lifeName} running`);
+      };
+      for (let i = 0; i < LIST_WARMUP; i++) await check(await swarm.refresh(HOST), `warm-up ${i + 1}`);
+      for (let i = 0; i < N.list; i++) {
+        checkInterrupted();
+        const started = performance.now();
+        const views = await swarm.refresh(HOST);
+        figures.listWarmMs.samples.push(performance.now() - started);
+        await check(views, `sample ${i + 1}`);
+      }
+    },
+    ['listWarmMs'],
+  );
 
   // Diagnostics, not targets: the provider's list alone (no store), on a warm
   // link of the same kind, and on one whose TCP socket has Nagle's algorithm
   // off. Interleaved so both see the same load.
-  await phase('list: DockerProvider.list', async () => {
-    const provider = new DockerProvider(baseLink, h.remoteSocket);
-    const fastConn = labConnection(HOST);
-    const fastLink = new SshHostLink(fastConn);
-    const undo = cleanup.add('close the TCP_NODELAY link', () => fastLink.dispose());
-    try {
-      (await fastConn.ready()).setNoDelay(true);
-      const fast = new DockerProvider(fastLink, h.remoteSocket);
-      for (let i = 0; i < LIST_WARMUP; i++) await Promise.all([provider.list(), fast.list()]);
-      for (let i = 0; i < N.list; i++) {
-        checkInterrupted();
-        figures.providerListMs.samples.push(await timeIt(() => provider.list()));
-        figures.providerListNoDelayMs.samples.push(await timeIt(() => fast.list()));
+  await phase(
+    'list: DockerProvider.list',
+    async () => {
+      const provider = new DockerProvider(baseLink, h.remoteSocket);
+      const fastConn = labConnection(HOST);
+      const fastLink = new SshHostLink(fastConn);
+      const undo = cleanup.add('close the TCP_NODELAY link', () => fastLink.dispose());
+      try {
+        (await fastConn.ready()).setNoDelay(true);
+        const fast = new DockerProvider(fastLink, h.remoteSocket);
+        for (let i = 0; i < LIST_WARMUP; i++) await Promise.all([provider.list(), fast.list()]);
+        for (let i = 0; i < N.list; i++) {
+          checkInterrupted();
+          figures.providerListMs.samples.push(await timeIt(() => provider.list()));
+          figures.providerListNoDelayMs.samples.push(await timeIt(() => fast.list()));
+        }
+      } finally {
+        fastLink.dispose();
+        undo();
       }
-    } finally {
-      fastLink.dispose();
-      undo();
-    }
-  }, ['providerListMs', 'providerListNoDelayMs']);
+    },
+    ['providerListMs', 'providerListNoDelayMs'],
+  );
 
-  await phase('list: docker CLI over ssh', async () => {
-    const wrapper = await createSshWrapper({ sshConfig: env.sshConfig, knownHosts: env.knownHosts, identityFile: env.clientKey });
-    const undo = cleanup.add('remove the ssh wrapper', () => wrapper.dispose());
-    try {
-      const target = `ssh://${h.user}@${h.address}${h.port === 22 ? '' : `:${h.port}`}`;
-      log(`list: docker -H ${target} ps -a ×1 warm-up, then ×${N.remoteList}`);
-      const run = async () => {
-        const r = await execFileAsync('docker', ['-H', target, 'ps', '-a'], { env: wrapper.env, timeout: REMOTE_CALL_TIMEOUT_MS });
-        if (!r.stdout.startsWith('CONTAINER ID')) throw new Error(`docker ps printed no table: ${r.stdout.slice(0, 200)} ${r.stderr.slice(0, 200)}`);
-      };
-      await run();
+  await phase(
+    'list: docker CLI over ssh',
+    async () => {
+      const wrapper = await createSshWrapper({ sshConfig: env.sshConfig, knownHosts: env.knownHosts, identityFile: env.clientKey });
+      const undo = cleanup.add('remove the ssh wrapper', () => wrapper.dispose());
+      try {
+        const target = `ssh://${h.user}@${h.address}${h.port === 22 ? '' : `:${h.port}`}`;
+        log(`list: docker -H ${target} ps -a ×1 warm-up, then ×${N.remoteList}`);
+        const run = async () => {
+          const r = await execFileAsync('docker', ['-H', target, 'ps', '-a'], { env: wrapper.env, timeout: REMOTE_CALL_TIMEOUT_MS });
+          if (!r.stdout.startsWith('CONTAINER ID'))
+            throw new Error(`docker ps printed no table: ${r.stdout.slice(0, 200)} ${r.stderr.slice(0, 200)}`);
+        };
+        await run();
+        for (let i = 0; i < N.remoteList; i++) {
+          checkInterrupted();
+          figures.dockerCliSshListMs.samples.push(await timeIt(run));
+        }
+      } catch (e) {
+        const stderr = (e as { stderr?: unknown }).stderr;
+        const detail = typeof stderr === 'string' && stderr.trim() !== '' ? ` (${stderr.trim().split('\n').slice(-1)[0] ?? ''})` : '';
+        throw new Error(`${messageOf(e).split('\n')[0] ?? ''}${detail}`, { cause: e });
+      } finally {
+        await wrapper.dispose();
+        undo();
+      }
+    },
+    ['dockerCliSshListMs'],
+  );
+
+  await phase(
+    "list: dockerode protocol 'ssh'",
+    async () => {
+      const docker = createDockerodeSsh({
+        host: h.address,
+        port: h.port,
+        username: h.user,
+        privateKey: await readFile(env.clientKey),
+        knownHosts: await loadKnownHostsFiles([env.knownHosts]),
+        readyTimeoutMs: REMOTE_CALL_TIMEOUT_MS,
+      });
+      const list = () => withTimeout(docker.listContainers({ all: true }), REMOTE_CALL_TIMEOUT_MS, "dockerode's ssh listContainers");
+      log(`list: dockerode protocol 'ssh' ×1 warm-up, then ×${N.remoteList}`);
+      try {
+        await list();
+      } catch (e) {
+        // Its transport runs `docker system dial-stdio` on the remote: say what is missing there.
+        let remote: string;
+        try {
+          const r = await baseLink.exec(
+            ['sh', '-c', 'command -v docker && docker system dial-stdio --help >/dev/null && echo dial-stdio-ok'],
+            { timeoutMs: 10_000 },
+          );
+          remote =
+            r.code === 0
+              ? `; remote docker CLI: ${r.stdout.trim().replace(/\n/g, ', ')}`
+              : `; remote docker CLI unusable (exit ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 200)})`;
+        } catch (e2) {
+          remote = `; could not check the remote docker CLI: ${messageOf(e2)}`;
+        }
+        // Not a failure of the run: the figure is reported as null, with the reason.
+        const note = `dockerode's ssh protocol could not list, figure is null: ${messageOf(e)}${remote}`;
+        bench.notes.push(note);
+        log(note);
+        return;
+      }
       for (let i = 0; i < N.remoteList; i++) {
         checkInterrupted();
-        figures.dockerCliSshListMs.samples.push(await timeIt(run));
+        figures.dockerodeSshListMs.samples.push(await timeIt(list));
       }
-    } catch (e) {
-      const stderr = (e as { stderr?: unknown }).stderr;
-      const detail = typeof stderr === 'string' && stderr.trim() !== '' ? ` (${stderr.trim().split('\n').slice(-1)[0] ?? ''})` : '';
-      throw new Error(`${messageOf(e).split('\n')[0] ?? ''}${detail}`, { cause: e });
-    } finally {
-      await wrapper.dispose();
-      undo();
-    }
-  }, ['dockerCliSshListMs']);
-
-  await phase("list: dockerode protocol 'ssh'", async () => {
-    const docker = createDockerodeSsh({
-      host: h.address,
-      port: h.port,
-      username: h.user,
-      privateKey: await readFile(env.clientKey),
-      knownHosts: await loadKnownHostsFiles([env.knownHosts]),
-      readyTimeoutMs: REMOTE_CALL_TIMEOUT_MS,
-    });
-    const list = () => withTimeout(docker.listContainers({ all: true }), REMOTE_CALL_TIMEOUT_MS, "dockerode's ssh listContainers");
-    log(`list: dockerode protocol 'ssh' ×1 warm-up, then ×${N.remoteList}`);
-    try {
-      await list();
-    } catch (e) {
-      // Its transport runs `docker system dial-stdio` on the remote: say what is missing there.
-      let remote: string;
-      try {
-        const r = await baseLink.exec(['sh', '-c', 'command -v docker && docker system dial-stdio --help >/dev/null && echo dial-stdio-ok'], { timeoutMs: 10_000 });
-        remote = r.code === 0 ? `; remote docker CLI: ${r.stdout.trim().replace(/\n/g, ', ')}` : `; remote docker CLI unusable (exit ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 200)})`;
-      } catch (e2) {
-        remote = `; could not check the remote docker CLI: ${messageOf(e2)}`;
-      }
-      // Not a failure of the run: the figure is reported as null, with the reason.
-      const note = `dockerode's ssh protocol could not list, figure is null: ${messageOf(e)}${remote}`;
-      bench.notes.push(note);
-      log(note);
-      return;
-    }
-    for (let i = 0; i < N.remoteList; i++) {
-      checkInterrupted();
-      figures.dockerodeSshListMs.samples.push(await timeIt(list));
-    }
-  }, ['dockerodeSshListMs']);
+    },
+    ['dockerodeSshListMs'],
+  );
 
   // ------------------------------------------------------ (c) stop / start
-  await phase('stop / start', async () => {
-    if (!lifeReady) throw new Error(`${lifeName} was not created, see setup`);
-    log(`stop / start → healthy ×${N.lifecycle}`);
-    for (let i = 0; i < N.lifecycle; i++) {
-      checkInterrupted();
-      let state = '';
-      figures.stopMs.samples.push(await timeIt(async () => ({ state } = await swarm.stop(lifeName))));
-      if (state !== 'stopped') throw new Error(`after stop ${lifeName} is ${state}`);
-      figures.startHealthyMs.samples.push(
-        await timeIt(async () => {
-          figures.startCallMs.samples.push(await timeIt(() => swarm.start(lifeName)));
-          await swarm.waitHealthy(lifeName, { timeoutMs: HEALTHY_TIMEOUT_MS, signal });
-        }),
-      );
-    }
-  }, ['stopMs', 'startHealthyMs', 'startCallMs']);
+  await phase(
+    'stop / start',
+    async () => {
+      if (!lifeReady) throw new Error(`${lifeName} was not created, see setup`);
+      log(`stop / start → healthy ×${N.lifecycle}`);
+      for (let i = 0; i < N.lifecycle; i++) {
+        checkInterrupted();
+        let state = '';
+        figures.stopMs.samples.push(await timeIt(async () => ({ state } = await swarm.stop(lifeName))));
+        if (state !== 'stopped') throw new Error(`after stop ${lifeName} is ${state}`);
+        figures.startHealthyMs.samples.push(
+          await timeIt(async () => {
+            figures.startCallMs.samples.push(await timeIt(() => swarm.start(lifeName)));
+            await swarm.waitHealthy(lifeName, { timeoutMs: HEALTHY_TIMEOUT_MS, signal });
+          }),
+        );
+      }
+    },
+    ['stopMs', 'startHealthyMs', 'startCallMs'],
+  );
   if (lifeReady) {
     await phase('teardown', async () => {
       await swarm.delete(lifeName, { purge: true });
@@ -315,46 +356,50 @@ async function runDockerBench(bench: DockerFigures, ctx: BenchContext): Promise<
   }
 
   // ------------------------------------------------- (b) create → healthy
-  await phase('create → healthy', async () => {
-    const spec = { cpus: DEFAULT_CPUS, memoryBytes: parseMemory(DEFAULT_MEMORY), pidsLimit: DEFAULT_PIDS_LIMIT };
-    log(`create → healthy ×${N.create}, Swarm and baseline interleaved (ABBA)`);
-    const ours = async (i: number) => {
-      const name = `${tag}-c${i}`;
-      const undo = trackInstance(name);
-      figures.createHealthyMs.samples.push(
-        await timeIt(async () => {
-          await swarm.create({ name, host: HOST, image, cpus: spec.cpus, memory: DEFAULT_MEMORY });
-          await swarm.waitHealthy(name, { timeoutMs: HEALTHY_TIMEOUT_MS, signal });
-        }),
-      );
-      await swarm.delete(name, { purge: true });
-      undo();
-    };
-    const baseline = async (i: number) => {
-      const name = `${tag}-base${i}`;
-      let id: string | undefined;
-      const undo = cleanup.add(`remove container ${name}`, () => baseDocker.getContainer(id ?? name).remove({ force: true, v: true }));
-      figures.baselineCreateHealthyMs.samples.push(
-        await timeIt(() =>
-          baselineCreateHealthy(baseDocker, baseLink, { name, image, ...spec, timeoutMs: HEALTHY_TIMEOUT_MS, signal }, (containerId) => {
-            id = containerId;
+  await phase(
+    'create → healthy',
+    async () => {
+      const spec = { cpus: DEFAULT_CPUS, memoryBytes: parseMemory(DEFAULT_MEMORY), pidsLimit: DEFAULT_PIDS_LIMIT };
+      log(`create → healthy ×${N.create}, Swarm and baseline interleaved (ABBA)`);
+      const ours = async (i: number) => {
+        const name = `${tag}-c${i}`;
+        const undo = trackInstance(name);
+        figures.createHealthyMs.samples.push(
+          await timeIt(async () => {
+            await swarm.create({ name, host: HOST, image, cpus: spec.cpus, memory: DEFAULT_MEMORY });
+            await swarm.waitHealthy(name, { timeoutMs: HEALTHY_TIMEOUT_MS, signal });
           }),
-        ),
-      );
-      await baseDocker.getContainer(id ?? name).remove({ force: true, v: true });
-      undo();
-    };
-    for (let i = 0; i < N.create; i++) {
-      checkInterrupted();
-      if (i % 2 === 0) {
-        await ours(i);
-        await baseline(i);
-      } else {
-        await baseline(i);
-        await ours(i);
+        );
+        await swarm.delete(name, { purge: true });
+        undo();
+      };
+      const baseline = async (i: number) => {
+        const name = `${tag}-base${i}`;
+        let id: string | undefined;
+        const undo = cleanup.add(`remove container ${name}`, () => baseDocker.getContainer(id ?? name).remove({ force: true, v: true }));
+        figures.baselineCreateHealthyMs.samples.push(
+          await timeIt(() =>
+            baselineCreateHealthy(baseDocker, baseLink, { name, image, ...spec, timeoutMs: HEALTHY_TIMEOUT_MS, signal }, (containerId) => {
+              id = containerId;
+            }),
+          ),
+        );
+        await baseDocker.getContainer(id ?? name).remove({ force: true, v: true });
+        undo();
+      };
+      for (let i = 0; i < N.create; i++) {
+        checkInterrupted();
+        if (i % 2 === 0) {
+          await ours(i);
+          await baseline(i);
+        } else {
+          await baseline(i);
+          await ours(i);
+        }
       }
-    }
-  }, ['createHealthyMs', 'baselineCreateHealthyMs']);
+    },
+    ['createHealthyMs', 'baselineCreateHealthyMs'],
+  );
 }
 
 function fmtRatio(x: number | undefined): string {
@@ -373,11 +418,26 @@ function renderDockerReport(bench: DockerFigures, quick: boolean): string {
   const start = m('startHealthyMs');
   const seconds = (x: number | undefined) => (x === undefined ? 'n/a' : `${(x / 1000).toFixed(2)} s`);
   const targetRows = [
-    ['list: docker CLI over ssh ÷ Swarm.refresh', fmtRatio(cliSpeedup), `≥ ${TARGETS.listSpeedup}×`, verdict(cliSpeedup === undefined ? undefined : cliSpeedup >= TARGETS.listSpeedup)],
+    [
+      'list: docker CLI over ssh ÷ Swarm.refresh',
+      fmtRatio(cliSpeedup),
+      `≥ ${TARGETS.listSpeedup}×`,
+      verdict(cliSpeedup === undefined ? undefined : cliSpeedup >= TARGETS.listSpeedup),
+    ],
     ["list: dockerode 'ssh' ÷ Swarm.refresh", fmtRatio(dodeSpeedup), '(info)', ''],
-    ['create → healthy: Swarm ÷ baseline', fmtRatio(createRatio), `≤ ${TARGETS.createRatio}×`, verdict(createRatio === undefined ? undefined : createRatio <= TARGETS.createRatio)],
+    [
+      'create → healthy: Swarm ÷ baseline',
+      fmtRatio(createRatio),
+      `≤ ${TARGETS.createRatio}×`,
+      verdict(createRatio === undefined ? undefined : createRatio <= TARGETS.createRatio),
+    ],
     ['stop', seconds(stop), `≤ ${TARGETS.stopMs / 1000} s`, verdict(stop === undefined ? undefined : stop <= TARGETS.stopMs)],
-    ['start → healthy', seconds(start), `≤ ${TARGETS.startHealthyMs / 1000} s`, verdict(start === undefined ? undefined : start <= TARGETS.startHealthyMs)],
+    [
+      'start → healthy',
+      seconds(start),
+      `≤ ${TARGETS.startHealthyMs / 1000} s`,
+      verdict(start === undefined ? undefined : start <= TARGETS.startHealthyMs),
+    ],
   ];
   const notes = bench.notes.map((x) => `note: ${x}`);
   const drops = bench.linkDrops;
@@ -385,7 +445,10 @@ function renderDockerReport(bench: DockerFigures, quick: boolean): string {
   return [
     `Code Swarm benchmark (${quick ? 'quick' : 'full'}): Docker on ${HOST}, ${new Date().toISOString()}`,
     '',
-    renderTable(['figure (ms)', 'median', 'min', 'max', 'n'], Object.values(figures).map((f) => figureRow(f))),
+    renderTable(
+      ['figure (ms)', 'median', 'min', 'max', 'n'],
+      Object.values(figures).map((f) => figureRow(f)),
+    ),
     '',
     renderTable(['target', 'measured', 'target', ''], targetRows),
     ...(notes.length > 0 ? ['', ...notes] : []),

@@ -32,7 +32,13 @@ export function fmt(x: number | undefined, digits = 1): string {
 /** A table row: label, median, min, max, n. */
 export function figureRow(f: Figure, digits = 1): string[] {
   const s = f.samples;
-  return [f.label, fmt(medianOf(f), digits), s.length > 0 ? fmt(Math.min(...s), digits) : 'n/a', s.length > 0 ? fmt(Math.max(...s), digits) : 'n/a', String(s.length)];
+  return [
+    f.label,
+    fmt(medianOf(f), digits),
+    s.length > 0 ? fmt(Math.min(...s), digits) : 'n/a',
+    s.length > 0 ? fmt(Math.max(...s), digits) : 'n/a',
+    String(s.length),
+  ];
 }
 
 export function verdict(ok: boolean | undefined): string {

@@ -143,21 +143,26 @@ const TESTBED = join(ROOT, 'scripts', 'testbed');
 async function ensureFleet(log: (l: string) => void): Promise<{ fleet: Record<string, LabHost>; started: boolean }> {
   let fleet = readFleet();
   if (await fleetAnswers(fleet)) return { fleet, started: false };
-  if (process.getuid?.() !== 0) throw new Error('the lab\'s fleet is not up: run "bash scripts/testbed fleet-up" as root (or run the bench as root)');
+  if (process.getuid?.() !== 0)
+    throw new Error('the lab\'s fleet is not up: run "bash scripts/testbed fleet-up" as root (or run the bench as root)');
   log('the fleet is not up: scripts/testbed fleet-up');
   const t0 = performance.now();
-  await execFileAsync('bash', [TESTBED, 'fleet-up'], { timeout: 15 * 60_000, maxBuffer: 16 * 2 ** 20 }).catch((e: { stderr?: string; message: string }) => {
-    throw new Error(`scripts/testbed fleet-up failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ')}`);
-  });
+  await execFileAsync('bash', [TESTBED, 'fleet-up'], { timeout: 15 * 60_000, maxBuffer: 16 * 2 ** 20 }).catch(
+    (e: { stderr?: string; message: string }) => {
+      throw new Error(`scripts/testbed fleet-up failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ')}`);
+    },
+  );
   log(`fleet up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   fleet = readFleet();
-  if (!(await fleetAnswers(fleet))) throw new Error('scripts/testbed fleet-up ended but the fleet\'s engines do not answer');
+  if (!(await fleetAnswers(fleet))) throw new Error("scripts/testbed fleet-up ended but the fleet's engines do not answer");
   return { fleet, started: true };
 }
 
 async function stopFleet(log: (l: string) => void): Promise<void> {
   log('stopping the fleet this run started (scripts/testbed fleet-down)');
-  await execFileAsync('bash', [TESTBED, 'fleet-down'], { timeout: 5 * 60_000 }).catch((e: Error) => log(`fleet-down failed: ${e.message.split('\n')[0]}`));
+  await execFileAsync('bash', [TESTBED, 'fleet-down'], { timeout: 5 * 60_000 }).catch((e: Error) =>
+    log(`fleet-down failed: ${e.message.split('\n')[0]}`),
+  );
 }
 
 export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDetail> {
@@ -221,9 +226,16 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
   let engines: EngineWatcher | undefined;
   try {
     for (const h of hosts) {
-      await swarm.addHost({ name: h.name, ssh: `${h.lab.user}@${h.lab.address}:${h.lab.port}`, identityFile: lab().clientKey, provider: h.lab.provider });
+      await swarm.addHost({
+        name: h.name,
+        ssh: `${h.lab.user}@${h.lab.address}:${h.lab.port}`,
+        identityFile: lab().clientKey,
+        provider: h.lab.provider,
+      });
     }
-    const specs = hosts.flatMap((h, hi) => Array.from({ length: perHost }, (_, i) => ({ name: `fl${hi}-${i}-${storeId.slice(0, 6)}`, host: h.name })));
+    const specs = hosts.flatMap((h, hi) =>
+      Array.from({ length: perHost }, (_, i) => ({ name: `fl${hi}-${i}-${storeId.slice(0, 6)}`, host: h.name })),
+    );
     log(`creating ${specs.length} light instances on ${hostCount} hosts, ${CREATE_CONCURRENCY} at a time`);
     let t0 = performance.now();
     const made = await eachLimited(
@@ -255,11 +267,16 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
 
     // What the engines alone need for the same 10 lists at once, straight on
     // their sockets (no SSH, no parsing of ours): the floor under refresh500Ms.
-    log('engine floor: the same lists on the engines\' own sockets, 10 samples');
+    log("engine floor: the same lists on the engines' own sockets, 10 samples");
     for (let i = 0; i < 10; i++) {
       t0 = performance.now();
       await Promise.all(
-        hosts.map((h) => new Docker({ socketPath: h.lab.engineSocketOnLabMachine }).listContainers({ all: true, filters: { label: ['code-swarm.instance'] } })),
+        hosts.map((h) =>
+          new Docker({ socketPath: h.lab.engineSocketOnLabMachine }).listContainers({
+            all: true,
+            filters: { label: ['code-swarm.instance'] },
+          }),
+        ),
       );
       d.engineListFloorSamples.push(round1(performance.now() - t0));
     }
@@ -284,9 +301,15 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     engines = swarm.engineWatcher();
     await engines.sync();
     const watching = engines;
-    await eventually("every host's event stream open", async () => hosts.every((h) => watching.isOpen(h.name)), (open) => open, 30_000, 50);
+    await eventually(
+      "every host's event stream open",
+      async () => hosts.every((h) => watching.isOpen(h.name)),
+      (open) => open,
+      30_000,
+      50,
+    );
     d.watchedHosts = hosts.filter((h) => watching.isOpen(h.name)).length;
-    log('engine events: 5 containers stopped and started on their engines\' own sockets, time until the store shows each stop');
+    log("engine events: 5 containers stopped and started on their engines' own sockets, time until the store shows each stop");
     for (let i = 0; i < 5; i++) {
       const h = hosts[i % hosts.length] as FleetRecord;
       const spec = specs.filter((s) => s.host === h.name)[Math.floor(i / hosts.length)] as { name: string };
@@ -337,7 +360,11 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     engines?.dispose();
     swarm.dispose();
     try {
-      await removeLabelledFrom(storeId, [...new Set(hosts.map((h) => h.lab))].map((h) => new Docker({ socketPath: h.engineSocketOnLabMachine })), 8);
+      await removeLabelledFrom(
+        storeId,
+        [...new Set(hosts.map((h) => h.lab))].map((h) => new Docker({ socketPath: h.engineSocketOnLabMachine })),
+        8,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
       await stopFleetIfOurs();
@@ -433,7 +460,11 @@ async function dockerCliRefresh(hosts: readonly FleetRecord[], log: (l: string) 
     const once = () =>
       Promise.all(
         targets.map(async (t) => {
-          const r = await execFileAsync('docker', ['-H', t, 'ps', '-a', '--filter', 'label=code-swarm.instance'], { env: wrapper.env, timeout: 60_000, maxBuffer: 16 * 2 ** 20 });
+          const r = await execFileAsync('docker', ['-H', t, 'ps', '-a', '--filter', 'label=code-swarm.instance'], {
+            env: wrapper.env,
+            timeout: 60_000,
+            maxBuffer: 16 * 2 ** 20,
+          });
           if (!r.stdout.startsWith('CONTAINER ID')) throw new Error(`docker ps printed no table: ${r.stderr.slice(0, 200)}`);
         }),
       );
@@ -493,7 +524,10 @@ export function createFleetBench(): BenchModule {
       }
     },
     json: () => ({ ...fleetJson(detail) }),
-    missing: () => Object.entries(fleetJson(detail)).filter(([, v]) => v === null).map(([k]) => k),
+    missing: () =>
+      Object.entries(fleetJson(detail))
+        .filter(([, v]) => v === null)
+        .map(([k]) => k),
     report: () => renderFleetReport(detail),
   };
 }
@@ -502,14 +536,30 @@ function renderFleetReport(d: FleetDetail | undefined): string {
   if (!d) return 'Fleet: not measured\n';
   const ratio = d.refresh500Ms && d.dockerCliSshRefresh500Ms ? (d.dockerCliSshRefresh500Ms / d.refresh500Ms).toFixed(1) : '—';
   const rows: [string, string, string][] = [
-    [`refresh, ${d.hosts} hosts × ${d.instances / d.hosts} (warm, median of ${d.refreshSamples.length})`, `${d.refresh500Ms} ms`, '≤ 100 ms'],
+    [
+      `refresh, ${d.hosts} hosts × ${d.instances / d.hosts} (warm, median of ${d.refreshSamples.length})`,
+      `${d.refresh500Ms} ms`,
+      '≤ 100 ms',
+    ],
     ['  CPU of this process per refresh (user + system)', `${d.refreshCpuMs} ms`, ''],
-    ['  the same lists on the engines\' own sockets (floor)', `${d.engineListFloorMs} ms`, ''],
+    ["  the same lists on the engines' own sockets (floor)", `${d.engineListFloorMs} ms`, ''],
     [`  docker -H ssh:// ps -a, same hosts at once (${ratio}× ours)`, `${d.dockerCliSshRefresh500Ms} ms`, ''],
     [`health round over ${d.instances} (median of ${d.healthSamples.length})`, `${d.healthRound500Ms} ms`, '≤ 1000 ms'],
-    [`health monitor CPU, every ${d.healthIntervalS} s for ${d.cpuWindowS} s (${d.cpuRounds} rounds; ${d.watchedHosts} event streams open)`, `${d.healthCpuPercent} % of a core`, '≤ 2 %'],
-    [`docker stop on an engine → the store shows it (events; median of ${d.eventToStoreSamples.length})`, `${d.eventToStoreMs} ms`, `(timed refresh: up to ${d.refreshIntervalS} s)`],
-    [`heap growth over the watch (late slope ${d.heapLateSlopeMBPerMin} MB/min; handles ${d.handlesBefore} → ${d.handlesAfter})`, `${d.heapGrowthMB} MB`, '≤ 50 MB'],
+    [
+      `health monitor CPU, every ${d.healthIntervalS} s for ${d.cpuWindowS} s (${d.cpuRounds} rounds; ${d.watchedHosts} event streams open)`,
+      `${d.healthCpuPercent} % of a core`,
+      '≤ 2 %',
+    ],
+    [
+      `docker stop on an engine → the store shows it (events; median of ${d.eventToStoreSamples.length})`,
+      `${d.eventToStoreMs} ms`,
+      `(timed refresh: up to ${d.refreshIntervalS} s)`,
+    ],
+    [
+      `heap growth over the watch (late slope ${d.heapLateSlopeMBPerMin} MB/min; handles ${d.handlesBefore} → ${d.handlesAfter})`,
+      `${d.heapGrowthMB} MB`,
+      '≤ 50 MB',
+    ],
     [`populate: ${d.instances} creates, 16 at a time`, `${(d.populateMs / 1000).toFixed(1)} s`, ''],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));

@@ -34,7 +34,12 @@ const ONLY = ((): Set<string> | undefined => {
   if (i < 0) return undefined;
   const arg = process.argv[i] ?? '';
   const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (process.argv[i + 1] ?? '');
-  return new Set(value.split(',').map((x) => x.trim()).filter(Boolean));
+  return new Set(
+    value
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
 })();
 
 /**
@@ -60,7 +65,10 @@ const MODULES: readonly BenchModule[] = [
  * (docs/PERFORMANCE.md, "A workbench before the tunnel part"). The others
  * keep MODULES' order.
  */
-const RUN_ORDER: readonly BenchModule[] = [...MODULES.filter((m) => m.name !== 'activation'), ...MODULES.filter((m) => m.name === 'activation')];
+const RUN_ORDER: readonly BenchModule[] = [
+  ...MODULES.filter((m) => m.name !== 'activation'),
+  ...MODULES.filter((m) => m.name === 'activation'),
+];
 /** LXD's creates and snapshots copy whole root file systems, and the fleet populates 500 instances: minutes, too slow for --quick. */
 const SKIPPED_IN_QUICK = new Set(['lxd', 'fleet']);
 const runs = (m: BenchModule) => (ONLY === undefined || ONLY.has(m.name)) && !(QUICK && SKIPPED_IN_QUICK.has(m.name));
@@ -119,7 +127,9 @@ function onSignal(signal: NodeJS.Signals, code: number): void {
 process.on('SIGINT', () => onSignal('SIGINT', 130));
 process.on('SIGTERM', () => onSignal('SIGTERM', 143));
 process.on('uncaughtException', (e) => emergencyExit(`uncaught exception: ${e.stack ?? messageOf(e)}`, 1));
-process.on('unhandledRejection', (e) => emergencyExit(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1));
+process.on('unhandledRejection', (e) =>
+  emergencyExit(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1),
+);
 
 async function run(): Promise<void> {
   // A misspelt part would run nothing and pass: say which names there are.

@@ -84,7 +84,7 @@ export function createLxdBench(): BenchModule {
       lxcCliSnapshotMs: figure('snapshot: lxc snapshot'),
       lxdRestoreMs: figure('restore (running): Swarm.restore'),
       lxcCliRestoreMs: figure('restore (running): lxc restore'),
-      sshRoundTripMs: figure('  diagnostic: ssh lab-gamma true (one CLI call\'s connection)'),
+      sshRoundTripMs: figure("  diagnostic: ssh lab-gamma true (one CLI call's connection)"),
     },
     errors: [],
     notes: [],
@@ -116,13 +116,20 @@ function sshRunner(sshConfig: string, knownHosts: string, identityFile: string) 
   const base = [
     // stdin from /dev/null: `lxc launch` reads a config from a stdin that is not a terminal, and would wait on ours forever.
     '-n',
-    '-F', sshConfig,
-    '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'BatchMode=yes',
-    '-i', identityFile,
+    '-F',
+    sshConfig,
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-i',
+    identityFile,
   ];
   return async (argv: readonly string[], timeoutMs = CALL_TIMEOUT_MS): Promise<string> => {
     try {
@@ -132,7 +139,13 @@ function sshRunner(sshConfig: string, knownHosts: string, identityFile: string) 
       // execFile's message repeats the whole ssh command line; what the remote said is what matters.
       const x = e as { stderr?: unknown; signal?: unknown; killed?: unknown; code?: unknown };
       const said = typeof x.stderr === 'string' ? x.stderr.trim().split('\n').filter(Boolean).slice(-1)[0] : undefined;
-      const how = said ?? (x.killed === true ? `killed after ${timeoutMs} ms` : typeof x.signal === 'string' ? `killed by ${x.signal}` : `exit ${String(x.code)}`);
+      const how =
+        said ??
+        (x.killed === true
+          ? `killed after ${timeoutMs} ms`
+          : typeof x.signal === 'string'
+            ? `killed by ${x.signal}`
+            : `exit ${String(x.code)}`);
       throw new Error(`ssh ${SSH_ALIAS} ${argv.slice(0, 3).join(' ')}…: ${how}`, { cause: e });
     }
   };
@@ -213,13 +226,17 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
       .hosts()
       .then((hosts) => {
         const me = hosts.find((x) => x.name === HOST);
-        if (me?.reachability === 'down') bench.notes.push(`the Swarm's link to ${HOST} went down at ${new Date().toISOString()}: ${me.error ?? 'no detail'}`);
+        if (me?.reachability === 'down')
+          bench.notes.push(`the Swarm's link to ${HOST} went down at ${new Date().toISOString()}: ${me.error ?? 'no detail'}`);
       })
       .catch(() => undefined);
   });
 
   const setUp = await step('setup', async () => {
-    await swarm.addHost({ name: HOST, ssh: `${h.user}@${h.address}:${h.port}`, identityFile: env.clientKey, provider: 'lxd' }, { onUnknownHostKey: () => false });
+    await swarm.addHost(
+      { name: HOST, ssh: `${h.user}@${h.address}:${h.port}`, identityFile: env.clientKey, provider: 'lxd' },
+      { onUnknownHostKey: () => false },
+    );
     const version = (await ssh(['lxc', '--version'])).trim();
     ctx.log(`LXD: ${HOST} added; lxc ${version} answers over plain ssh`);
     for (let i = 0; i < SSH_RTT_SAMPLES; i++) figures.sshRoundTripMs.samples.push(await timeIt(() => ssh(['true'])));
@@ -282,14 +299,30 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
       await remove();
       undo();
     });
-    const limits = { ...cpuLimits(DEFAULT_CPUS), 'limits.memory': memoryLimit(memoryBytes), 'limits.processes': String(DEFAULT_PIDS_LIMIT) };
+    const limits = {
+      ...cpuLimits(DEFAULT_CPUS),
+      'limits.memory': memoryLimit(memoryBytes),
+      'limits.processes': String(DEFAULT_PIDS_LIMIT),
+    };
     const config = Object.entries(limits).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
     const port = BASELINE_PORTS.min + Math.floor(Math.random() * (BASELINE_PORTS.max - BASELINE_PORTS.min + 1));
-    const waitHealthy = () => ssh(['sh', '-c', HEALTH_LOOP, 'sh', String(port), String(HEALTHY_TIMEOUT_MS / 1000)], HEALTHY_TIMEOUT_MS + 10_000);
+    const waitHealthy = () =>
+      ssh(['sh', '-c', HEALTH_LOOP, 'sh', String(port), String(HEALTHY_TIMEOUT_MS / 1000)], HEALTHY_TIMEOUT_MS + 10_000);
     figures.lxcCliCreateHealthyMs.samples.push(
       await timeIt(async () => {
         await ssh(['lxc', 'launch', image, name, ...config], SLOW_CALL_TIMEOUT_MS);
-        await ssh(['lxc', 'config', 'device', 'add', name, 'http', 'proxy', `listen=tcp:127.0.0.1:${port}`, 'connect=tcp:127.0.0.1:8080', 'bind=host']);
+        await ssh([
+          'lxc',
+          'config',
+          'device',
+          'add',
+          name,
+          'http',
+          'proxy',
+          `listen=tcp:127.0.0.1:${port}`,
+          'connect=tcp:127.0.0.1:8080',
+          'bind=host',
+        ]);
         await waitHealthy();
       }),
     );
@@ -317,7 +350,13 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
     ctx.log(`LXD: ${what} done at ${((performance.now() - started) / 1000).toFixed(0)} s`);
   };
   const swarmKeys: readonly LxdFigureKey[] = ['lxdCreateHealthyMs', 'lxdStopMs', 'lxdStartHealthyMs', 'lxdSnapshotMs', 'lxdRestoreMs'];
-  const cliKeys: readonly LxdFigureKey[] = ['lxcCliCreateHealthyMs', 'lxcCliStopMs', 'lxcCliStartHealthyMs', 'lxcCliSnapshotMs', 'lxcCliRestoreMs'];
+  const cliKeys: readonly LxdFigureKey[] = [
+    'lxcCliCreateHealthyMs',
+    'lxcCliStopMs',
+    'lxcCliStartHealthyMs',
+    'lxcCliSnapshotMs',
+    'lxcCliRestoreMs',
+  ];
   // ABBA: neither side always goes first onto a machine the other just warmed (page cache, image unpack).
   let swarmOk = true;
   let cliOk = true;

@@ -86,7 +86,13 @@ function main(): void {
   const createTreeView = (_id: string, options: { treeDataProvider: Provider }) => {
     const p = options.treeDataProvider;
     const visibility = new EventEmitter<{ visible: boolean }>();
-    const view = { visible: false, onDidChangeVisibility: visibility.event, onDidChangeSelection: event, reveal: async () => undefined, dispose: noop };
+    const view = {
+      visible: false,
+      onDidChangeVisibility: visibility.event,
+      onDidChangeSelection: event,
+      reveal: async () => undefined,
+      dispose: noop,
+    };
     const ask = () =>
       setImmediate(() => {
         if (!view.visible) return;
@@ -101,7 +107,19 @@ function main(): void {
     });
     return view;
   };
-  const channel = { info: noop, warn: noop, error: noop, debug: noop, trace: noop, append: noop, appendLine: noop, show: noop, hide: noop, clear: noop, dispose: noop };
+  const channel = {
+    info: noop,
+    warn: noop,
+    error: noop,
+    debug: noop,
+    trace: noop,
+    append: noop,
+    appendLine: noop,
+    show: noop,
+    hide: noop,
+    clear: noop,
+    dispose: noop,
+  };
   const vscode = {
     EventEmitter,
     Disposable,
@@ -113,7 +131,10 @@ function main(): void {
     StatusBarAlignment: { Left: 1, Right: 2 },
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     QuickInputButtons: { Back: {} },
-    Uri: { file: (p: string) => ({ scheme: 'file', fsPath: p, path: p, toString: () => pathToFileURL(p).href }), parse: (s: string) => ({ toString: () => s }) },
+    Uri: {
+      file: (p: string) => ({ scheme: 'file', fsPath: p, path: p, toString: () => pathToFileURL(p).href }),
+      parse: (s: string) => ({ toString: () => s }),
+    },
     window: {
       createOutputChannel: () => channel,
       createTreeView,

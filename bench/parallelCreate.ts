@@ -24,7 +24,8 @@ const PARALLEL = 10;
 const HEALTHY_TIMEOUT_MS = 180_000;
 const TARGET_RATIO = 1.5;
 
-type Key = 'swarmOne' | 'cpuOne' | 'swarmTen' | 'engineOne' | 'engineTen' | 'lightSwarmOne' | 'lightSwarmTen' | 'lightEngineOne' | 'lightEngineTen';
+type Key =
+  'swarmOne' | 'cpuOne' | 'swarmTen' | 'engineOne' | 'engineTen' | 'lightSwarmOne' | 'lightSwarmTen' | 'lightEngineOne' | 'lightEngineTen';
 
 /**
  * Runs on the host: N `docker run -d` at once with the Swarm's limits, each
@@ -109,12 +110,26 @@ export function createParallelCreateBench(): ParallelCreateBench {
     };
     const engine = async (count: number, into: Figure, image: string) => {
       const prefix = `${ctx.tag}-e${seq++}`;
-      const argv = ['timeout', String(HEALTHY_TIMEOUT_MS / 1000), 'sh', '-c', ENGINE_SCRIPT, 'sh', String(count), image, prefix, String(DEFAULT_CPUS), `${parseMemory(memory)}b`, String(DEFAULT_PIDS_LIMIT)];
+      const argv = [
+        'timeout',
+        String(HEALTHY_TIMEOUT_MS / 1000),
+        'sh',
+        '-c',
+        ENGINE_SCRIPT,
+        'sh',
+        String(count),
+        image,
+        prefix,
+        String(DEFAULT_CPUS),
+        `${parseMemory(memory)}b`,
+        String(DEFAULT_PIDS_LIMIT),
+      ];
       const undo = ctx.cleanup.add(`remove containers ${prefix}-*`, () => sweep(prefix));
       try {
         const r = await link.exec(argv, { timeoutMs: HEALTHY_TIMEOUT_MS + 10_000 });
         const ms = Number(r.stdout.trim().split('\n').pop());
-        if (r.code !== 0 || !Number.isFinite(ms)) throw new Error(`docker run ×${count} on ${HOST} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
+        if (r.code !== 0 || !Number.isFinite(ms))
+          throw new Error(`docker run ×${count} on ${HOST} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
         into.samples.push(ms);
       } finally {
         await sweep(prefix);
@@ -122,23 +137,39 @@ export function createParallelCreateBench(): ParallelCreateBench {
       }
     };
 
-    ctx.log(`parallel create: ${rounds} round(s) of Swarm ×1, ×${PARALLEL} and docker run ×1, ×${PARALLEL} (${image}, then ${env.lightImage})`);
+    ctx.log(
+      `parallel create: ${rounds} round(s) of Swarm ×1, ×${PARALLEL} and docker run ×1, ×${PARALLEL} (${image}, then ${env.lightImage})`,
+    );
     for (let r = 0; r < rounds && !ctx.signal.aborted; r++) {
       const f = figures;
       const light = env.lightImage;
       const steps: Array<() => Promise<void>> =
         r % 2 === 0
           ? [
-              () => ours(1, f.swarmOne, image), () => engine(1, f.engineOne, image), () => ours(PARALLEL, f.swarmTen, image), () => engine(PARALLEL, f.engineTen, image),
-              () => ours(1, f.lightSwarmOne, light), () => engine(1, f.lightEngineOne, light), () => ours(PARALLEL, f.lightSwarmTen, light), () => engine(PARALLEL, f.lightEngineTen, light),
+              () => ours(1, f.swarmOne, image),
+              () => engine(1, f.engineOne, image),
+              () => ours(PARALLEL, f.swarmTen, image),
+              () => engine(PARALLEL, f.engineTen, image),
+              () => ours(1, f.lightSwarmOne, light),
+              () => engine(1, f.lightEngineOne, light),
+              () => ours(PARALLEL, f.lightSwarmTen, light),
+              () => engine(PARALLEL, f.lightEngineTen, light),
             ]
           : [
-              () => engine(1, f.engineOne, image), () => ours(1, f.swarmOne, image), () => engine(PARALLEL, f.engineTen, image), () => ours(PARALLEL, f.swarmTen, image),
-              () => engine(1, f.lightEngineOne, light), () => ours(1, f.lightSwarmOne, light), () => engine(PARALLEL, f.lightEngineTen, light), () => ours(PARALLEL, f.lightSwarmTen, light),
+              () => engine(1, f.engineOne, image),
+              () => ours(1, f.swarmOne, image),
+              () => engine(PARALLEL, f.engineTen, image),
+              () => ours(PARALLEL, f.swarmTen, image),
+              () => engine(1, f.lightEngineOne, light),
+              () => ours(1, f.lightSwarmOne, light),
+              () => engine(PARALLEL, f.lightEngineTen, light),
+              () => ours(PARALLEL, f.lightSwarmTen, light),
             ];
       // --quick keeps the figure and the engine's ratio, and leaves the light-image diagnostic out.
       for (const step of ctx.quick ? steps.slice(0, 4) : steps) if (!ctx.signal.aborted) await step();
-      ctx.log(`  round ${r + 1}: ${(Object.keys(figures) as Key[]).map((k) => `${k} ${figures[k].samples.at(-1)?.toFixed(0) ?? 'n/a'}`).join(', ')}`);
+      ctx.log(
+        `  round ${r + 1}: ${(Object.keys(figures) as Key[]).map((k) => `${k} ${figures[k].samples.at(-1)?.toFixed(0) ?? 'n/a'}`).join(', ')}`,
+      );
     }
   };
 
@@ -185,7 +216,10 @@ export function createParallelCreateBench(): ParallelCreateBench {
       return [
         `Parallel create (${quick ? 'quick' : 'full'}): ${lab().dockerImage} on ${HOST}, ${PARALLEL} at once vs 1`,
         '',
-        renderTable(['figure (ms)', 'median', 'min', 'max', 'n'], (Object.keys(figures) as Key[]).map((k) => figureRow(figures[k], 0))),
+        renderTable(
+          ['figure (ms)', 'median', 'min', 'max', 'n'],
+          (Object.keys(figures) as Key[]).map((k) => figureRow(figures[k], 0)),
+        ),
         '',
         renderTable(
           ['target', 'measured', 'target', ''],
@@ -213,7 +247,9 @@ async function deleteQuietly(swarm: Swarm, name: string): Promise<void> {
 
 /** The CPU time, in ms, that an instance's container has used so far (its cgroup's count, from the engine). */
 async function cpuMsOf(name: string): Promise<number> {
-  const stats = (await labDocker(HOST).getContainer(containerName(name)).stats({ stream: false })) as { cpu_stats?: { cpu_usage?: { total_usage?: number } } };
+  const stats = (await labDocker(HOST).getContainer(containerName(name)).stats({ stream: false })) as {
+    cpu_stats?: { cpu_usage?: { total_usage?: number } };
+  };
   const ns = stats.cpu_stats?.cpu_usage?.total_usage;
   if (typeof ns !== 'number') throw new Error(`the engine on ${HOST} gave no CPU count for ${name}`);
   return ns / 1e6;

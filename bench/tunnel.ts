@@ -53,7 +53,16 @@ async function freePort(): Promise<number> {
  * it would share one thread with the session tunnel it measures.
  */
 export async function download(url: string, headers: Record<string, string>, expectBytes: number): Promise<number> {
-  const args = ['-sS', '--fail', '-o', '/dev/null', '--max-time', String(DOWNLOAD_TIMEOUT_MS / 1000), '-w', '%{size_download} %{time_total}'];
+  const args = [
+    '-sS',
+    '--fail',
+    '-o',
+    '/dev/null',
+    '--max-time',
+    String(DOWNLOAD_TIMEOUT_MS / 1000),
+    '-w',
+    '%{size_download} %{time_total}',
+  ];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
   const { stdout } = await execFileAsync('curl', [...args, url], { timeout: DOWNLOAD_TIMEOUT_MS + 10_000 });
   const [size, seconds] = stdout.trim().split(' ').map(Number);
@@ -149,7 +158,8 @@ export function createTunnelBench(): TunnelBench {
 
     let tunnel: Tunnel | undefined = await swarm.openTunnel(name);
     const undoTunnel = ctx.cleanup.add('close the session tunnel', () => tunnel?.close());
-    if (tunnel.via !== 'worker') throw new Error(`the tunnel runs on ${tunnel.via}, not a worker: ${tunnel.note ?? ''} (npm run build makes ${WORKER_SCRIPT})`);
+    if (tunnel.via !== 'worker')
+      throw new Error(`the tunnel runs on ${tunnel.via}, not a worker: ${tunnel.note ?? ''} (npm run build makes ${WORKER_SCRIPT})`);
     let local: Tunnel | undefined = await inThread.openTunnel(name);
     const undoLocal = ctx.cleanup.add('close the in-thread tunnel', () => local?.close());
     if (local.via !== 'this thread') throw new Error(`the diagnostic tunnel runs on ${local.via}`);
@@ -161,11 +171,27 @@ export function createTunnelBench(): TunnelBench {
     const ssh = spawn(
       'ssh',
       [
-        '-N', '-F', '/dev/null',
-        '-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes', '-o', 'IdentitiesOnly=yes',
-        '-o', `UserKnownHostsFile=${env.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes',
-        '-i', env.clientKey, '-p', String(h.port),
-        '-L', `127.0.0.1:${localPort}:127.0.0.1:${remotePort}`,
+        '-N',
+        '-F',
+        '/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ExitOnForwardFailure=yes',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        `UserKnownHostsFile=${env.knownHosts}`,
+        '-o',
+        'GlobalKnownHostsFile=/dev/null',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-i',
+        env.clientKey,
+        '-p',
+        String(h.port),
+        '-L',
+        `127.0.0.1:${localPort}:127.0.0.1:${remotePort}`,
         `${h.user}@${h.address}`,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -244,13 +270,26 @@ export function createTunnelBench(): TunnelBench {
       return [
         `Tunnel throughput (${quick ? 'quick' : 'full'}): 100 MB from an instance on ${HOST} (MB = 2^20 bytes)`,
         '',
-        renderTable(['download (MB/s)', 'median', 'min', 'max', 'n'], (['tunnelMBps', 'sshTunnelMBps', 'thisThreadTunnelMBps'] as const).map((k) => figureRow(figures[k]))),
+        renderTable(
+          ['download (MB/s)', 'median', 'min', 'max', 'n'],
+          (['tunnelMBps', 'sshTunnelMBps', 'thisThreadTunnelMBps'] as const).map((k) => figureRow(figures[k])),
+        ),
         '',
-        renderTable(['open → first answer (ms)', 'median', 'min', 'max', 'n'], (['workerOpenMs', 'thisThreadOpenMs'] as const).map((k) => figureRow(openFigures[k]))),
+        renderTable(
+          ['open → first answer (ms)', 'median', 'min', 'max', 'n'],
+          (['workerOpenMs', 'thisThreadOpenMs'] as const).map((k) => figureRow(openFigures[k])),
+        ),
         '',
         renderTable(
           ['target', 'measured', 'target', ''],
-          [['session tunnel ÷ ssh -L', share === undefined ? 'n/a' : `${(share * 100).toFixed(0)} %`, `≥ ${TARGET_SHARE * 100} %`, verdict(share === undefined ? undefined : share >= TARGET_SHARE)]],
+          [
+            [
+              'session tunnel ÷ ssh -L',
+              share === undefined ? 'n/a' : `${(share * 100).toFixed(0)} %`,
+              `≥ ${TARGET_SHARE * 100} %`,
+              verdict(share === undefined ? undefined : share >= TARGET_SHARE),
+            ],
+          ],
         ),
       ].join('\n');
     },

@@ -38,7 +38,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodeSw
   timing.mark('store opened');
   // SecretStorage first; instances the CLI created in this same state
   // directory keep their passwords in its 0600 file, read as a fallback.
-  const secrets = new LayeredSecretStore(new VscodeSecretStore(context.secrets), await FileSecretStore.open(context.globalStorageUri.fsPath));
+  const secrets = new LayeredSecretStore(
+    new VscodeSecretStore(context.secrets),
+    await FileSecretStore.open(context.globalStorageUri.fsPath),
+  );
   timing.mark('secrets opened');
   const swarm = new Swarm({
     store,

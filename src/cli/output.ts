@@ -10,7 +10,11 @@ export interface Output {
   raw(chunk: Buffer | string): void;
 }
 
-export function createOutput(json: boolean, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Output {
+export function createOutput(
+  json: boolean,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Output {
   return {
     json,
     line: (text) => void out.write(text + '\n'),

@@ -26,6 +26,8 @@ export class BusyMarks {
 
   /** Whether an engine change names an instance under an operation. */
   covers(change: { readonly id: string | undefined; readonly name: string | undefined }): boolean {
-    return (change.id !== undefined && this.held.has(`id:${change.id}`)) || (change.name !== undefined && this.held.has(`name:${change.name}`));
+    return (
+      (change.id !== undefined && this.held.has(`id:${change.id}`)) || (change.name !== undefined && this.held.has(`name:${change.name}`))
+    );
   }
 }

@@ -150,7 +150,8 @@ export class HealthMonitor {
   private async probeHost(name: string, recs: readonly InstanceRecord[], knownHost: HostRecord | undefined): Promise<void> {
     const host = knownHost ?? (await requireHost(this.opts.store, name));
     const ports = recs.flatMap((r) => (r.port === undefined ? [] : [r.port]));
-    const results = ports.length > 0 ? await probeHealthBatch(this.opts.linkOf(host), ports, this.timeoutMs()) : new Map<number, HealthResult>();
+    const results =
+      ports.length > 0 ? await probeHealthBatch(this.opts.linkOf(host), ports, this.timeoutMs()) : new Map<number, HealthResult>();
     for (const rec of recs) this.applyProbeResult(rec, host, rec.port === undefined ? undefined : results.get(rec.port));
   }
 
@@ -162,7 +163,10 @@ export class HealthMonitor {
    * probed again in the same round: health is right without waiting for the
    * next refresh, or with refreshes turned off.
    */
-  private async followMovedPorts(byHost: ReadonlyMap<string, readonly InstanceRecord[]>, hosts: ReadonlyMap<string, HostRecord>): Promise<void> {
+  private async followMovedPorts(
+    byHost: ReadonlyMap<string, readonly InstanceRecord[]>,
+    hosts: ReadonlyMap<string, HostRecord>,
+  ): Promise<void> {
     const now = Date.now();
     const suspect = [...byHost.keys()].filter(
       (h) => byHost.get(h)?.some((r) => this.refusedAfterGrace(r.id)) && now - (this.relistedAt.get(h) ?? -Infinity) >= RELIST_MIN_MS,

@@ -57,7 +57,10 @@ export class HostAdmin {
     const { store, registry } = this.opts;
     const name = validateHostName(input.name);
     if (await store.findHost(name)) {
-      throw new SwarmError(`A host named ${name} already exists`, { code: 'conflict', hint: 'Pick another name, or remove the old host first' });
+      throw new SwarmError(`A host named ${name} already exists`, {
+        code: 'conflict',
+        hint: 'Pick another name, or remove the old host first',
+      });
     }
     const record = await this.recordFor(name, input);
     const link = registry.probe(record, options.onUnknownHostKey);
@@ -143,9 +146,19 @@ export class HostAdmin {
   private async recordFor(name: string, input: AddHostInput): Promise<HostRecord> {
     const addedAt = new Date().toISOString();
     if (input.local === true) {
-      return { name, kind: 'local', provider: 'docker', address: 'local', addedAt, ...(input.dockerSocket ? { dockerSocket: input.dockerSocket } : {}) };
+      return {
+        name,
+        kind: 'local',
+        provider: 'docker',
+        address: 'local',
+        addedAt,
+        ...(input.dockerSocket ? { dockerSocket: input.dockerSocket } : {}),
+      };
     }
-    const alias = /^[A-Za-z0-9._-]+$/.test(input.ssh) && !input.ssh.includes('@') ? await resolveSshAlias(input.ssh, this.opts.sshConfigPath) : undefined;
+    const alias =
+      /^[A-Za-z0-9._-]+$/.test(input.ssh) && !input.ssh.includes('@')
+        ? await resolveSshAlias(input.ssh, this.opts.sshConfigPath)
+        : undefined;
     const rec: HostRecord = alias
       ? {
           name,
@@ -190,7 +203,9 @@ export class HostAdmin {
 async function detectProvider(link: HostLink, record: HostRecord): Promise<ProviderKind> {
   const docker = record.dockerSocket ?? DEFAULT_DOCKER_SOCKET;
   const lxd = record.lxdSocket ? [record.lxdSocket] : [...LXD_SOCKETS];
-  const r = await link.exec(['sh', '-c', 'for p in "$@"; do if [ -S "$p" ]; then echo "$p"; fi; done', 'probe', docker, ...lxd], { timeoutMs: 10_000 });
+  const r = await link.exec(['sh', '-c', 'for p in "$@"; do if [ -S "$p" ]; then echo "$p"; fi; done', 'probe', docker, ...lxd], {
+    timeoutMs: 10_000,
+  });
   const found = r.stdout.split('\n').filter(Boolean);
   if (found.includes(docker)) return 'docker';
   if (found.length > 0) return 'lxd';

@@ -37,7 +37,8 @@ export { providerFactories, type ProviderFactory };
 export type LinkFactory = (host: HostRecord, ssh: SshConnectionOptions) => HostLink;
 
 /** This machine's engine directly, any other host over one SSH connection. */
-export const openHostLink: LinkFactory = (host, ssh) => (host.kind === 'local' ? new LocalHostLink(host.name) : new SshHostLink(new SshConnection(ssh)));
+export const openHostLink: LinkFactory = (host, ssh) =>
+  host.kind === 'local' ? new LocalHostLink(host.name) : new SshHostLink(new SshConnection(ssh));
 
 export interface HostRegistryOptions {
   readonly access: HostAccessOptions;

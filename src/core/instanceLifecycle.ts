@@ -17,7 +17,13 @@ export { DEFAULT_CPUS };
 export const DEFAULT_MEMORY = '2g';
 export const DEFAULT_PIDS_LIMIT = 1024;
 /** Errors that mean the host never let a request through to its engine. */
-const REFUSALS: ReadonlySet<SwarmErrorCode> = new Set(['auth', 'host-key-unknown', 'host-key-changed', 'permission-denied', 'engine-missing']);
+const REFUSALS: ReadonlySet<SwarmErrorCode> = new Set([
+  'auth',
+  'host-key-unknown',
+  'host-key-changed',
+  'permission-denied',
+  'engine-missing',
+]);
 
 export interface CreateInput {
   readonly name: string;
@@ -82,7 +88,19 @@ export class InstanceLifecycle {
             hint: 'Pick another name, or delete the existing instance first',
           });
         }
-        draft.instances.push({ id, name, host: host.name, provider: host.provider, image, state: 'starting', createdAt: now, cpus, memoryBytes, cookieSuffix, updatedAt: now });
+        draft.instances.push({
+          id,
+          name,
+          host: host.name,
+          provider: host.provider,
+          image,
+          state: 'starting',
+          createdAt: now,
+          cpus,
+          memoryBytes,
+          cookieSuffix,
+          updatedAt: now,
+        });
         return draft.storeId;
       }),
       secrets.save(id, password, hashedPassword),
@@ -95,10 +113,9 @@ export class InstanceLifecycle {
     this.opts.changed(host.name);
     const done = this.opts.busy.mark(id, name);
     try {
-      const observed = await this.opts.providerOf(host).create(
-        { id, name, image, cpus, memoryBytes, pidsLimit: DEFAULT_PIDS_LIMIT, cookieSuffix, hashedPassword, storeId },
-        options,
-      );
+      const observed = await this.opts
+        .providerOf(host)
+        .create({ id, name, image, cpus, memoryBytes, pidsLimit: DEFAULT_PIDS_LIMIT, cookieSuffix, hashedPassword, storeId }, options);
       const record = await applyObservation(store, id, observed);
       this.opts.health.noteStarted(id, observed.startedAt);
       this.opts.changed(host.name);
@@ -154,7 +171,10 @@ export class InstanceLifecycle {
       else this.opts.health.noteStarted(rec.id);
       const observed = (await provider.list()).find((o) => o.id === rec.id);
       if (!observed) {
-        throw new SwarmError(`${rec.name} vanished from ${host.name} during ${verb}`, { code: 'not-found', hint: 'Refresh to see what is left' });
+        throw new SwarmError(`${rec.name} vanished from ${host.name} during ${verb}`, {
+          code: 'not-found',
+          hint: 'Refresh to see what is left',
+        });
       }
       const record = await applyObservation(this.opts.store, rec.id, observed);
       this.opts.changed(rec.host);

@@ -105,7 +105,11 @@ export function reconcileHost(
  * read). A name adopted on one host is taken for the hosts after it.
  * Changed hosts' records move to the end, in the order listed.
  */
-export function reconcileHosts(file: StoreFile, listed: readonly { host: HostRecord; observed?: ObservedInstance[] | undefined }[], dryRun: boolean): boolean {
+export function reconcileHosts(
+  file: StoreFile,
+  listed: readonly { host: HostRecord; observed?: ObservedInstance[] | undefined }[],
+  dryRun: boolean,
+): boolean {
   const now = new Date();
   // Grouped once, not filtered once per host: a 10-host, 500-instance refresh
   // runs this on every list, and again under the lock when there is news.

@@ -22,9 +22,17 @@ export async function listSshAliases(configPath?: string): Promise<SshAlias[]> {
 export async function resolveSshAlias(
   alias: string,
   configPath?: string,
-): Promise<{ hostName: string; port: number; user: string | undefined; identityFile: string | undefined; proxyJump: string | undefined } | undefined> {
+): Promise<
+  { hostName: string; port: number; user: string | undefined; identityFile: string | undefined; proxyJump: string | undefined } | undefined
+> {
   const config = await loadSshConfig(configPath);
   if (!config.aliases().includes(alias)) return undefined;
   const r = config.resolve(alias);
-  return { hostName: r.hostName, port: r.port, user: r.user, identityFile: r.identityFiles.find((f) => existsSync(f)), proxyJump: r.proxyJump };
+  return {
+    hostName: r.hostName,
+    port: r.port,
+    user: r.user,
+    identityFile: r.identityFiles.find((f) => existsSync(f)),
+    proxyJump: r.proxyJump,
+  };
 }

@@ -121,9 +121,18 @@ export function isNewerStoreFormat(raw: unknown): boolean {
 /** Duplicates pass the schema but would make names ambiguous on the CLI and in labels. */
 export function findDuplicate(file: StoreFile): string | undefined {
   return (
-    firstDuplicate('host name', file.hosts.map((h) => h.name)) ??
-    firstDuplicate('instance name', file.instances.map((i) => i.name)) ??
-    firstDuplicate('instance id', file.instances.map((i) => i.id))
+    firstDuplicate(
+      'host name',
+      file.hosts.map((h) => h.name),
+    ) ??
+    firstDuplicate(
+      'instance name',
+      file.instances.map((i) => i.name),
+    ) ??
+    firstDuplicate(
+      'instance id',
+      file.instances.map((i) => i.id),
+    )
   );
 }
 

@@ -89,18 +89,11 @@ function keyTypeOf(keyBlob: Buffer): string {
  * the host is merely unknown. @cert-authority lines are ignored because we do
  * not verify host certificates.
  */
-export function checkHostKey(
-  entries: KnownHostEntry[],
-  host: string,
-  port: number,
-  keyBlob: Buffer,
-): HostKeyVerdict {
+export function checkHostKey(entries: KnownHostEntry[], host: string, port: number, keyBlob: Buffer): HostKeyVerdict {
   const keyType = keyTypeOf(keyBlob);
   const key = keyBlob.toString('base64');
   const fingerprint = fingerprintSha256(key);
-  const forHost = entries.filter(
-    (e) => e.marker !== '@cert-authority' && hostMatches(e.hosts.join(','), host, port),
-  );
+  const forHost = entries.filter((e) => e.marker !== '@cert-authority' && hostMatches(e.hosts.join(','), host, port));
   const sameKey = (e: KnownHostEntry): boolean => Buffer.from(e.key, 'base64').equals(keyBlob);
 
   if (forHost.some((e) => e.marker === '@revoked' && sameKey(e))) return { kind: 'revoked', fingerprint };

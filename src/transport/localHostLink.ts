@@ -57,7 +57,8 @@ export class LocalHostLink implements HostLink {
       const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       const exit = new Promise<number>((done) => child.once('close', (code) => done(code ?? -1)));
       child.once('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') reject(new SwarmError(`"${file}" is not installed on ${this.label}`, { code: 'engine-missing', cause: e }));
+        if (e.code === 'ENOENT')
+          reject(new SwarmError(`"${file}" is not installed on ${this.label}`, { code: 'engine-missing', cause: e }));
         else reject(new SwarmError(`Cannot run "${file}" on ${this.label}: ${e.message}`, { code: 'internal', cause: e }));
       });
       child.once('spawn', () => resolve({ stdout: child.stdout, stderr: child.stderr, exit, close: () => void child.kill('SIGTERM') }));
@@ -103,9 +104,17 @@ function localSocketError(label: string, what: string, e: NodeJS.ErrnoException)
         cause: e,
       });
     case 'ENOENT':
-      return new SwarmError(`${what} does not exist on ${label}`, { code: 'engine-missing', hint: 'Is the engine installed and running?', cause: e });
+      return new SwarmError(`${what} does not exist on ${label}`, {
+        code: 'engine-missing',
+        hint: 'Is the engine installed and running?',
+        cause: e,
+      });
     case 'ECONNREFUSED':
-      return new SwarmError(`Nothing is listening on ${what} on ${label}`, { code: 'unreachable', hint: 'Start the service, then retry', cause: e });
+      return new SwarmError(`Nothing is listening on ${what} on ${label}`, {
+        code: 'unreachable',
+        hint: 'Start the service, then retry',
+        cause: e,
+      });
     default:
       return new SwarmError(`Cannot connect to ${what} on ${label}: ${e.message}`, { code: 'unreachable', cause: e });
   }

@@ -256,7 +256,10 @@ function readIncluded(pattern: string, sshDir: string, home: string): string[] {
   let files: string[];
   if (/[*?]/.test(leaf)) {
     try {
-      files = readdirSync(dir).filter((f) => !f.startsWith('.') && matchPattern(f, leaf)).sort().map((f) => join(dir, f));
+      files = readdirSync(dir)
+        .filter((f) => !f.startsWith('.') && matchPattern(f, leaf))
+        .sort()
+        .map((f) => join(dir, f));
     } catch {
       files = [];
     }

@@ -298,10 +298,12 @@ export class SshConnection extends TypedEmitter<ConnectionEvents> {
     if (this.client !== client) return;
     this.client = undefined;
     client.end();
-    const err = reason ?? new SwarmError(`Lost the SSH connection to ${this.endpoint.label}`, {
-      code: 'unreachable',
-      hint: 'It reconnects by itself; check the host and network if it stays down',
-    });
+    const err =
+      reason ??
+      new SwarmError(`Lost the SSH connection to ${this.endpoint.label}`, {
+        code: 'unreachable',
+        hint: 'It reconnects by itself; check the host and network if it stays down',
+      });
     this.noteFailure(err);
     this.emit('down', err);
   }

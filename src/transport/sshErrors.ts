@@ -13,9 +13,13 @@ export class HostKeyUnknownError extends SwarmError {
   }
 }
 
-
 /** Turns what ssh2 or the socket threw while connecting into one actionable error. */
-export function connectError(endpoint: SshEndpoint, e: unknown, verdict: HostKeyVerdict | undefined, keyBlob: Buffer | undefined): SwarmError {
+export function connectError(
+  endpoint: SshEndpoint,
+  e: unknown,
+  verdict: HostKeyVerdict | undefined,
+  keyBlob: Buffer | undefined,
+): SwarmError {
   if (e instanceof SwarmError) return e;
   const { label, host, port, username } = endpoint;
   const where = `${label} (${host}:${port})`;
@@ -45,18 +49,38 @@ export function connectError(endpoint: SshEndpoint, e: unknown, verdict: HostKey
   const msg = err?.message ?? String(e);
   switch (err?.code) {
     case 'ECONNREFUSED':
-      return new SwarmError(`${where} refused the SSH connection`, { code: 'unreachable', hint: 'Is sshd running there, on that port?', cause: e });
+      return new SwarmError(`${where} refused the SSH connection`, {
+        code: 'unreachable',
+        hint: 'Is sshd running there, on that port?',
+        cause: e,
+      });
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EHOSTDOWN':
-      return new SwarmError(`${where} is unreachable (${err.code})`, { code: 'unreachable', hint: 'Check the network path to the host', cause: e });
+      return new SwarmError(`${where} is unreachable (${err.code})`, {
+        code: 'unreachable',
+        hint: 'Check the network path to the host',
+        cause: e,
+      });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new SwarmError(`Cannot resolve the host name ${host}`, { code: 'unreachable', hint: 'Check the address (or the HostName in ~/.ssh/config)', cause: e });
+      return new SwarmError(`Cannot resolve the host name ${host}`, {
+        code: 'unreachable',
+        hint: 'Check the address (or the HostName in ~/.ssh/config)',
+        cause: e,
+      });
     case 'ETIMEDOUT':
-      return new SwarmError(`Timed out connecting to ${where}`, { code: 'timeout', hint: 'The host is not answering; check that it is up', cause: e });
+      return new SwarmError(`Timed out connecting to ${where}`, {
+        code: 'timeout',
+        hint: 'The host is not answering; check that it is up',
+        cause: e,
+      });
     case 'ECONNRESET':
-      return new SwarmError(`${where} reset the SSH connection`, { code: 'unreachable', hint: 'Check sshd on the host and its MaxStartups limit', cause: e });
+      return new SwarmError(`${where} reset the SSH connection`, {
+        code: 'unreachable',
+        hint: 'Check sshd on the host and its MaxStartups limit',
+        cause: e,
+      });
     default:
       break;
   }
@@ -68,9 +92,17 @@ export function connectError(endpoint: SshEndpoint, e: unknown, verdict: HostKey
     });
   }
   if (err?.level === 'client-timeout' || /timed out/i.test(msg)) {
-    return new SwarmError(`Timed out during the SSH handshake with ${where}`, { code: 'timeout', hint: 'The host is not answering SSH; check that it is up', cause: e });
+    return new SwarmError(`Timed out during the SSH handshake with ${where}`, {
+      code: 'timeout',
+      hint: 'The host is not answering SSH; check that it is up',
+      cause: e,
+    });
   }
-  return new SwarmError(`SSH connection to ${where} failed: ${msg}`, { code: 'unreachable', hint: 'Check the host, its sshd and the network', cause: e });
+  return new SwarmError(`SSH connection to ${where} failed: ${msg}`, {
+    code: 'unreachable',
+    hint: 'Check the host, its sshd and the network',
+    cause: e,
+  });
 }
 
 export function channelError(endpoint: SshEndpoint, what: string, e: unknown): SwarmError {

@@ -46,7 +46,8 @@ export class TunnelWorkerHandle implements Tunnel {
     // A thread that fails or ends by itself is a closed tunnel (the registry opens a new one).
     const end = () => {
       this.ended = true;
-      for (const w of this.issuing.values()) w.reject(new SwarmError('The tunnel is closed', { code: 'conflict', hint: 'Open the instance again' }));
+      for (const w of this.issuing.values())
+        w.reject(new SwarmError('The tunnel is closed', { code: 'conflict', hint: 'Open the instance again' }));
       this.issuing.clear();
     };
     worker.on('error', end);
@@ -79,7 +80,8 @@ export class TunnelWorkerHandle implements Tunnel {
       };
       worker.on('message', (m: FromTunnelWorker) => {
         if (m.type === 'ask-passphrase') {
-          const answer = (value: string | undefined) => worker.postMessage({ type: 'passphrase', id: m.id, value } satisfies ToTunnelWorker);
+          const answer = (value: string | undefined) =>
+            worker.postMessage({ type: 'passphrase', id: m.id, value } satisfies ToTunnelWorker);
           (askPassphrase?.(m.keyPath) ?? Promise.resolve(undefined)).then(answer, () => answer(undefined));
         } else if (m.type === 'ready' && !settled) {
           settled = true;
@@ -89,7 +91,9 @@ export class TunnelWorkerHandle implements Tunnel {
         }
       });
       worker.once('error', (e) => fail(new SwarmError(`The tunnel worker failed: ${e.message}`, { code: 'internal', cause: e })));
-      worker.once('exit', (code) => fail(new SwarmError(`The tunnel worker ended (exit code ${code}) before it listened`, { code: 'internal' })));
+      worker.once('exit', (code) =>
+        fail(new SwarmError(`The tunnel worker ended (exit code ${code}) before it listened`, { code: 'internal' })),
+      );
     });
   }
 

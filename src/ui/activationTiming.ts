@@ -56,7 +56,9 @@ export class ActivationTiming {
     const steps = Object.entries(this.marks)
       .map(([k, v]) => `${k} ${v.toFixed(1)}`)
       .join(', ');
-    this.log(`activation: tree's first render with ${hosts} host(s) ${firstRenderMs.toFixed(1)} ms after activate() entry (activate() returned ${this.activateMs.toFixed(1)}; ${steps})`);
+    this.log(
+      `activation: tree's first render with ${hosts} host(s) ${firstRenderMs.toFixed(1)} ms after activate() entry (activate() returned ${this.activateMs.toFixed(1)}; ${steps})`,
+    );
     this.resolveRender({
       startedAtEpochMs: performance.timeOrigin + this.startedAt,
       activateMs: this.activateMs,

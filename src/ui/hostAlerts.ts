@@ -72,5 +72,7 @@ export class HostAlerts implements vscode.Disposable {
 
 function messageFor(down: readonly HostView[]): string {
   const names = down.map((h) => h.name).join(', ');
-  return down.length === 1 ? `Host ${names} is unreachable; Test Host retries it.` : `Hosts ${names} are unreachable; Test Host retries them.`;
+  return down.length === 1
+    ? `Host ${names} is unreachable; Test Host retries it.`
+    : `Hosts ${names} are unreachable; Test Host retries them.`;
 }

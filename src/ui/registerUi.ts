@@ -29,7 +29,12 @@ export interface UiHandles {
   readonly tree: SwarmTreeProvider;
 }
 
-export function registerUi(context: vscode.ExtensionContext, swarm: Swarm, channel: vscode.LogOutputChannel, timing?: ActivationTiming): UiHandles {
+export function registerUi(
+  context: vscode.ExtensionContext,
+  swarm: Swarm,
+  channel: vscode.LogOutputChannel,
+  timing?: ActivationTiming,
+): UiHandles {
   const log = new Logger(channel);
   for (const problem of readCurrentSettings().problems) log.warn(problem);
 

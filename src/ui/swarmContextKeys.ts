@@ -34,7 +34,10 @@ export class SwarmContextKeys implements vscode.Disposable {
     if (!s.loaded) return;
     this.set(CONTEXT_KEYS.hasHosts, s.hosts.length > 0);
     this.set(CONTEXT_KEYS.hasInstances, s.instances.length > 0);
-    this.set(CONTEXT_KEYS.anyHostUnreachable, s.hosts.some((h) => h.reachability === 'down'));
+    this.set(
+      CONTEXT_KEYS.anyHostUnreachable,
+      s.hosts.some((h) => h.reachability === 'down'),
+    );
     // Last, so the welcome views never show with the other keys still unset.
     this.set(CONTEXT_KEYS.ready, true);
   }

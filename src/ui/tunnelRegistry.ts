@@ -45,7 +45,8 @@ export class TunnelRegistry implements vscode.Disposable {
       const tunnel = await entry.tunnel;
       entry.localPort = tunnel.port;
       // The port only: the full URL carries the tunnel's token.
-      const where = tunnel.via === 'worker' ? 'on a worker thread' : `on the extension host's thread${tunnel.note ? `: ${tunnel.note}` : ''}`;
+      const where =
+        tunnel.via === 'worker' ? 'on a worker thread' : `on the extension host's thread${tunnel.note ? `: ${tunnel.note}` : ''}`;
       this.log.info(`Tunnel to ${name} listening on 127.0.0.1:${tunnel.port} (${where})`);
       this.changed.fire(name);
       return tunnel;

@@ -24,7 +24,9 @@ function labFiles(): string[] {
 
 function subdirs(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(dir, e.name));
   } catch {
     return [];
   }
@@ -34,7 +36,10 @@ function subdirs(dir: string): string[] {
 function failureMessages(suite: Mocha.Suite): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const hooks = suite as unknown as Record<'_beforeAll' | '_beforeEach' | '_afterAll' | '_afterEach', Mocha.Hook[] | undefined>;
-  const runnables: Mocha.Runnable[] = [...suite.tests, ...(['_beforeAll', '_beforeEach', '_afterAll', '_afterEach'] as const).flatMap((k) => hooks[k] ?? [])];
+  const runnables: Mocha.Runnable[] = [
+    ...suite.tests,
+    ...(['_beforeAll', '_beforeEach', '_afterAll', '_afterEach'] as const).flatMap((k) => hooks[k] ?? []),
+  ];
   for (const r of runnables) {
     const err = (r as Mocha.Runnable & { err?: unknown }).err;
     if (!(err instanceof Error)) continue;
@@ -54,14 +59,18 @@ describe('secret audit: after the whole suite', function () {
     const passwords = collectPasswords(root);
     // Fewer would mean the recorders went blind, and a search for nothing always passes.
     assert.ok(passwords.length >= 5, `the suite made only ${passwords.length} recorded password(s) under ${root}`);
-    assert.ok(existsSync(join(root, TRANSCRIPT)) && readFileSync(join(root, TRANSCRIPT), 'utf8').includes('--- cli '), 'CLI output and error messages were recorded');
+    assert.ok(
+      existsSync(join(root, TRANSCRIPT)) && readFileSync(join(root, TRANSCRIPT), 'utf8').includes('--- cli '),
+      'CLI output and error messages were recorded',
+    );
     assert.ok(existsSync(join(root, MOCHA_OUTPUT)), "mocha's output was recorded");
 
     const suiteFiles = listFiles(root, (p) => mayHoldPasswords(root, p));
     // The workbench's output channel logs, when e2e ran: without them the audit would miss the extension's own log.
     const workbenches = listFiles(root).filter((f) => /\/csw-e2e-[^/]+\/config\.yaml$/.test(f)).length;
     const channels = suiteFiles.filter((f) => basename(f) === 'Code Swarm.log').length;
-    if (workbenches > 0) assert.ok(channels > 0, `${workbenches} workbench(es) ran but no "Code Swarm" output channel log was found under ${root}`);
+    if (workbenches > 0)
+      assert.ok(channels > 0, `${workbenches} workbench(es) ran but no "Code Swarm" output channel log was found under ${root}`);
 
     let top: Mocha.Suite = this.test!.parent!;
     while (top.parent) top = top.parent;
@@ -74,7 +83,10 @@ describe('secret audit: after the whole suite', function () {
     );
     if (report.leaks.length > 0) {
       keepSuiteRoot();
-      const list = report.leaks.slice(0, 40).map((l) => `\n  ${l.where} (${l.form}): ${l.password}`).join('');
+      const list = report.leaks
+        .slice(0, 40)
+        .map((l) => `\n  ${l.where} (${l.form}): ${l.password}`)
+        .join('');
       assert.fail(`${report.leaks.length} password leak(s); evidence kept in ${root}:${list}`);
     }
   });

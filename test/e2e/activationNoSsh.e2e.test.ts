@@ -80,7 +80,16 @@ describe('e2e: activation makes no SSH connection before the view is shown', fun
     await store.update((draft) => {
       HOSTS.forEach((name, i) => {
         const port = ports[i] ?? 0;
-        draft.hosts.push({ name, kind: 'ssh', provider: 'docker', address: `nobody@127.0.0.1:${port}`, hostName: '127.0.0.1', port, user: 'nobody', addedAt: new Date().toISOString() });
+        draft.hosts.push({
+          name,
+          kind: 'ssh',
+          provider: 'docker',
+          address: `nobody@127.0.0.1:${port}`,
+          hostName: '127.0.0.1',
+          port,
+          user: 'nobody',
+          addedAt: new Date().toISOString(),
+        });
       });
     });
 

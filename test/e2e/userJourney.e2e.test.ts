@@ -99,7 +99,13 @@ describe('e2e: a user journey in a real workbench', function () {
     // it, code-server's own workbench (not its login page) must load.
     const inner = await instanceWorkbenchFrame(page, wb.url);
     await wb.screenshot('journey-06-open');
-    assert.ok(inner, `code-server's workbench loaded through the tunnel (frames: ${page.frames().map((f) => f.url()).join(', ')})`);
+    assert.ok(
+      inner,
+      `code-server's workbench loaded through the tunnel (frames: ${page
+        .frames()
+        .map((f) => f.url())
+        .join(', ')})`,
+    );
     assert.doesNotMatch(inner.url(), /login/);
     const copied = String(await page.evaluate('navigator.clipboard.readText()'));
     assert.match(copied, /^[A-Za-z0-9]{32}$/, 'Open copied the password');

@@ -71,7 +71,13 @@ async function mediaShows(page: Page, heading: string, timeoutMs = 30_000): Prom
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const f of page.frames()) {
-      if ((await f.getByRole('heading', { name: heading }).count().catch(() => 0)) > 0) return true;
+      if (
+        (await f
+          .getByRole('heading', { name: heading })
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return true;
     }
     await page.waitForTimeout(500);
   }
@@ -128,8 +134,14 @@ async function elideAddressQuery(page: Page): Promise<void> {
 async function removeDemoInstances(): Promise<void> {
   for (const i of INSTANCES) {
     const docker = labDocker(i.host);
-    await docker.getContainer(`code-swarm-${i.name}`).remove({ force: true }).catch(() => undefined);
-    await docker.getVolume(volumeName(i.name)).remove().catch(() => undefined);
+    await docker
+      .getContainer(`code-swarm-${i.name}`)
+      .remove({ force: true })
+      .catch(() => undefined);
+    await docker
+      .getVolume(volumeName(i.name))
+      .remove()
+      .catch(() => undefined);
   }
 }
 
@@ -160,7 +172,8 @@ describe('e2e: the Get Started walkthrough, step by step (and the README picture
 
   afterEach(async function () {
     // What the workbench showed when a step failed, for the person reading the report.
-    if (this.currentTest?.state === 'failed') await wb?.screenshot(`walkthrough-failed-${this.currentTest.title.slice(0, 24).replace(/\W+/g, '-')}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await wb?.screenshot(`walkthrough-failed-${this.currentTest.title.slice(0, 24).replace(/\W+/g, '-')}`).catch(() => undefined);
   });
 
   after(async () => {
@@ -183,8 +196,13 @@ describe('e2e: the Get Started walkthrough, step by step (and the README picture
     await runCommand(page, 'Welcome: Open Walkthrough...');
     await answer(page, 'Get Started with Code Swarm');
     await stepButton(page, 'chooseHost').waitFor({ state: 'visible', timeout: 30_000 });
-    const ids = await page.locator(`.getting-started-step[data-step-id^="${WALKTHROUGH}#"]`).evaluateAll((els) => els.map((e) => e.getAttribute('data-step-id')));
-    assert.deepEqual(ids, ['chooseHost', 'createInstance', 'openInstance'].map((s) => `${WALKTHROUGH}#${s}`));
+    const ids = await page
+      .locator(`.getting-started-step[data-step-id^="${WALKTHROUGH}#"]`)
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-step-id')));
+    assert.deepEqual(
+      ids,
+      ['chooseHost', 'createInstance', 'openInstance'].map((s) => `${WALKTHROUGH}#${s}`),
+    );
     for (const s of ['chooseHost', 'createInstance', 'openInstance']) assert.equal(await isDone(page, s), false, `${s} starts unchecked`);
     assert.ok(await mediaShows(page, 'Where instances run'), "the first step's page (media/walkthrough/chooseHost.md) shows beside it");
     await wb.screenshot('walkthrough-01-start');
@@ -253,7 +271,13 @@ describe('e2e: the Get Started walkthrough, step by step (and the README picture
     await answerStep(page, 'Instance to open', INSTANCES[0].name);
     await page.locator('.tabs-container .tab').filter({ hasText: 'Simple Browser' }).waitFor({ timeout: 60_000 });
     const inner = await instanceWorkbenchFrame(page, wb.url);
-    assert.ok(inner, `code-server's workbench loaded through the tunnel (frames: ${page.frames().map((f) => f.url()).join(', ')})`);
+    assert.ok(
+      inner,
+      `code-server's workbench loaded through the tunnel (frames: ${page
+        .frames()
+        .map((f) => f.url())
+        .join(', ')})`,
+    );
     assert.doesNotMatch(inner.url(), /login/);
     // code-server paints its workbench a moment after the frame appears.
     await page.waitForTimeout(3_000);

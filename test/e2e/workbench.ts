@@ -69,7 +69,10 @@ export async function openWorkbench(settings: Record<string, unknown>, options: 
   );
   writeFileSync(join(dir, 'config.yaml'), 'disable-telemetry: true\n');
   if (options.installVsix ?? !options.smokeTestDriver) {
-    const install = spawnSync(codeServer, ['--extensions-dir', extDir, '--user-data-dir', userDir, '--install-extension', VSIX], { encoding: 'utf8', env });
+    const install = spawnSync(codeServer, ['--extensions-dir', extDir, '--user-data-dir', userDir, '--install-extension', VSIX], {
+      encoding: 'utf8',
+      env,
+    });
     if (install.status !== 0) throw new Error(`installing the .vsix failed: ${install.stderr || install.stdout}`);
   }
 
@@ -79,9 +82,20 @@ export async function openWorkbench(settings: Record<string, unknown>, options: 
   const server: ChildProcess = spawn(
     codeServer,
     [
-      '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--config', join(dir, 'config.yaml'),
-      '--user-data-dir', userDir, '--extensions-dir', extDir,
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--config',
+      join(dir, 'config.yaml'),
+      '--user-data-dir',
+      userDir,
+      '--extensions-dir',
+      extDir,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
       ...(options.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     ],
     { detached: true, stdio: ['ignore', serverLog, serverLog], env },
@@ -105,8 +119,14 @@ export async function openWorkbench(settings: Record<string, unknown>, options: 
     headless: true,
     viewport: { width: 1400, height: 900 },
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
     ],
   });
   const page = context.pages()[0] ?? (await context.newPage());

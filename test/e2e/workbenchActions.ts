@@ -57,7 +57,10 @@ export async function contextMenu(page: Page, label: string, item: string): Prom
       if (attempt >= 3) throw e;
     }
   }
-  await page.locator('.context-view.monaco-menu-container').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+  await page
+    .locator('.context-view.monaco-menu-container')
+    .waitFor({ state: 'detached', timeout: 10_000 })
+    .catch(() => undefined);
 }
 
 /**

@@ -2,9 +2,20 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 
 const COMMANDS = [
-  'codeSwarm.addHost', 'codeSwarm.removeHost', 'codeSwarm.testHost', 'codeSwarm.createInstance', 'codeSwarm.startInstance',
-  'codeSwarm.stopInstance', 'codeSwarm.restartInstance', 'codeSwarm.deleteInstance', 'codeSwarm.openInstance',
-  'codeSwarm.openInstanceExternal', 'codeSwarm.copyUrl', 'codeSwarm.copyPassword', 'codeSwarm.showLogs', 'codeSwarm.refresh',
+  'codeSwarm.addHost',
+  'codeSwarm.removeHost',
+  'codeSwarm.testHost',
+  'codeSwarm.createInstance',
+  'codeSwarm.startInstance',
+  'codeSwarm.stopInstance',
+  'codeSwarm.restartInstance',
+  'codeSwarm.deleteInstance',
+  'codeSwarm.openInstance',
+  'codeSwarm.openInstanceExternal',
+  'codeSwarm.copyUrl',
+  'codeSwarm.copyPassword',
+  'codeSwarm.showLogs',
+  'codeSwarm.refresh',
 ];
 
 describe('extension host: activation', () => {

@@ -32,13 +32,42 @@ describe('code-swarm CLI against the lab', function () {
 
   it('adds hosts, refusing an unknown host key unless told to accept it', () => {
     const a = lab().hosts.alpha;
-    const bare = spawnSync(process.execPath, [CLI, '--state-dir', state, 'hosts', 'add', 'alpha', '--ssh', `alpha@${a.address}`, '--identity', lab().clientKey, '--known-hosts', '/dev/null'], { encoding: 'utf8' });
+    const bare = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        '--state-dir',
+        state,
+        'hosts',
+        'add',
+        'alpha',
+        '--ssh',
+        `alpha@${a.address}`,
+        '--identity',
+        lab().clientKey,
+        '--known-hosts',
+        '/dev/null',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(bare.status, 1);
     assert.match(bare.stderr, /^code-swarm: The host key of alpha .* is unknown: ssh-ed25519 SHA256:\S+ — .*--accept-new-host-key\)\n$/);
     const host = json('hosts', 'add', 'alpha', '--ssh', `alpha@${a.address}`, '--identity', lab().clientKey);
     assert.deepEqual([host.name, host.kind, host.provider, host.address], ['alpha', 'ssh', 'docker', `alpha@${a.address}:22`]);
     const g = lab().hosts.gamma;
-    const trusted = run('--json', '--known-hosts', '/dev/null', '--accept-new-host-key', 'hosts', 'add', 'g2', '--ssh', `gamma@${g.address}`, '--identity', lab().clientKey);
+    const trusted = run(
+      '--json',
+      '--known-hosts',
+      '/dev/null',
+      '--accept-new-host-key',
+      'hosts',
+      'add',
+      'g2',
+      '--ssh',
+      `gamma@${g.address}`,
+      '--identity',
+      lab().clientKey,
+    );
     assert.equal(trusted.code, 0, trusted.stderr);
     assert.equal(JSON.parse(trusted.stdout).provider, 'lxd', 'the provider is detected by probing the sockets');
     assert.equal(json('hosts', 'add', 'local', '--local').kind, 'local');
@@ -74,9 +103,13 @@ describe('code-swarm CLI against the lab', function () {
   it('watch prints a stop made on the engine as one JSON line, and ends cleanly on Ctrl-C', async () => {
     const name = uniqueName('cliw');
     json('create', name, '--host', 'alpha', '--image', lab().lightImage, '--cpus', '0.2', '--memory', '64m');
-    const child = spawn(process.execPath, [CLI, '--state-dir', state, '--known-hosts', lab().knownHosts, '--json', 'watch', '--host', 'alpha'], {
-      env: { ...process.env, SSH_AUTH_SOCK: '' },
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, '--state-dir', state, '--known-hosts', lab().knownHosts, '--json', 'watch', '--host', 'alpha'],
+      {
+        env: { ...process.env, SSH_AUTH_SOCK: '' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -93,7 +126,10 @@ describe('code-swarm CLI against the lab', function () {
       await until('the watch to start', () => stderr.includes('watching alpha'));
       await labDocker('alpha').getContainer(containerName(name)).stop({ t: 0 });
       await until('a line for the stop', () => stdout.includes('"to":"stopped"'));
-      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const mine = lines.filter((l) => l.name === name);
       assert.equal(mine.length, 1, stdout);
       assert.deepEqual([mine[0]?.host, mine[0]?.from, mine[0]?.to, mine[0]?.port], ['alpha', 'running', 'stopped', null]);

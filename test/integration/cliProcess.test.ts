@@ -63,7 +63,10 @@ describe('code-swarm processes end when their work is done', function () {
     assert.ok(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node'), 'the CLI is built (npm run build)');
     assertExitsAfterOutput(await cli(state, ['hosts', 'add', 'local', '--local']), 'hosts add --local');
     const a = lab().hosts.alpha;
-    assertExitsAfterOutput(await cli(state, ['hosts', 'add', 'alpha', '--ssh', `${a.user}@${a.address}`, '--identity', lab().clientKey]), 'hosts add alpha');
+    assertExitsAfterOutput(
+      await cli(state, ['hosts', 'add', 'alpha', '--ssh', `${a.user}@${a.address}`, '--identity', lab().clientKey]),
+      'hosts add alpha',
+    );
   });
 
   for (const host of ['local', 'alpha']) {
@@ -86,7 +89,10 @@ describe('code-swarm processes end when their work is done', function () {
   it('open prints its URL, holds the tunnel, and exits right after Ctrl-C (the tunnel worker ends with it)', async () => {
     const name = uniqueName('cliopen');
     try {
-      assertExitsAfterOutput(await cli(state, ['create', name, '--host', 'alpha', '--image', lab().lightImage, '--cpus', '0.2', '--memory', '64m']), 'create');
+      assertExitsAfterOutput(
+        await cli(state, ['create', name, '--host', 'alpha', '--image', lab().lightImage, '--cpus', '0.2', '--memory', '64m']),
+        'create',
+      );
       const opened = await cli(state, ['open', name], true);
       assertExitsAfterOutput(opened, 'open, interrupted');
       const first = JSON.parse(opened.stdout.split('\n')[0] ?? '') as Record<string, unknown>;

@@ -63,48 +63,93 @@ describe('engine events: the store follows changes made outside Code Swarm, with
       const { watcher, listed } = watcherOf(swarm);
       try {
         await watcher.sync();
-        await eventually(`${host}'s event stream open`, async () => watcher.isOpen(host), (open) => open, 30_000, 50);
+        await eventually(
+          `${host}'s event stream open`,
+          async () => watcher.isOpen(host),
+          (open) => open,
+          30_000,
+          50,
+        );
         assert.equal(await stateOf(swarm, name), 'running');
         const container = labDocker(host).getContainer(containerName(name));
         await container.stop({ t: 0 });
         const t0 = performance.now();
-        await eventually('the store showing it stopped', () => stateOf(swarm, name), (s) => s === 'stopped', 15_000, 20);
+        await eventually(
+          'the store showing it stopped',
+          () => stateOf(swarm, name),
+          (s) => s === 'stopped',
+          15_000,
+          20,
+        );
         const stoppedMs = performance.now() - t0;
         await container.start();
         const t1 = performance.now();
-        const shown = await eventually('the store showing it running on its port', async () => (await swarm.views()).find((v) => v.name === name), (v) => v?.state === 'running', 15_000, 20);
+        const shown = await eventually(
+          'the store showing it running on its port',
+          async () => (await swarm.views()).find((v) => v.name === name),
+          (v) => v?.state === 'running',
+          15_000,
+          20,
+        );
         const startedMs = performance.now() - t1;
         const inspected = await container.inspect();
         const port = Number(inspected.NetworkSettings.Ports?.['8080/tcp']?.find((b) => b.HostIp === '127.0.0.1')?.HostPort ?? 0);
         assert.equal(shown?.port, port, 'the store has the port Docker bound on this start');
         // The store shows a list's result a moment before the list reports back (onListed).
-        await eventually('the second list reported', async () => listed.length, (n) => n >= 2, 5_000, 20);
-        assert.ok(listed.every((h) => h === host), `only ${host} was listed: ${listed.join(', ')}`);
+        await eventually(
+          'the second list reported',
+          async () => listed.length,
+          (n) => n >= 2,
+          5_000,
+          20,
+        );
+        assert.ok(
+          listed.every((h) => h === host),
+          `only ${host} was listed: ${listed.join(', ')}`,
+        );
         // A stop is kill, die and stop: one list for each burst (at most one a second), not one per event.
         assert.ok(listed.length >= 2 && listed.length <= 3, `${listed.length} lists for 2 changes`);
-        console.log(`      ${host}: stopped shown after ${stoppedMs.toFixed(0)} ms, started after ${startedMs.toFixed(0)} ms; ${listed.length} lists`);
+        console.log(
+          `      ${host}: stopped shown after ${stoppedMs.toFixed(0)} ms, started after ${startedMs.toFixed(0)} ms; ${listed.length} lists`,
+        );
       } finally {
         watcher.dispose();
       }
     });
   }
 
-  it("a delete through the Swarm is not shown as missing on the way (its own events are left to it)", async () => {
+  it('a delete through the Swarm is not shown as missing on the way (its own events are left to it)', async () => {
     const name = uniqueName('ev-d');
     await swarm.create({ name, host: 'alpha', image: lab().lightImage, cpus: 0.2, memory: '64m' });
     // No quiet time: a list follows each event at once, as close to the delete's steps as it can get.
     const { watcher, listed, results } = watcherOf(swarm, { quietMs: 0, minGapMs: 0 });
     try {
       await watcher.sync();
-      await eventually("alpha's event stream open", async () => watcher.isOpen('alpha'), (open) => open, 30_000, 50);
+      await eventually(
+        "alpha's event stream open",
+        async () => watcher.isOpen('alpha'),
+        (open) => open,
+        30_000,
+        50,
+      );
       await swarm.delete(name, { purge: true });
       // An event of another instance still lists the host: it must not resurrect or mark anything.
       await labDocker('alpha').getContainer(containerName(onAlpha)).restart({ t: 0 });
-      await eventually('a list after the bystander restart', async () => listed.length, (n) => n >= 1, 15_000, 20);
+      await eventually(
+        'a list after the bystander restart',
+        async () => listed.length,
+        (n) => n >= 1,
+        15_000,
+        20,
+      );
       await new Promise((r) => setTimeout(r, 300));
       const seen = results.map((views) => views.find((v) => v.name === name)?.state ?? 'gone');
       assert.ok(!seen.includes('missing'), `what each list left for it: ${seen.join(' > ')}`);
-      assert.equal((await swarm.views()).some((v) => v.name === name), false, 'the record is gone');
+      assert.equal(
+        (await swarm.views()).some((v) => v.name === name),
+        false,
+        'the record is gone',
+      );
     } finally {
       watcher.dispose();
     }
@@ -114,17 +159,44 @@ describe('engine events: the store follows changes made outside Code Swarm, with
     const { watcher, errors } = watcherOf(swarm);
     try {
       await watcher.sync();
-      await eventually("alpha's event stream open", async () => watcher.isOpen('alpha'), (open) => open, 30_000, 50);
-      await eventually('it running', () => stateOf(swarm, onAlpha), (s) => s === 'running', 15_000, 50);
+      await eventually(
+        "alpha's event stream open",
+        async () => watcher.isOpen('alpha'),
+        (open) => open,
+        30_000,
+        50,
+      );
+      await eventually(
+        'it running',
+        () => stateOf(swarm, onAlpha),
+        (s) => s === 'running',
+        15_000,
+        50,
+      );
       await labFault('alpha', 'ssh-down');
-      await eventually("alpha's event stream broken", async () => watcher.isOpen('alpha'), (open) => !open, 30_000, 50);
+      await eventually(
+        "alpha's event stream broken",
+        async () => watcher.isOpen('alpha'),
+        (open) => !open,
+        30_000,
+        50,
+      );
       // The engine itself is fine: stop the container on its own socket while the link is down.
       await labDocker('alpha').getContainer(containerName(onAlpha)).stop({ t: 0 });
       assert.equal(await stateOf(swarm, onAlpha), 'running', 'nothing could have told the store yet');
       await labFault('alpha', 'ssh-up');
-      await eventually('the store showing it stopped', () => stateOf(swarm, onAlpha), (s) => s === 'stopped', 30_000, 50);
+      await eventually(
+        'the store showing it stopped',
+        () => stateOf(swarm, onAlpha),
+        (s) => s === 'stopped',
+        30_000,
+        50,
+      );
       assert.ok(watcher.isOpen('alpha'), 'the stream is open again');
-      assert.ok(errors.some((e) => e.startsWith('alpha: ')), 'the break was reported');
+      assert.ok(
+        errors.some((e) => e.startsWith('alpha: ')),
+        'the break was reported',
+      );
     } finally {
       watcher.dispose();
       await restoreLab([['alpha', 'ssh-up']]);
@@ -136,13 +208,31 @@ describe('engine events: the store follows changes made outside Code Swarm, with
     const { watcher, listed } = watcherOf(swarm);
     try {
       await watcher.sync();
-      await eventually("gamma's event stream open", async () => watcher.isOpen('gamma'), (open) => open, 30_000, 50);
+      await eventually(
+        "gamma's event stream open",
+        async () => watcher.isOpen('gamma'),
+        (open) => open,
+        30_000,
+        50,
+      );
       await run('lxc', ['stop', '--force', lxdInstanceName(onGamma)], { timeout: 120_000 });
       const t0 = performance.now();
-      await eventually('the store showing it stopped', () => stateOf(swarm, onGamma), (s) => s === 'stopped', 15_000, 20);
+      await eventually(
+        'the store showing it stopped',
+        () => stateOf(swarm, onGamma),
+        (s) => s === 'stopped',
+        15_000,
+        20,
+      );
       const shownMs = performance.now() - t0;
       // The store shows a list's result a moment before the list reports back (onListed).
-      await eventually('the list reported', async () => listed.includes('gamma'), (yes) => yes, 5_000, 20);
+      await eventually(
+        'the list reported',
+        async () => listed.includes('gamma'),
+        (yes) => yes,
+        5_000,
+        20,
+      );
       console.log(`      gamma: stopped shown ${shownMs.toFixed(0)} ms after lxc stop returned; ${listed.length} lists`);
     } finally {
       watcher.dispose();

@@ -159,7 +159,9 @@ describe('faults: hosts and engines that go away and come back', function () {
 
   it('brings instances back after their Docker engine restarts, showing the outage and the recovery', async () => {
     const t = await throughEngineRestart(swarm, 'beta', b);
-    console.log(`      ${b} through the Docker restart: rounds ${t.seen.join(' > ')}; views ${t.shown.join(' > ')}; host ${t.reach.join(' > ')}; ${t.events} 'instances' events for beta`);
+    console.log(
+      `      ${b} through the Docker restart: rounds ${t.seen.join(' > ')}; views ${t.shown.join(' > ')}; host ${t.reach.join(' > ')}; ${t.events} 'instances' events for beta`,
+    );
     assert.equal(t.view?.host, 'beta');
     assert.equal(t.seen[0], 'healthy', 'healthy before the restart');
     assert.ok(
@@ -196,7 +198,9 @@ describe('faults: the LXD daemon restarts under a running instance', function ()
 
   it('keeps the instance running and healthy (or brings it back), and stop/start work afterwards', async () => {
     const t = await throughEngineRestart(swarm, 'gamma', name);
-    console.log(`      ${name} through the LXD restart: rounds ${t.seen.join(' > ')}; views ${t.shown.join(' > ')}; ${t.events} 'instances' events for gamma`);
+    console.log(
+      `      ${name} through the LXD restart: rounds ${t.seen.join(' > ')}; views ${t.shown.join(' > ')}; ${t.events} 'instances' events for gamma`,
+    );
     assert.equal(t.seen.at(-1), 'healthy');
     // LXD's SIGTERM leaves instances running; if a round still caught an
     // outage, listeners must have heard about the way down and back.

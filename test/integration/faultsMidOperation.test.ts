@@ -16,7 +16,13 @@ async function settles<T>(what: string, p: Promise<T>, ms: number): Promise<{ va
     timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
   });
   try {
-    return await Promise.race([p.then((value) => ({ value }), (error: unknown) => ({ error })), hang]);
+    return await Promise.race([
+      p.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      hang,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -48,8 +54,16 @@ async function agreement(swarm: Swarm, host: 'alpha' | 'beta'): Promise<Agreemen
 async function sweep(storeId: string, host: 'alpha' | 'beta'): Promise<void> {
   const docker = labDocker(host);
   const filters = { label: [`${LABEL.store}=${storeId}`] };
-  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+  for (const c of await docker.listContainers({ all: true, filters }))
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? [])
+    await docker
+      .getVolume(v.Name)
+      .remove()
+      .catch(() => undefined);
 }
 
 /** Workspace volumes on alpha labelled with this instance name. */
@@ -144,7 +158,8 @@ describe('faults mid-operation: sshd of alpha stops while an operation is in fli
     process.off('uncaughtException', onCrash);
     await restoreLab([['alpha', 'ssh-up']]);
     if (swarm) {
-      for (const v of await swarm.views().catch(() => [] as InstanceView[])) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
+      for (const v of await swarm.views().catch(() => [] as InstanceView[]))
+        await swarm.delete(v.name, { purge: true }).catch(() => undefined);
       swarm.dispose();
     }
     if (storeId) for (const h of ['alpha', 'beta'] as const) await sweep(storeId, h).catch(() => undefined);
@@ -196,7 +211,9 @@ describe('faults mid-operation: sshd of alpha stops while an operation is in fli
           // The host could not say whether the container exists: the record stays, failed, until a refresh knows.
           const kept = await swarm.store.findInstance(name);
           assert.ok(kept === undefined || kept.state === 'failed', `left as ${kept?.state}`);
-          console.log(`      create ${m.title}: rejected [${e.code}] ${e.oneLine()}; record ${kept?.state ?? 'dropped'} (steps: ${steps.join(' > ')})`);
+          console.log(
+            `      create ${m.title}: rejected [${e.code}] ${e.oneLine()}; record ${kept?.state ?? 'dropped'} (steps: ${steps.join(' > ')})`,
+          );
         } else {
           console.log(`      create ${m.title}: completed as ${outcome.value.state} (steps: ${steps.join(' > ')})`);
         }
@@ -210,7 +227,9 @@ describe('faults mid-operation: sshd of alpha stops while an operation is in fli
         if ('value' in outcome) assert.ok(rec && agreed.withContainer.includes(name), 'a create that completed left its instance');
         // An instance that exists must be usable: its password was not thrown away.
         for (const n of agreed.withContainer) assert.ok((await swarm.password(n)).length > 0, `${n} has its password`);
-        console.log(`      after ssh-up + refresh: ${rec ? `${rec.name} ${rec.state}${rec.error ? ` (${rec.error})` : ''}` : 'no record, no container'}`);
+        console.log(
+          `      after ssh-up + refresh: ${rec ? `${rec.name} ${rec.state}${rec.error ? ` (${rec.error})` : ''}` : 'no record, no container'}`,
+        );
         if (rec) {
           await swarm.delete(name, { purge: true });
           assert.deepEqual((await agreement(swarm, 'alpha')).orphans, [], 'deleted cleanly');
@@ -220,7 +239,11 @@ describe('faults mid-operation: sshd of alpha stops while an operation is in fli
         // A failed assertion must not leave this instance for the next test to trip on.
         await restoreLab([['alpha', 'ssh-up']]);
         if (await swarm.store.findInstance(name)) await swarm.delete(name, { purge: true }).catch(() => undefined);
-        for (const v of await volumesOf(name).catch(() => [])) await labDocker('alpha').getVolume(v).remove().catch(() => undefined);
+        for (const v of await volumesOf(name).catch(() => []))
+          await labDocker('alpha')
+            .getVolume(v)
+            .remove()
+            .catch(() => undefined);
       }
       assert.deepEqual(crashes, []);
     });
@@ -237,15 +260,24 @@ describe('faults mid-operation: sshd of alpha stops while an operation is in fli
     for (let i = 0; i < 2_000 && !landed; i++) {
       const r = await settles('refresh', swarm.refresh(), 90_000);
       assert.ok('value' in r, `refresh never throws for a host failure (${'error' in r ? String(r.error) : ''})`);
-      assert.ok(r.value.some((v) => v.name === lb), "beta's instance is listed");
+      assert.ok(
+        r.value.some((v) => v.name === lb),
+        "beta's instance is listed",
+      );
       const reach = (await swarm.hosts()).find((h) => h.name === 'alpha')?.reachability ?? 'unknown';
       if (outcomes.at(-1) !== reach) outcomes.push(reach);
     }
     await faulted;
     const after = await settles('refresh', swarm.refresh(), 90_000);
     assert.ok('value' in after);
-    assert.ok(after.value.some((v) => v.name === lb && v.host === 'beta'), "beta's instance is listed");
-    assert.ok(after.value.some((v) => v.name === la), "alpha's record is kept, not dropped");
+    assert.ok(
+      after.value.some((v) => v.name === lb && v.host === 'beta'),
+      "beta's instance is listed",
+    );
+    assert.ok(
+      after.value.some((v) => v.name === la),
+      "alpha's record is kept, not dropped",
+    );
     const alpha = (await swarm.hosts()).find((h) => h.name === 'alpha');
     assert.equal(alpha?.reachability, 'down');
     assert.ok(alpha?.error, 'alpha says why');
@@ -328,10 +360,17 @@ describe('faults mid-operation: sshd of alpha stops while an operation is in fli
       assert.ok('value' in during);
       assert.ok(during.value.status !== 200, `no success while sshd is down (${JSON.stringify(during.value)})`);
       assert.ok(!during.value.hung, 'a request during the fault is answered or closed, not left hanging');
-      console.log(`      in-flight: ${big.value.bytes} bytes then ${big.value.error ?? 'short end'}; during: ${during.value.status ?? during.value.error}`);
+      console.log(
+        `      in-flight: ${big.value.bytes} bytes then ${big.value.error ?? 'short end'}; during: ${during.value.status ?? during.value.error}`,
+      );
 
       await labFault('alpha', 'ssh-up');
-      const again = await eventually('the same tunnel serves again', () => get(tunnel, cookie, '/bytes/100000'), (r) => r.status === 200 && r.bytes === 100_000, 60_000);
+      const again = await eventually(
+        'the same tunnel serves again',
+        () => get(tunnel, cookie, '/bytes/100000'),
+        (r) => r.status === 200 && r.bytes === 100_000,
+        60_000,
+      );
       assert.equal(again.bytes, 100_000);
     } finally {
       await tunnel.close();

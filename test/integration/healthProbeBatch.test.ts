@@ -39,9 +39,24 @@ describe('health probe batch on a real host (alpha, over SSH)', function () {
   };
 
   before(async () => {
-    servers = spawn('ip', ['netns', 'exec', lab().hosts.alpha.netns, process.execPath, '-e', SERVERS, String(ok), String(busy), String(closing), String(silent)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    servers = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        lab().hosts.alpha.netns,
+        process.execPath,
+        '-e',
+        SERVERS,
+        String(ok),
+        String(busy),
+        String(closing),
+        String(silent),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const [line] = (await once(servers.stdout!, 'data')) as [Buffer];
     assert.match(line.toString(), /ready/);
   });
@@ -88,10 +103,17 @@ describe('health probe batch on a real host (alpha, over SSH)', function () {
   it('marks every port unreachable when sshd does not answer', async () => {
     const h = lab().hosts.alpha;
     // The lab's own address for alpha, on a port where no sshd listens.
-    const dead = new SshHostLink(labConnection('alpha', { endpoint: { label: 'alpha-dead', host: h.address, port: 1, username: h.user, identityFiles: [lab().clientKey], agentSocket: '' } }));
+    const dead = new SshHostLink(
+      labConnection('alpha', {
+        endpoint: { label: 'alpha-dead', host: h.address, port: 1, username: h.user, identityFiles: [lab().clientKey], agentSocket: '' },
+      }),
+    );
     links.push(dead);
     const r = await probeHealthBatch(dead, [ok, busy], 1_500);
-    assert.deepEqual([...r.values()].map((x) => x.health), ['unreachable', 'unreachable']);
+    assert.deepEqual(
+      [...r.values()].map((x) => x.health),
+      ['unreachable', 'unreachable'],
+    );
     assert.match(r.get(ok)?.detail ?? '', /alpha-dead/);
   });
 });

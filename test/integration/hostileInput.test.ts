@@ -85,8 +85,45 @@ const HOSTILE = [
 ];
 
 const SHELL_SPECIALS = [
-  "'", '"', '\\', '$', '(', ')', '`', ';', '|', '&', '<', '>', '\n', '\r', '\t', ' ', '*', '?', '[', ']',
-  '{', '}', '~', '#', '!', '=', '%', '^', '-', '--', '$(', '${', '$((', '\\\n', "'\\''", '\u2028', '\x7f', '\x01', '\x1b',
+  "'",
+  '"',
+  '\\',
+  '$',
+  '(',
+  ')',
+  '`',
+  ';',
+  '|',
+  '&',
+  '<',
+  '>',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  '*',
+  '?',
+  '[',
+  ']',
+  '{',
+  '}',
+  '~',
+  '#',
+  '!',
+  '=',
+  '%',
+  '^',
+  '-',
+  '--',
+  '$(',
+  '${',
+  '$((',
+  '\\\n',
+  "'\\''",
+  '\u2028',
+  '\x7f',
+  '\x01',
+  '\x1b',
 ];
 
 // Any code point but NUL (rejected before a channel opens, tested apart) and lone surrogates (not UTF-8).
@@ -126,7 +163,11 @@ async function rejectionOf(p: Promise<unknown>, what: string): Promise<unknown> 
   assert.fail(`${what}: was accepted`);
 }
 
-function runCli(stateDir: string, args: readonly string[], knownHosts = lab().knownHosts): { code: number | null; stdout: string; stderr: string } {
+function runCli(
+  stateDir: string,
+  args: readonly string[],
+  knownHosts = lab().knownHosts,
+): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, '--json', '--state-dir', stateDir, '--known-hosts', knownHosts, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
@@ -168,7 +209,7 @@ describe('hostile input: argv through a real remote shell', function () {
     // Positive control: a file the remote side creates is visible here, so the canary can catch a leak.
     const r = await conn.exec(['touch', CONTROL], { timeoutMs: 10_000 });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(existsSync(CONTROL), 'alpha shares this machine\'s /tmp (the canary depends on it)');
+    assert.ok(existsSync(CONTROL), "alpha shares this machine's /tmp (the canary depends on it)");
     rmSync(CONTROL, { force: true });
   });
 
@@ -277,16 +318,33 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
     const a = lab().hosts.alpha;
     for (const value of HOSTILE) {
       const what = `hosts add name=${JSON.stringify(value.slice(0, 40))}`;
-      assertRejection(await rejectionOf(swarm.addHost({ name: value, ssh: `${a.user}@${a.address}`, identityFile: lab().clientKey }), what), ['invalid-input'], what);
+      assertRejection(
+        await rejectionOf(swarm.addHost({ name: value, ssh: `${a.user}@${a.address}`, identityFile: lab().clientKey }), what),
+        ['invalid-input'],
+        what,
+      );
     }
     // Values that only look like a host name would be looked up in DNS; the rest must be refused as they are.
     for (const value of HOSTILE.filter((v) => !/^[a-z0-9.-]+$/i.test(v))) {
       const what = `hosts add ssh=${JSON.stringify(value.slice(0, 40))}`;
       assertRejection(await rejectionOf(swarm.addHost({ name: 'hostile-target', ssh: value }), what), ['invalid-input'], what);
-      assertRejection(await rejectionOf(swarm.addHost({ name: 'hostile-target', ssh: `${a.user}@${value}` }), what), ['invalid-input'], `${what} (after user@)`);
-      assertRejection(await rejectionOf(swarm.addHost({ name: 'hostile-target', ssh: `${value}@${a.address}` }), what), ['invalid-input'], `${what} (as user)`);
+      assertRejection(
+        await rejectionOf(swarm.addHost({ name: 'hostile-target', ssh: `${a.user}@${value}` }), what),
+        ['invalid-input'],
+        `${what} (after user@)`,
+      );
+      assertRejection(
+        await rejectionOf(swarm.addHost({ name: 'hostile-target', ssh: `${value}@${a.address}` }), what),
+        ['invalid-input'],
+        `${what} (as user)`,
+      );
     }
-    assert.deepEqual(storeFile(dir).hosts.map((h) => h.name).sort(), ['alpha', 'gamma']);
+    assert.deepEqual(
+      storeFile(dir)
+        .hosts.map((h) => h.name)
+        .sort(),
+      ['alpha', 'gamma'],
+    );
   });
 
   it('refuses a create on a hostile host name without touching any host', async () => {
@@ -315,7 +373,8 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
         if (accepted) {
           // Valid values are not created (too slow); the validator's promise is checked instead.
           if (f === 'name') assert.ok(DNS_LABEL.test(value) && value.length <= INSTANCE_NAME_MAX, value);
-          if (f === 'image') assert.doesNotMatch(value.replace(/^\[[0-9a-fA-F:]+\]/, ''), /[\s;|&$`'"\\<>(){}*?!#~^\x00-\x1f\x7f]|^-/, value);
+          if (f === 'image')
+            assert.doesNotMatch(value.replace(/^\[[0-9a-fA-F:]+\]/, ''), /[\s;|&$`'"\\<>(){}*?!#~^\x00-\x1f\x7f]|^-/, value);
           if (f === 'cpus') assert.ok(parseCpus(value) >= 0.1 && parseCpus(value) <= 256, value);
           if (f === 'memory') assert.ok(parseMemory(value) >= 64 * 1024 ** 2, value);
           return;
@@ -370,7 +429,10 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
     const link = new SshHostLink(labConnection('gamma'));
     try {
       const lxd = await new LxdProvider(link, lab().hosts.gamma.remoteSocket).list();
-      assert.deepEqual(lxd.filter((o) => o.storeId === storeId), []);
+      assert.deepEqual(
+        lxd.filter((o) => o.storeId === storeId),
+        [],
+      );
     } finally {
       link.dispose();
     }
@@ -416,7 +478,10 @@ describe('hostile hosts: a changed host key, the wrong engine', function () {
     const known = fingerprint(lab().hosts.beta.hostKeyPub);
     // Accepting unknown keys must not extend to changed ones.
     const e = assertRejection(
-      await rejectionOf(swarm.addHost({ name: 'alpha', ssh: `${a.user}@${a.address}`, identityFile: lab().clientKey }, { onUnknownHostKey: () => true }), 'changed key'),
+      await rejectionOf(
+        swarm.addHost({ name: 'alpha', ssh: `${a.user}@${a.address}`, identityFile: lab().clientKey }, { onUnknownHostKey: () => true }),
+        'changed key',
+      ),
       ['host-key-changed'],
       'changed key',
     );
@@ -425,7 +490,11 @@ describe('hostile hosts: a changed host key, the wrong engine', function () {
     assert.deepEqual(storeFile(dir).hosts, []);
     assert.deepEqual(storeFile(dir).knownHosts, [], 'the presented key was not trusted');
 
-    const r = runCli(dir, ['--accept-new-host-key', 'hosts', 'add', 'alpha', '--ssh', `${a.user}@${a.address}`, '--identity', lab().clientKey], changedKnownHosts());
+    const r = runCli(
+      dir,
+      ['--accept-new-host-key', 'hosts', 'add', 'alpha', '--ssh', `${a.user}@${a.address}`, '--identity', lab().clientKey],
+      changedKnownHosts(),
+    );
     assertCliRejects(r, 1, 'CLI hosts add with a changed key');
     assert.match(r.stderr, /CHANGED/);
     assert.ok(r.stderr.includes(presented) && r.stderr.includes(known), r.stderr);
@@ -436,7 +505,10 @@ describe('hostile hosts: a changed host key, the wrong engine', function () {
     const swarm = await open([changedKnownHosts('@revoked')]);
     const a = lab().hosts.alpha;
     const e = assertRejection(
-      await rejectionOf(swarm.addHost({ name: 'alpha', ssh: `${a.user}@${a.address}`, identityFile: lab().clientKey }, { onUnknownHostKey: () => true }), 'revoked'),
+      await rejectionOf(
+        swarm.addHost({ name: 'alpha', ssh: `${a.user}@${a.address}`, identityFile: lab().clientKey }, { onUnknownHostKey: () => true }),
+        'revoked',
+      ),
       ['host-key-changed'],
       'revoked key',
     );
@@ -451,7 +523,11 @@ describe('hostile hosts: a changed host key, the wrong engine', function () {
     const t = await swarm.testHost('alpha');
     assert.equal(t.ok, false);
     assert.match(t.error ?? '', /CHANGED/);
-    const e = assertRejection(await rejectionOf(swarm.create({ name: uniqueName('keychg'), host: 'alpha' }), 'create'), ['host-key-changed'], 'create on a changed key');
+    const e = assertRejection(
+      await rejectionOf(swarm.create({ name: uniqueName('keychg'), host: 'alpha' }), 'create'),
+      ['host-key-changed'],
+      'create on a changed key',
+    );
     assert.ok(e.oneLine().includes(fingerprint(lab().hosts.alpha.hostKeyPub)));
     assert.deepEqual(storeFile(dir).instances, [], 'the create record was taken back');
     const views = await swarm.refresh();
@@ -463,7 +539,10 @@ describe('hostile hosts: a changed host key, the wrong engine', function () {
     const swarm = await open();
     const g = lab().hosts.gamma;
     const e = assertRejection(
-      await rejectionOf(swarm.addHost({ name: 'gamma', ssh: `${g.user}@${g.address}`, identityFile: lab().clientKey, provider: 'docker' }), 'gamma as docker'),
+      await rejectionOf(
+        swarm.addHost({ name: 'gamma', ssh: `${g.user}@${g.address}`, identityFile: lab().clientKey, provider: 'docker' }),
+        'gamma as docker',
+      ),
       ['engine-missing'],
       'gamma as docker',
     );
@@ -476,7 +555,13 @@ describe('hostile hosts: a changed host key, the wrong engine', function () {
     const g = lab().hosts.gamma;
     const e = assertRejection(
       await rejectionOf(
-        swarm.addHost({ name: 'gamma', ssh: `${g.user}@${g.address}`, identityFile: lab().clientKey, provider: 'docker', dockerSocket: g.remoteSocket }),
+        swarm.addHost({
+          name: 'gamma',
+          ssh: `${g.user}@${g.address}`,
+          identityFile: lab().clientKey,
+          provider: 'docker',
+          dockerSocket: g.remoteSocket,
+        }),
         'gamma docker on the LXD socket',
       ),
       ['engine-missing', 'internal'],
@@ -493,7 +578,10 @@ describe('hostile hosts: a changed host key, the wrong engine', function () {
     const swarm = await open();
     const a = lab().hosts.alpha;
     const e = assertRejection(
-      await rejectionOf(swarm.addHost({ name: 'alpha', ssh: `${a.user}@${a.address}`, identityFile: lab().clientKey, provider: 'lxd' }), 'alpha as lxd'),
+      await rejectionOf(
+        swarm.addHost({ name: 'alpha', ssh: `${a.user}@${a.address}`, identityFile: lab().clientKey, provider: 'lxd' }),
+        'alpha as lxd',
+      ),
       ['engine-missing', 'permission-denied'],
       'alpha as lxd',
     );
@@ -508,7 +596,13 @@ describe('hostile hosts: a changed host key, the wrong engine', function () {
     const a = lab().hosts.alpha;
     const e = assertRejection(
       await rejectionOf(
-        swarm.addHost({ name: 'alpha', ssh: `${a.user}@${a.address}`, identityFile: lab().clientKey, provider: 'lxd', lxdSocket: a.remoteSocket }),
+        swarm.addHost({
+          name: 'alpha',
+          ssh: `${a.user}@${a.address}`,
+          identityFile: lab().clientKey,
+          provider: 'lxd',
+          lxdSocket: a.remoteSocket,
+        }),
         'alpha lxd on the Docker socket',
       ),
       ['engine-missing', 'internal'],

@@ -36,7 +36,13 @@ async function inspectByName(docker: Docker, name: string): Promise<Docker.Conta
 
 /** Waits until the server inside the container accepts on its own loopback (the light server starts in a moment). */
 async function untilListening(docker: Docker, containerId: string): Promise<void> {
-  await eventually('the server in the container listens', () => connectFrom(docker, containerId, '127.0.0.1'), (r) => r.code === 0, 30_000, 200);
+  await eventually(
+    'the server in the container listens',
+    () => connectFrom(docker, containerId, '127.0.0.1'),
+    (r) => r.code === 0,
+    30_000,
+    200,
+  );
 }
 
 describe('isolation: Docker instances on one host cannot reach each other', function () {
@@ -55,7 +61,10 @@ describe('isolation: Docker instances on one host cannot reach each other', func
   after(async () => {
     for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
     for (const c of await docker.listContainers({ all: true, filters: { label: [PLAIN_LABEL] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     swarm.dispose();
   });
@@ -67,7 +76,11 @@ describe('isolation: Docker instances on one host cannot reach each other', func
     assert.equal(net.Labels?.[NETWORK_LABEL], 'isolated', 'the network carries our label');
     for (const name of [a, b]) {
       const info = await inspectByName(docker, name);
-      assert.deepEqual(Object.keys(info.NetworkSettings.Networks), [NETWORK_NAME], `${name} is on no other network, not the default bridge`);
+      assert.deepEqual(
+        Object.keys(info.NetworkSettings.Networks),
+        [NETWORK_NAME],
+        `${name} is on no other network, not the default bridge`,
+      );
       assert.ok(Object.keys(net.Containers ?? {}).includes(info.Id));
       assert.deepEqual(info.HostConfig.CapDrop, ['ALL']);
       assert.ok(info.HostConfig.SecurityOpt?.includes('no-new-privileges'));
@@ -90,13 +103,18 @@ describe('isolation: Docker instances on one host cannot reach each other', func
       const r = await connectFrom(docker, infoA.Id, address);
       assert.notEqual(r.code, 0, `A connected to B at ${address}:8080`);
     }
-    for (const address of addressesOf(infoA)) assert.notEqual((await connectFrom(docker, infoB.Id, address)).code, 0, `B connected to A at ${address}`);
+    for (const address of addressesOf(infoA))
+      assert.notEqual((await connectFrom(docker, infoB.Id, address)).code, 0, `B connected to A at ${address}`);
   });
 
   it('would let them talk if it were not for the isolation: two plain containers on the default bridge do', async () => {
     const plain = await Promise.all(
       [0, 1].map(async () => {
-        const c = await docker.createContainer({ Image: lab().lightImage, Labels: { [PLAIN_LABEL]: 'plain' }, HostConfig: { NetworkMode: 'bridge' } });
+        const c = await docker.createContainer({
+          Image: lab().lightImage,
+          Labels: { [PLAIN_LABEL]: 'plain' },
+          HostConfig: { NetworkMode: 'bridge' },
+        });
         await c.start();
         return c.inspect();
       }),
@@ -119,7 +137,12 @@ describe('isolation: Docker instances on one host cannot reach each other', func
     const current = await inspectByName(docker, name);
     const ref = { id: current.Config.Labels[LABEL.instance]!, name, containerId: current.Id };
     const volume = current.Mounts.find((m) => m.Type === 'volume')?.Name ?? volumeName(name);
-    const before = containerOptions(specFromInspect(current, ref), { name: containerName(name), image: current.Config.Image, user: current.Config.User, volume });
+    const before = containerOptions(specFromInspect(current, ref), {
+      name: containerName(name),
+      image: current.Config.Image,
+      user: current.Config.User,
+      volume,
+    });
     await docker.getContainer(current.Id).remove({ force: true });
     const id = (await docker.createContainer(before)).id;
     assert.deepEqual(Object.keys((await docker.getContainer(id).inspect()).NetworkSettings.Networks), ['bridge']);
@@ -130,7 +153,8 @@ describe('isolation: Docker instances on one host cannot reach each other', func
     assert.deepEqual(Object.keys(started.NetworkSettings.Networks), [NETWORK_NAME], 'moved, not copied');
     assert.equal((await swarm.waitHealthy(name, { timeoutMs: 60_000 })).health, 'healthy', 'published again, on the new network');
     for (const binding of started.NetworkSettings.Ports['8080/tcp'] ?? []) assert.equal(binding.HostIp, '127.0.0.1');
-    for (const address of addressesOf(started)) assert.notEqual((await connectFrom(docker, (await inspectByName(docker, a)).Id, address)).code, 0);
+    for (const address of addressesOf(started))
+      assert.notEqual((await connectFrom(docker, (await inspectByName(docker, a)).Id, address)).code, 0);
 
     // A running one (e.g. started by the engine's restart policy after an upgrade) moves on its next restart.
     await docker.getNetwork('bridge').connect({ Container: id });
@@ -153,19 +177,17 @@ describe('isolation: the network is made once, however many creates race for it'
     const names = Array.from({ length: 10 }, (_, i) => uniqueName(`race${i}`));
     try {
       const hashedPassword = await hashPassword('not-used-by-this-test');
-      const specs = names.map(
-        (name): InstanceSpec => ({
-          id: `${name}-id`,
-          name,
-          image: lab().lightImage,
-          cpus: 0.5,
-          memoryBytes: 256 * 1024 ** 2,
-          pidsLimit: 256,
-          cookieSuffix: generateCookieSuffix(),
-          hashedPassword,
-          storeId: 'isolation-test',
-        }),
-      );
+      const specs = names.map((name): InstanceSpec => ({
+        id: `${name}-id`,
+        name,
+        image: lab().lightImage,
+        cpus: 0.5,
+        memoryBytes: 256 * 1024 ** 2,
+        pidsLimit: 256,
+        cookieSuffix: generateCookieSuffix(),
+        hashedPassword,
+        storeId: 'isolation-test',
+      }));
       const made = await Promise.all(specs.map((spec, i) => providers[i % 2]!.create(spec)));
       assert.ok(made.every((o) => o.state === 'running'));
       const nets = (await docker.listNetworks({ filters: { name: [network] } })).filter((n) => n.Name === network);
@@ -176,8 +198,14 @@ describe('isolation: the network is made once, however many creates race for it'
       }
     } finally {
       for (const name of names) {
-        await docker.getContainer(containerName(name)).remove({ force: true }).catch(() => undefined);
-        await docker.getVolume(volumeName(name)).remove().catch(() => undefined);
+        await docker
+          .getContainer(containerName(name))
+          .remove({ force: true })
+          .catch(() => undefined);
+        await docker
+          .getVolume(volumeName(name))
+          .remove()
+          .catch(() => undefined);
       }
       for (const n of (await docker.listNetworks({ filters: { name: [network] } })).filter((x) => x.Name === network)) {
         await docker.getNetwork(n.Id).remove();
@@ -195,7 +223,8 @@ describe('isolation: LXD instances on gamma have loopback only', function () {
   const b = uniqueName('isol-b');
 
   /** A command in an LXD instance, through the lxc client on gamma. */
-  const inInstance = (name: string, argv: readonly string[]) => link.exec(['lxc', 'exec', lxdInstanceName(name), '--', ...argv], { timeoutMs: 30_000 });
+  const inInstance = (name: string, argv: readonly string[]) =>
+    link.exec(['lxc', 'exec', lxdInstanceName(name), '--', ...argv], { timeoutMs: 30_000 });
 
   before(async () => {
     ({ swarm } = await labSwarm());
@@ -222,7 +251,13 @@ describe('isolation: LXD instances on gamma have loopback only', function () {
     const portOfB = views.find((v) => v.name === b)?.port;
     assert.ok(portOfB, 'B is published on the host');
     const probe = (address: string, port: number) => inInstance(a, [...CONNECT, address, String(port)]);
-    await eventually("A's own code-server answers on its loopback", () => probe('127.0.0.1', 8080), (r) => r.code === 0, 60_000, 500);
+    await eventually(
+      "A's own code-server answers on its loopback",
+      () => probe('127.0.0.1', 8080),
+      (r) => r.code === 0,
+      60_000,
+      500,
+    );
     assert.notEqual((await probe('127.0.0.1', portOfB)).code, 0, "B's host port is not on A's loopback");
     assert.notEqual((await probe(lab().hosts.gamma.address, portOfB)).code, 0, 'nor is the host reachable from A');
     // While the host itself reaches B there: the proxy device is the one way in.

@@ -145,7 +145,11 @@ describe('lab: the testbed is real', function () {
       Image: lab().dockerImage,
       Env: ['PASSWORD=lab-test-password-not-secret'],
       Labels: { 'code-swarm.test': 'lab' },
-      HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] }, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'] },
+      HostConfig: {
+        PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+      },
     });
     try {
       await container.start();

@@ -41,7 +41,9 @@ async function diagnose(swarm: Swarm, v: InstanceView, sample: HealthSample | un
   } catch (e) {
     log = `(no log: ${e instanceof Error ? e.message : String(e)})`;
   }
-  const probe = sample ? `${sample.health}${sample.httpStatus ? ` HTTP ${sample.httpStatus}` : ''}${sample.detail ? ` (${sample.detail})` : ''}` : 'no probe';
+  const probe = sample
+    ? `${sample.health}${sample.httpStatus ? ` HTTP ${sample.httpStatus}` : ''}${sample.detail ? ` (${sample.detail})` : ''}`
+    : 'no probe';
   return `${v.name} on ${v.host} port ${v.port}: ${now?.state ?? 'gone'}/${now?.health ?? '?'}${now?.error ? ` [${now.error}]` : ''}, probe ${probe}, log: ${log}`;
 }
 
@@ -54,7 +56,10 @@ describe('load: 20 concurrent creates, then 20 concurrent deletes, over alpha an
 
   before(async () => {
     ({ swarm, dir } = await labSwarm());
-    await addFleetHosts(swarm, on.map((h) => ({ name: h, on: h })));
+    await addFleetHosts(
+      swarm,
+      on.map((h) => ({ name: h, on: h })),
+    );
     storeId = (await swarm.store.read()).storeId;
   });
   after(async () => {
@@ -76,7 +81,8 @@ describe('load: 20 concurrent creates, then 20 concurrent deletes, over alpha an
     const createMs = ms(t0);
     for (const [i, r] of created.entries()) {
       // "Fail cleanly": a one-line SwarmError, never a crash or a hang.
-      if (r.status === 'rejected') assert.ok(r.reason instanceof SwarmError && !r.reason.message.includes('\n'), `${names[i]}: ${String(r.reason)}`);
+      if (r.status === 'rejected')
+        assert.ok(r.reason instanceof SwarmError && !r.reason.message.includes('\n'), `${names[i]}: ${String(r.reason)}`);
     }
     const ok = names.filter((_, i) => created[i]?.status === 'fulfilled');
     const failed = created.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
@@ -171,7 +177,11 @@ describe('load: a 200-instance swarm (190 light + 10 real code-servers) over alp
       (s) => s.name,
     );
     const populateMs = ms(t0);
-    assert.deepEqual(made.filter((o) => o.error), [], 'all 200 creates succeed');
+    assert.deepEqual(
+      made.filter((o) => o.error),
+      [],
+      'all 200 creates succeed',
+    );
 
     t0 = performance.now();
     await allHealthy(swarm, names, 300_000);
@@ -191,12 +201,24 @@ describe('load: a 200-instance swarm (190 light + 10 real code-servers) over alp
       assert.equal([...samples.values()].filter((s) => s.health === 'healthy').length, 200, 'a health round finds all 200 healthy');
     }
     const hostViews = await swarm.hosts();
-    assert.deepEqual(hostViews.map((h) => [h.name, h.instanceCount]).sort(), hosts.map((h) => [h.name, specs.filter((s) => s.host === h.name).length]).sort());
+    assert.deepEqual(
+      hostViews.map((h) => [h.name, h.instanceCount]).sort(),
+      hosts.map((h) => [h.name, specs.filter((s) => s.host === h.name).length]).sort(),
+    );
 
     t0 = performance.now();
-    const gone = await eachLimited(names, 12, (n) => swarm.delete(n, { purge: true }), (n) => n);
+    const gone = await eachLimited(
+      names,
+      12,
+      (n) => swarm.delete(n, { purge: true }),
+      (n) => n,
+    );
     const deleteMs = ms(t0);
-    assert.deepEqual(gone.filter((o) => o.error), [], 'all 200 deletes succeed');
+    assert.deepEqual(
+      gone.filter((o) => o.error),
+      [],
+      'all 200 deletes succeed',
+    );
     assert.deepEqual((await swarm.store.read()).instances, [], 'no record left');
     assert.deepEqual(await labelledLeftovers(storeId, on), [], 'nothing left on the engines');
     process.stdout.write(

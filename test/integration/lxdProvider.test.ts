@@ -61,7 +61,21 @@ async function waitHealthy(link: HostLink, port: number | undefined, timeoutMs =
 /** `lxc exec` as coder in the project directory; values travel as argv, never in a shell string. */
 async function inInstance(link: HostLink, name: string, argv: readonly string[]): Promise<ExecResult> {
   return link.exec(
-    ['lxc', 'exec', lxdInstanceName(name), '--user', '1000', '--group', '1000', '--cwd', PROJECT, '--env', 'HOME=/home/coder', '--', ...argv],
+    [
+      'lxc',
+      'exec',
+      lxdInstanceName(name),
+      '--user',
+      '1000',
+      '--group',
+      '1000',
+      '--cwd',
+      PROJECT,
+      '--env',
+      'HOME=/home/coder',
+      '--',
+      ...argv,
+    ],
     { timeoutMs: 30_000 },
   );
 }
@@ -82,7 +96,14 @@ interface HttpAnswer {
   headers: IncomingHttpHeaders;
 }
 
-function http(link: HostLink, port: number, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+function http(
+  link: HostLink,
+  port: number,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   const agent = new StreamAgent(() => link.openTcp('127.0.0.1', port));
   return new Promise((resolve, reject) => {
     const req = request(
@@ -93,7 +114,10 @@ function http(link: HostLink, port: number, method: string, path: string, body?:
         path,
         agent,
         timeout: 10_000,
-        headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) }) },
+        headers: {
+          ...headers,
+          ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) }),
+        },
       },
       (res) => {
         res.resume();
@@ -187,14 +211,22 @@ describe('LxdProvider against LXD on gamma', function () {
       const alpha = labConnection('alpha');
       connections.push(alpha);
       const p = new LxdProvider(new SshHostLink(alpha));
-      const e = await failsWith(p.engineInfo(), 'permission-denied', /Permission denied on the LXD socket \/var\/lib\/lxd\/unix\.socket of alpha/);
+      const e = await failsWith(
+        p.engineInfo(),
+        'permission-denied',
+        /Permission denied on the LXD socket \/var\/lib\/lxd\/unix\.socket of alpha/,
+      );
       assert.match(e.hint ?? '', /usermod -aG lxd USER/);
       await failsWith(p.list(), 'permission-denied', /lxd group/);
     });
 
     it('says LXD is missing when the socket does not exist', async () => {
       const p = new LxdProvider(link, '/var/lib/lxd/no-such.socket');
-      const e = await failsWith(p.engineInfo(), 'engine-missing', /LXD is not installed or not running on gamma \(no socket at \/var\/lib\/lxd\/no-such\.socket\)/);
+      const e = await failsWith(
+        p.engineInfo(),
+        'engine-missing',
+        /LXD is not installed or not running on gamma \(no socket at \/var\/lib\/lxd\/no-such\.socket\)/,
+      );
       assert.ok(e.hint);
       await failsWith(p.list(), 'engine-missing', /no socket/);
     });
@@ -233,7 +265,10 @@ describe('LxdProvider against LXD on gamma', function () {
         new RegExp(`The image ${alias} has no code-server installed`),
       );
       assert.match(e.hint ?? '', /install script/);
-      assert.ok(steps.some((s) => /Checking code-server/.test(s)), 'it got as far as inspecting the image');
+      assert.ok(
+        steps.some((s) => /Checking code-server/.test(s)),
+        'it got as far as inspecting the image',
+      );
       assert.deepEqual(await lxdNames(link), before);
       assert.ok(!(await provider.list()).some((o) => o.name === spec.name));
     });

@@ -8,9 +8,26 @@ import { addLabHost, lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js'
 /** GET /healthz from inside alpha's network namespace, where the instance's loopback port is. */
 function curlInAlpha(port: number): string {
   try {
-    return execFileSync('ip', ['netns', 'exec', lab().hosts.alpha.netns, 'curl', '-s', '-o', '/dev/null', '-m', '2', '-w', '%{http_code}', `http://127.0.0.1:${port}/healthz`], {
-      encoding: 'utf8',
-    });
+    return execFileSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        lab().hosts.alpha.netns,
+        'curl',
+        '-s',
+        '-o',
+        '/dev/null',
+        '-m',
+        '2',
+        '-w',
+        '%{http_code}',
+        `http://127.0.0.1:${port}/healthz`,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
   } catch {
     return 'refused';
   }
@@ -57,7 +74,12 @@ describe('health: an instance Docker restarted after a crash, on a new port', fu
       )
     ).port;
     // Answering there before the round, so that one round has to be enough.
-    await eventually('the restarted server answering on its new port', async () => curlInAlpha(newPort), (code) => code === '200', 15_000);
+    await eventually(
+      'the restarted server answering on its new port',
+      async () => curlInAlpha(newPort),
+      (code) => code === '200',
+      15_000,
+    );
     assert.equal((await swarm.views()).find((v) => v.name === victim)?.port, oldPort, 'the store still has the old port before the round');
 
     const samples = await swarm.healthRound();

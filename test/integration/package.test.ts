@@ -30,7 +30,11 @@ const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as M
 
 function entries(vsix: string): string[] {
   const listing = execFileSync('python3', ['-m', 'zipfile', '-l', vsix], { encoding: 'utf8' });
-  return listing.split('\n').slice(1).map((l) => l.split(/\s{2,}/)[0]!.trim()).filter(Boolean);
+  return listing
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(/\s{2,}/)[0]!.trim())
+    .filter(Boolean);
 }
 
 function entry(vsix: string, name: string): Buffer {
@@ -90,11 +94,17 @@ describe('the packaged extension (.vsix)', function () {
     ]) {
       assert.ok(files.includes(f), `${f} is packaged`);
     }
-    const stray = files.filter((f) => /^extension\/(src|test|node_modules|out|bench|scripts|docs)\//.test(f) || f.endsWith('.ts') || f.endsWith('.map'));
+    const stray = files.filter(
+      (f) => /^extension\/(src|test|node_modules|out|bench|scripts|docs)\//.test(f) || f.endsWith('.ts') || f.endsWith('.map'),
+    );
     assert.deepEqual(stray, []);
     // Nothing beyond what .vscodeignore lets back in (and vsce's own two files).
-    const allowed = /^(extension\.vsixmanifest|\[Content_Types\]\.xml|extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli|cliMain|passwordWorker|tunnelWorkerEntry|ssh2|ws)\.js|media\/.+))$/;
-    assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
+    const allowed =
+      /^(extension\.vsixmanifest|\[Content_Types\]\.xml|extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli|cliMain|passwordWorker|tunnelWorkerEntry|ssh2|ws)\.js|media\/.+))$/;
+    assert.deepEqual(
+      files.filter((f) => !allowed.test(f)),
+      [],
+    );
   });
 
   it('carries the MIT license the manifest declares', () => {

@@ -32,7 +32,11 @@ async function assertLoginWorks(swarm: Swarm, name: string): Promise<void> {
     const first = await fetch(tunnel.url, { redirect: 'manual', signal: AbortSignal.timeout(15_000) });
     assert.equal(first.status, 302);
     const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0]!;
-    const page = await fetch(`http://127.0.0.1:${tunnel.port}/`, { redirect: 'manual', headers: { cookie }, signal: AbortSignal.timeout(15_000) });
+    const page = await fetch(`http://127.0.0.1:${tunnel.port}/`, {
+      redirect: 'manual',
+      headers: { cookie },
+      signal: AbortSignal.timeout(15_000),
+    });
     assert.ok(page.status === 200 || page.status === 302, `GET / answered ${page.status}`);
     assert.doesNotMatch(page.headers.get('location') ?? '', /login/);
   } finally {
@@ -54,12 +58,21 @@ describe('snapshots: Docker on alpha', function () {
     await swarm.delete(name, { purge: true }).catch(() => undefined);
     // Whatever the test left behind if it failed half way: containers and images of this name.
     for (const c of await docker.listContainers({ all: true, filters: { name: [containerName(name)] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     for (const i of await docker.listImages({ filters: { reference: [`code-swarm-snapshot/${name}:*`] } })) {
-      await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(i.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
-    await docker.getVolume(`code-swarm-${name}-project`).remove().catch(() => undefined);
+    await docker
+      .getVolume(`code-swarm-${name}-project`)
+      .remove()
+      .catch(() => undefined);
     swarm.dispose();
   });
 
@@ -87,7 +100,11 @@ describe('snapshots: Docker on alpha', function () {
     assert.equal((await dockerExec(docker, now.Id, ['cat', IN_VOLUME])).trim(), 'v2', 'the volume is kept as it was, not rolled back');
     await assert.rejects(docker.getContainer(old.Id).inspect(), /no such container/i);
     const strays = await docker.listContainers({ all: true, filters: { label: [`${LABEL.instance}=${id}`] } });
-    assert.deepEqual(strays.map((c) => c.Id), [now.Id], 'no temporary container left');
+    assert.deepEqual(
+      strays.map((c) => c.Id),
+      [now.Id],
+      'no temporary container left',
+    );
 
     // The same instance: labels, password, user, limits, hardening and volume.
     for (const key of Object.values(LABEL)) assert.equal(now.Config.Labels[key], old.Config.Labels[key], key);
@@ -163,7 +180,20 @@ describe('snapshots: LXD on gamma, through the Swarm', function () {
   async function inInstance(argv: readonly string[]): Promise<string> {
     const r = await run(
       'lxc',
-      ['exec', lxdInstanceName(name), '--user', '1000', '--group', '1000', '--env', 'HOME=/home/coder', '--cwd', '/home/coder', '--', ...argv],
+      [
+        'exec',
+        lxdInstanceName(name),
+        '--user',
+        '1000',
+        '--group',
+        '1000',
+        '--env',
+        'HOME=/home/coder',
+        '--cwd',
+        '/home/coder',
+        '--',
+        ...argv,
+      ],
       { timeout: 30_000 },
     );
     return r.stdout;

@@ -54,7 +54,10 @@ describe('swarm: instance lifecycle on real hosts', function () {
       assert.equal((await dockerExec(docker, info.Id, ['cat', '/home/coder/project/keep.txt'])).trim(), 'survives');
 
       await swarm.delete(name, { purge: true });
-      assert.equal((await swarm.views()).some((v) => v.name === name), false);
+      assert.equal(
+        (await swarm.views()).some((v) => v.name === name),
+        false,
+      );
       await assert.rejects(docker.getContainer(info.Id).inspect(), /no such container/i);
       await assert.rejects(swarm.password(name), /Unknown instance/);
     });
@@ -229,12 +232,20 @@ describe('swarm: bad input and failures, each with a clear error and nothing los
   });
 
   it('says when a host refuses SSH, and saves nothing', async () => {
-    await mustFail(swarm.addHost({ name: 'refuser', ssh: `alpha@${lab().hosts.alpha.address}:2`, identityFile: lab().clientKey }), 'unreachable', /refused/);
+    await mustFail(
+      swarm.addHost({ name: 'refuser', ssh: `alpha@${lab().hosts.alpha.address}:2`, identityFile: lab().clientKey }),
+      'unreachable',
+      /refused/,
+    );
     assert.equal((await swarm.hosts()).length, 1);
   });
 
   it('says when authentication fails', async () => {
-    await mustFail(swarm.addHost({ name: 'wrongkey', ssh: `alpha@${lab().hosts.alpha.address}`, identityFile: lab().wrongKey }), 'auth', /authentication/);
+    await mustFail(
+      swarm.addHost({ name: 'wrongkey', ssh: `alpha@${lab().hosts.alpha.address}`, identityFile: lab().wrongKey }),
+      'auth',
+      /authentication/,
+    );
   });
 
   it('refuses a changed host key, naming both fingerprints', async () => {
@@ -344,7 +355,9 @@ describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a 
     const { swarm } = await labSwarm();
     try {
       await addLabHost(swarm, 'alpha');
-      await swarm.addHost({ name: 'delta', ssh: `delta@${lab().hosts.delta.address}`, identityFile: lab().clientKey, provider: 'docker' }).catch(() => undefined);
+      await swarm
+        .addHost({ name: 'delta', ssh: `delta@${lab().hosts.delta.address}`, identityFile: lab().clientKey, provider: 'docker' })
+        .catch(() => undefined);
       execFileSync('bash', [testbed, 'fault', 'delta', 'partition'], { stdio: 'ignore' });
       try {
         const started = Date.now();
@@ -359,7 +372,9 @@ describe('swarm: ways in (ssh config aliases, passphrases, no key at all) and a 
       } finally {
         execFileSync('bash', [testbed, 'fault', 'delta', 'heal'], { stdio: 'ignore' });
       }
-      const r = await swarm.addHost({ name: 'healed', ssh: `delta@${lab().hosts.delta.address}`, identityFile: lab().clientKey, provider: 'docker' }).catch((e: SwarmError) => e);
+      const r = await swarm
+        .addHost({ name: 'healed', ssh: `delta@${lab().hosts.delta.address}`, identityFile: lab().clientKey, provider: 'docker' })
+        .catch((e: SwarmError) => e);
       // delta may not use Docker: reaching that verdict proves SSH works again.
       assert.ok(r instanceof SwarmError && r.code === 'permission-denied', String(r));
     } finally {
@@ -415,11 +430,19 @@ describe('swarm: hosts behind a jump host (ProxyJump)', function () {
     const config = join(dir, 'ssh_config');
     const b = lab().hosts.beta;
     const a = lab().hosts.alpha;
-    writeFileSync(config, `Host behind\n  HostName ${b.address}\n  User ${b.user}\n  IdentityFile ${lab().clientKey}\n  ProxyJump ${a.user}@${a.address}\n`);
+    writeFileSync(
+      config,
+      `Host behind\n  HostName ${b.address}\n  User ${b.user}\n  IdentityFile ${lab().clientKey}\n  ProxyJump ${a.user}@${a.address}\n`,
+    );
     // A jump hop is authenticated as its own user with the same key: alpha accepts it.
     const swarm = await swarmWith(dir, { sshConfigPath: config });
     try {
-      const viaFlag = await swarm.addHost({ name: 'viajump', ssh: `${b.user}@${b.address}`, identityFile: lab().clientKey, proxyJump: `${a.user}@${a.address}` });
+      const viaFlag = await swarm.addHost({
+        name: 'viajump',
+        ssh: `${b.user}@${b.address}`,
+        identityFile: lab().clientKey,
+        proxyJump: `${a.user}@${a.address}`,
+      });
       assert.equal(viaFlag.provider, 'docker');
       const viaConfig = await swarm.addHost({ name: 'behind', ssh: 'behind' });
       assert.equal(viaConfig.address, `${b.user}@${b.address}:22`);
@@ -427,11 +450,7 @@ describe('swarm: hosts behind a jump host (ProxyJump)', function () {
       assert.equal(t.ok, true, t.error);
       assert.match(String(t.engineVersion), /Docker/);
       assert.equal(ssBeta() - before, 0, 'every byte to beta went through alpha');
-      await mustFail(
-        swarm.addHost({ name: 'badjump', ssh: `${b.user}@${b.address}`, proxyJump: 'alpha@host;id' }),
-        'invalid-input',
-        /./,
-      );
+      await mustFail(swarm.addHost({ name: 'badjump', ssh: `${b.user}@${b.address}`, proxyJump: 'alpha@host;id' }), 'invalid-input', /./);
     } finally {
       swarm.dispose();
     }

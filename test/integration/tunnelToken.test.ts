@@ -20,7 +20,12 @@ interface Visit {
 async function visit(url: string, cookie?: string): Promise<Visit> {
   const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {}, signal: AbortSignal.timeout(20_000) });
   const set = res.headers.get('set-cookie');
-  return { status: res.status, location: res.headers.get('location'), setCookie: set ? set.split(';')[0] : undefined, body: await res.text() };
+  return {
+    status: res.status,
+    location: res.headers.get('location'),
+    setCookie: set ? set.split(';')[0] : undefined,
+    body: await res.text(),
+  };
 }
 
 /**
@@ -44,7 +49,7 @@ async function assertWorkbench(port: number, cookie: string | undefined): Promis
   const { path, page } = await landing(port, cookie);
   assert.equal(page.status, 200, `${path}: ${page.body.slice(0, 200)}`);
   assert.doesNotMatch(path, /login/);
-  assert.match(page.body, /workbench/i, 'the page is code-server\'s workbench');
+  assert.match(page.body, /workbench/i, "the page is code-server's workbench");
 }
 
 describe('tunnel URLs work once: a real code-server behind a worker tunnel', function () {
@@ -95,7 +100,11 @@ describe('tunnel URLs work once: a real code-server behind a worker tunnel', fun
     assert.equal(stranger.setCookie, undefined);
     assert.match(stranger.body, /opened already.*works once/);
     // Nor does it get in by guessing the cookie from the URL, or by going straight to the page.
-    assert.equal((await visit(`http://127.0.0.1:${tunnel.port}/`, `${tunnel.cookie}=${new URL(tunnel.url).searchParams.get('code-swarm-token')}`)).status, 403);
+    assert.equal(
+      (await visit(`http://127.0.0.1:${tunnel.port}/`, `${tunnel.cookie}=${new URL(tunnel.url).searchParams.get('code-swarm-token')}`))
+        .status,
+      403,
+    );
     assert.equal((await visit(`http://127.0.0.1:${tunnel.port}/`)).status, 403);
   });
 

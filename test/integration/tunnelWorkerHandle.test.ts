@@ -88,13 +88,25 @@ describe('tunnels off the extension host thread (worker thread, own SSH connecti
 
   it("asks this thread for an encrypted key's passphrase, and fails the open in one line when it is wrong", async () => {
     const h = lab().hosts.alpha;
-    const endpoint = { label: 'alpha', host: h.address, port: h.port, username: h.user, identityFiles: [lab().passphraseKey], agentSocket: '' };
+    const endpoint = {
+      label: 'alpha',
+      host: h.address,
+      port: h.port,
+      username: h.user,
+      identityFiles: [lab().passphraseKey],
+      agentSocket: '',
+    };
     const view = (await swarm.views()).find((v) => v.name === name);
     const knownHosts = await loadKnownHostsFiles([lab().knownHosts]);
     const target = { remotePort: view?.port ?? 0, cookieName: 'c', sessionCookie: undefined, connectTimeoutMs: 5_000 };
     const asked: string[] = [];
     const answering = (answer: string) => async (keyPath: string) => (asked.push(keyPath), answer);
-    await failsWith(TunnelWorkerHandle.open({ endpoint, knownHosts, ...target, askPassphrase: answering('not-it') }), 'auth', /passphrase/i, { hint: true });
+    await failsWith(
+      TunnelWorkerHandle.open({ endpoint, knownHosts, ...target, askPassphrase: answering('not-it') }),
+      'auth',
+      /passphrase/i,
+      { hint: true },
+    );
     const ok = await TunnelWorkerHandle.open({ endpoint, knownHosts, ...target, askPassphrase: answering(lab().passphrase) });
     try {
       assert.equal(ok.isOpen, true);

@@ -31,7 +31,12 @@ export interface Outcome {
 }
 
 /** Runs op over items with at most `limit` in flight; records each outcome instead of stopping at the first failure. */
-export async function eachLimited<T>(items: readonly T[], limit: number, op: (item: T) => Promise<unknown>, nameOf: (item: T) => string): Promise<Outcome[]> {
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  op: (item: T) => Promise<unknown>,
+  nameOf: (item: T) => string,
+): Promise<Outcome[]> {
   const out: Outcome[] = [];
   let next = 0;
   const worker = async () => {
@@ -76,9 +81,19 @@ export async function removeLabelledFrom(storeId: string, engines: readonly Dock
   await Promise.all(
     engines.map(async (docker) => {
       const containers = await docker.listContainers({ all: true, filters: { label } });
-      await eachLimited(containers, limit, (c) => docker.getContainer(c.Id).remove({ force: true }), (c) => c.Id);
+      await eachLimited(
+        containers,
+        limit,
+        (c) => docker.getContainer(c.Id).remove({ force: true }),
+        (c) => c.Id,
+      );
       const volumes = await docker.listVolumes({ filters: { label } });
-      await eachLimited(volumes.Volumes ?? [], limit, (v) => docker.getVolume(v.Name).remove(), (v) => v.Name);
+      await eachLimited(
+        volumes.Volumes ?? [],
+        limit,
+        (v) => docker.getVolume(v.Name).remove(),
+        (v) => v.Name,
+      );
     }),
   );
 }

@@ -80,7 +80,11 @@ export async function dockerExec(docker: Docker, containerId: string, cmd: strin
 }
 
 /** Runs a command in a container as its user: its exit code, and its output (stdout and stderr). */
-export async function dockerExecResult(docker: Docker, containerId: string, cmd: readonly string[]): Promise<{ code: number; output: string }> {
+export async function dockerExecResult(
+  docker: Docker,
+  containerId: string,
+  cmd: readonly string[],
+): Promise<{ code: number; output: string }> {
   const exec = await docker.getContainer(containerId).exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];

@@ -62,13 +62,17 @@ export function readLabEnv(file = labEnvFile()): LabEnv {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`The lab's descriptor ${file} is not JSON (${(e as Error).message}); run "bash scripts/testbed up" to rewrite it`, { cause: e });
+    throw new Error(`The lab's descriptor ${file} is not JSON (${(e as Error).message}); run "bash scripts/testbed up" to rewrite it`, {
+      cause: e,
+    });
   }
   const parsed = LabEnvSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || '(top level)';
-    throw new Error(`The lab's descriptor ${file} does not match the tests' schema at ${where}: ${issue?.message}; run "bash scripts/testbed up" to rewrite it`);
+    throw new Error(
+      `The lab's descriptor ${file} does not match the tests' schema at ${where}: ${issue?.message}; run "bash scripts/testbed up" to rewrite it`,
+    );
   }
   return parsed.data;
 }

@@ -14,7 +14,22 @@ import { recordPassword, recordReveal, recordTranscript, SUITE_ROOT_ENV } from '
  */
 
 // The CLI's options that take a value (src/cli/command.ts and src/cli/commands/), so that their values are not read as the command.
-const VALUE_OPTIONS = ['state-dir', 'known-hosts', 'ssh-config', 'ssh', 'identity', 'jump', 'provider', 'host', 'image', 'cpus', 'memory', 'tail', 'port', 'label'];
+const VALUE_OPTIONS = [
+  'state-dir',
+  'known-hosts',
+  'ssh-config',
+  'ssh',
+  'identity',
+  'jump',
+  'provider',
+  'host',
+  'image',
+  'cpus',
+  'memory',
+  'tail',
+  'port',
+  'label',
+];
 
 /** The command word of a CLI argv (`password` in `--json --state-dir D password web`). */
 export function cliCommand(args: readonly string[]): string | undefined {

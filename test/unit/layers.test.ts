@@ -39,7 +39,12 @@ function importGraph(files: Sources): Map<string, string[]> {
     const specs = ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
     const targets = specs
       .filter((s) => s.startsWith('.'))
-      .map((s) => relative('.', join(dirname(file), s)).split(sep).join('/').replace(/\.js$/, '.ts'));
+      .map((s) =>
+        relative('.', join(dirname(file), s))
+          .split(sep)
+          .join('/')
+          .replace(/\.js$/, '.ts'),
+      );
     graph.set(file, targets);
   }
   return graph;

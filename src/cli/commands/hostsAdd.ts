@@ -35,7 +35,10 @@ export const hostsAdd = defineCommand({
       { onUnknownHostKey: (k) => (seen.push(k), v['accept-new-host-key'] === true) },
     );
     out.data(hostJson(host), () =>
-      [...seen.map((k) => `Trusted new host key ${k.keyType} ${k.fingerprint} for ${k.host}:${k.port}`), `Added ${host.name} (${host.provider}, ${host.address})`].join('\n'),
+      [
+        ...seen.map((k) => `Trusted new host key ${k.keyType} ${k.fingerprint} for ${k.host}:${k.port}`),
+        `Added ${host.name} (${host.provider}, ${host.address})`,
+      ].join('\n'),
     );
   },
 });

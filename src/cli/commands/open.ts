@@ -13,7 +13,8 @@ export const open = defineCommand({
   options: { port: { type: 'string' } },
   check(v) {
     const port = portOf(v.port);
-    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw invalidInput(`--port must be 1-65535, not "${v.port}"`);
+    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
+      throw invalidInput(`--port must be 1-65535, not "${v.port}"`);
   },
   async run({ swarm, out, args: [name], values }) {
     const port = portOf(values.port);

@@ -10,7 +10,10 @@ export const snapshots = defineCommand({
     const list = await swarm.snapshots(name);
     out.data(
       list.map((s) => ({ name: s.name, createdAt: s.createdAt, label: s.label ?? null })),
-      () => (list.length ? table([['SNAPSHOT', 'CREATED', 'LABEL'], ...list.map((s) => [s.name, s.createdAt, s.label ?? ''])]) : `${name} has no snapshots`),
+      () =>
+        list.length
+          ? table([['SNAPSHOT', 'CREATED', 'LABEL'], ...list.map((s) => [s.name, s.createdAt, s.label ?? ''])])
+          : `${name} has no snapshots`,
     );
   },
 });

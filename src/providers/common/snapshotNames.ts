@@ -1,6 +1,9 @@
 /** `snap-YYYYMMDDhhmmss` (UTC) of when it is taken: names sort by age and say it. */
 export function snapshotBaseName(takenAt: Date): string {
-  return `snap-${takenAt.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+  return `snap-${takenAt
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}`;
 }
 
 /** The n-th name to try (1: the base): two snapshots in one second must not share a name. */

@@ -27,7 +27,10 @@ export function dockerChangeOf(line: string): EngineChange {
 export async function watchDocker(engine: DockerEngine, onChange: (change: EngineChange) => void): Promise<EngineEvents> {
   const abort = new AbortController();
   const stream = (await engine.call('watch container events', () =>
-    engine.streams.getEvents({ filters: { type: ['container'], label: [LABEL.instance], event: WATCHED_ACTIONS }, abortSignal: abort.signal }),
+    engine.streams.getEvents({
+      filters: { type: ['container'], label: [LABEL.instance], event: WATCHED_ACTIONS },
+      abortSignal: abort.signal,
+    }),
   )) as unknown as Readable;
   return readEventLines(stream, abort, `Docker events on ${engine.link.label}`, dockerChangeOf, onChange);
 }

@@ -29,7 +29,11 @@ export async function readLogs(engine: DockerEngine, ref: InstanceRef, options: 
     return out;
   }
   // The first attach happens before we return, so a missing container fails the call.
-  const first = (await engine.call('read logs', () => container.logs({ stdout: true, stderr: true, follow: true, tail }), ref)) as unknown as Readable;
+  const first = (await engine.call(
+    'read logs',
+    () => container.logs({ stdout: true, stderr: true, follow: true, tail }),
+    ref,
+  )) as unknown as Readable;
   void followAcrossRestarts(engine, container, first, out, options.signal);
   return out;
 }

@@ -86,7 +86,9 @@ export class DockerNetwork {
     const networks = info.NetworkSettings.Networks ?? {};
     const id = await this.ensure();
     if (!Object.values(networks).some((n) => n.NetworkID === id)) {
-      await this.engine.call('connect the container to the isolated network', () => this.engine.api.getNetwork(id).connect({ Container: info.Id }));
+      await this.engine.call('connect the container to the isolated network', () =>
+        this.engine.api.getNetwork(id).connect({ Container: info.Id }),
+      );
     }
     await this.engine.call(
       'disconnect the container from the default bridge',
@@ -105,9 +107,12 @@ export class DockerNetwork {
   private async findOrCreate(): Promise<string> {
     const found = await this.find();
     if (found) return found;
-    const made = (await this.engine.call('create the isolated network', () => this.engine.api.createNetwork(networkOptions(this.name)), undefined, [409])) as
-      | Docker.Network
-      | undefined;
+    const made = (await this.engine.call(
+      'create the isolated network',
+      () => this.engine.api.createNetwork(networkOptions(this.name)),
+      undefined,
+      [409],
+    )) as Docker.Network | undefined;
     const settled = await this.find();
     if (!settled) {
       throw new SwarmError(`Docker on ${this.engine.link.label} did not keep the network ${this.name} it was asked to create`, {
@@ -127,10 +132,13 @@ export class DockerNetwork {
     if (named.length === 0) return undefined;
     const ours = named.filter(isIsolatedNetwork).sort((a, b) => createdMs(a) - createdMs(b) || a.Id.localeCompare(b.Id));
     if (ours[0]) return ours[0].Id;
-    throw new SwarmError(`A network named ${this.name} exists on ${this.engine.link.label}, but Code Swarm did not make it, or it lets containers reach each other`, {
-      code: 'conflict',
-      hint: `Remove or rename it there (docker network rm ${this.name}); Code Swarm then makes its own, with traffic between instances off`,
-    });
+    throw new SwarmError(
+      `A network named ${this.name} exists on ${this.engine.link.label}, but Code Swarm did not make it, or it lets containers reach each other`,
+      {
+        code: 'conflict',
+        hint: `Remove or rename it there (docker network rm ${this.name}); Code Swarm then makes its own, with traffic between instances off`,
+      },
+    );
   }
 }
 

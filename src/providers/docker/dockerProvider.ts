@@ -92,7 +92,9 @@ export class DockerProvider implements Provider {
     let container: Docker.Container | undefined;
     try {
       container = await this.engine.call('create the container', () =>
-        this.engine.api.createContainer(containerOptions(spec, { name: containerName(spec.name), image: spec.image, user, volume: volumeName(spec.name), network })),
+        this.engine.api.createContainer(
+          containerOptions(spec, { name: containerName(spec.name), image: spec.image, user, volume: volumeName(spec.name), network }),
+        ),
       );
       throwIfAborted(options.signal);
       progress('Starting code-server');
@@ -140,7 +142,11 @@ export class DockerProvider implements Provider {
   }
 
   async stats(ref: InstanceRef): Promise<InstanceStats> {
-    const s = (await this.engine.call('read stats', () => this.engine.container(ref).stats({ stream: false }), ref)) as Docker.ContainerStats;
+    const s = (await this.engine.call(
+      'read stats',
+      () => this.engine.container(ref).stats({ stream: false }),
+      ref,
+    )) as Docker.ContainerStats;
     const cpuDelta = s.cpu_stats.cpu_usage.total_usage - s.precpu_stats.cpu_usage.total_usage;
     const sysDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
     const cpus = s.cpu_stats.online_cpus ?? s.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;

@@ -92,11 +92,14 @@ export class DockerSnapshots {
     const mount = old.Mounts.find((m) => m.Destination === PROJECT_DIR && m.Type === 'volume');
     const temporary = `${containerName(ref.name)}-restoring-${randomBytes(3).toString('hex')}`;
     const placement = { name: temporary, image, user: old.Config.User, volume: mount?.Name ?? volumeName(ref.name), network };
-    const created = await this.engine.call('create the restored container', () => this.engine.api.createContainer(containerOptions(spec, placement)));
+    const created = await this.engine.call('create the restored container', () =>
+      this.engine.api.createContainer(containerOptions(spec, placement)),
+    );
     const oldContainer = this.engine.api.getContainer(old.Id);
     try {
       // A graceful stop first: code-server gets to finish what it writes to the volume.
-      if (wasRunning) await this.engine.call('stop the old container', () => oldContainer.stop({ t: STOP_TIMEOUT_S }), undefined, [304, 404]);
+      if (wasRunning)
+        await this.engine.call('stop the old container', () => oldContainer.stop({ t: STOP_TIMEOUT_S }), undefined, [304, 404]);
       await this.engine.call('remove the old container', () => oldContainer.remove({ force: true, v: false }), undefined, [404]);
     } catch (e) {
       await created.remove({ force: true }).catch(() => undefined);

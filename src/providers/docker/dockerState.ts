@@ -17,7 +17,10 @@ export const ContainerListSchema = z.array(
     Created: z.number(),
     Image: z.string(),
     Labels: z.record(z.string(), z.string()).nullable().optional(),
-    Ports: z.array(z.object({ PrivatePort: z.number(), PublicPort: z.number().optional(), IP: z.string().optional() })).nullable().optional(),
+    Ports: z
+      .array(z.object({ PrivatePort: z.number(), PublicPort: z.number().optional(), IP: z.string().optional() }))
+      .nullable()
+      .optional(),
   }),
 );
 
@@ -66,7 +69,12 @@ function memo<K, V>(f: (k: K) => V): (k: K) => V {
   };
 }
 
-function fromListRow(c: Docker.ContainerInfo, spec: Partial<SpecLabel>, createdAt: string, startedAt: string | undefined): ObservedInstance {
+function fromListRow(
+  c: Docker.ContainerInfo,
+  spec: Partial<SpecLabel>,
+  createdAt: string,
+  startedAt: string | undefined,
+): ObservedInstance {
   const exit = /Exited \((\d+)\)/.exec(c.Status ?? '');
   const mapped = mapDockerState(c.State, exit ? Number(exit[1]) : undefined);
   const port = c.Ports?.find((p) => p.PrivatePort === CODE_SERVER_PORT && p.PublicPort && p.IP === '127.0.0.1')?.PublicPort;
@@ -116,7 +124,15 @@ function nameOfContainer(dockerName: string): string {
   return ownName(bare) ?? bare;
 }
 
-const UNIT_MS: Record<string, number> = { second: 1e3, minute: 60e3, hour: 3600e3, day: 86400e3, week: 604800e3, month: 2592000e3, year: 31536000e3 };
+const UNIT_MS: Record<string, number> = {
+  second: 1e3,
+  minute: 60e3,
+  hour: 3600e3,
+  day: 86400e3,
+  week: 604800e3,
+  month: 2592000e3,
+  year: 31536000e3,
+};
 
 /**
  * The list call carries no start time, only Docker's "Up 5 minutes"; turning

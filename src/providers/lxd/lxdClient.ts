@@ -114,7 +114,8 @@ export class LxdClient {
     const headers: OutgoingHttpHeaders = { ...options.headers };
     if (payload !== undefined) {
       headers['content-length'] = Buffer.byteLength(payload);
-      if (!headers['content-type']) headers['content-type'] = options.rawBody === undefined ? 'application/json' : 'application/octet-stream';
+      if (!headers['content-type'])
+        headers['content-type'] = options.rawBody === undefined ? 'application/json' : 'application/octet-stream';
     } else if (method !== 'GET' && method !== 'HEAD') {
       // Otherwise Node announces a chunked body for an empty POST.
       headers['content-length'] = 0;
@@ -134,7 +135,13 @@ export class LxdClient {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
         res.on('error', (e) => settle(() => reject(e)));
-        res.on('close', () => settle(() => reject(new SwarmError(`LXD closed the stream in the middle of answering ${method} ${stripQuery(path)}`, { code: 'unreachable' }))));
+        res.on('close', () =>
+          settle(() =>
+            reject(
+              new SwarmError(`LXD closed the stream in the middle of answering ${method} ${stripQuery(path)}`, { code: 'unreachable' }),
+            ),
+          ),
+        );
       });
       // Our own deadline: an SSH channel has no socket timeout for http's `timeout` option to use.
       const timer = setTimeout(() => {
@@ -152,7 +159,11 @@ export class LxdClient {
    * accepted it, then hands over each text message. `ended` rejects when the
    * socket closes without close() being called.
    */
-  subscribe(path: string, onMessage: (text: string) => void, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{ ended: Promise<void>; close(): void }> {
+  subscribe(
+    path: string,
+    onMessage: (text: string) => void,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<{ ended: Promise<void>; close(): void }> {
     // The host part is never dialled: the agent hands over a stream to the socket.
     const ws = new (loadWebSocket())(`ws://127.0.0.1${path}`, { agent: this.agent, handshakeTimeout: timeoutMs, perMessageDeflate: false });
     let closing = false;
@@ -166,7 +177,11 @@ export class LxdClient {
       const refused = (e: Error) => {
         ended.catch(() => undefined);
         // A link that could not open says so itself (unreachable, auth…).
-        reject(e instanceof SwarmError ? e : new SwarmError(`LXD refused the event stream ${stripQuery(path)}: ${e.message}`, { code: 'unreachable', cause: e }));
+        reject(
+          e instanceof SwarmError
+            ? e
+            : new SwarmError(`LXD refused the event stream ${stripQuery(path)}: ${e.message}`, { code: 'unreachable', cause: e }),
+        );
       };
       ws.once('error', refused);
       ws.once('open', () => {
@@ -193,10 +208,16 @@ export class LxdClient {
     try {
       json = JSON.parse(r.body.toString('utf8'));
     } catch {
-      throw new LxdApiError(r.status || 500, `LXD answered ${method} ${stripQuery(path)} with something that is not JSON (HTTP ${r.status})`, method, path);
+      throw new LxdApiError(
+        r.status || 500,
+        `LXD answered ${method} ${stripQuery(path)} with something that is not JSON (HTTP ${r.status})`,
+        method,
+        path,
+      );
     }
     const env = EnvelopeSchema.safeParse(json);
-    if (!env.success) throw new LxdApiError(r.status || 500, `LXD answered ${method} ${stripQuery(path)} in an unknown format`, method, path);
+    if (!env.success)
+      throw new LxdApiError(r.status || 500, `LXD answered ${method} ${stripQuery(path)} in an unknown format`, method, path);
     if (env.data.type === 'error' || r.status >= 400) {
       throw new LxdApiError(env.data.error_code || r.status, env.data.error || `HTTP ${r.status}`, method, path);
     }
@@ -232,7 +253,12 @@ function parseMetadata<T>(schema: z.ZodType<T>, metadata: unknown, method: strin
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  throw new LxdApiError(500, `LXD answered ${method} ${stripQuery(path)} with unexpected data (${issue?.message ?? 'invalid'}${where})`, method, path);
+  throw new LxdApiError(
+    500,
+    `LXD answered ${method} ${stripQuery(path)} with unexpected data (${issue?.message ?? 'invalid'}${where})`,
+    method,
+    path,
+  );
 }
 
 function stripQuery(path: string): string {

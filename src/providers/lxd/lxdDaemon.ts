@@ -96,7 +96,12 @@ export class LxdDaemon {
     const engine = (await this.isIncus().catch(() => false)) ? 'Incus' : 'LXD';
     if (isSocketFailure(e)) {
       const path = await this.resolveSocket();
-      return explainSocketFailure(e, this.link, { engine, path, group: engine === 'Incus' ? 'incus-admin' : 'lxd', otherProvider: 'Docker' });
+      return explainSocketFailure(e, this.link, {
+        engine,
+        path,
+        group: engine === 'Incus' ? 'incus-admin' : 'lxd',
+        otherProvider: 'Docker',
+      });
     }
     if (e instanceof SwarmError) return e;
     return engineCallError(engine, this.link.label, what, e instanceof Error ? e.message : String(e), e);

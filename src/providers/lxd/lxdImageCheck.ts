@@ -5,7 +5,11 @@ import { fileHeaders, filesPath } from './lxdPaths.js';
 
 const CODE_SERVER_UNIT = 'code-server@coder';
 const CODE_SERVER_PATHS = ['/usr/bin/code-server', '/usr/lib/code-server'];
-const UNIT_PATHS = ['/etc/systemd/system/code-server@.service', '/usr/lib/systemd/system/code-server@.service', '/lib/systemd/system/code-server@.service'];
+const UNIT_PATHS = [
+  '/etc/systemd/system/code-server@.service',
+  '/usr/lib/systemd/system/code-server@.service',
+  '/lib/systemd/system/code-server@.service',
+];
 const UNIT_WANTS = `/etc/systemd/system/multi-user.target.wants/${CODE_SERVER_UNIT}.service`;
 /** The passwd line of user coder with the uid code-server runs as. */
 const CODER_LINE = new RegExp(`^coder:[^:]*:${CODER_UID}:`);
@@ -31,11 +35,17 @@ export async function checkImage(api: LxdClient, name: string, image: string): P
   }
   const unit = await findAsync(UNIT_PATHS, exists);
   if (!unit) {
-    throw new SwarmError(`The image ${image} has code-server but no systemd unit code-server@.service`, { code: 'image-missing', hint: INSTALL_HINT });
+    throw new SwarmError(`The image ${image} has code-server but no systemd unit code-server@.service`, {
+      code: 'image-missing',
+      hint: INSTALL_HINT,
+    });
   }
   const passwd = (await api.raw('GET', filesPath(name, '/etc/passwd'))).body.toString('utf8');
   if (!passwd.split('\n').some((l) => CODER_LINE.test(l))) {
-    throw new SwarmError(`The image ${image} has no user coder (uid ${CODER_UID}) for code-server to run as`, { code: 'image-missing', hint: INSTALL_HINT });
+    throw new SwarmError(`The image ${image} has no user coder (uid ${CODER_UID}) for code-server to run as`, {
+      code: 'image-missing',
+      hint: INSTALL_HINT,
+    });
   }
   // code-server's own package installs the unit without enabling it.
   if (!(await exists(UNIT_WANTS))) {

@@ -12,10 +12,13 @@ export async function readLxdLogs(daemon: LxdDaemon, ref: InstanceRef, options: 
   const link = daemon.link;
   const inst = await daemon.call('read logs', (api) => api.get(instancePath(name), LxdInstanceSchema), ref);
   if (inst.status !== 'Running') {
-    throw new SwarmError(`${ref.name} is not running on ${link.label}: its code-server log is in the instance's journal, which can be read only while it runs`, {
-      code: 'conflict',
-      hint: 'Start it, then read the logs again',
-    });
+    throw new SwarmError(
+      `${ref.name} is not running on ${link.label}: its code-server log is in the instance's journal, which can be read only while it runs`,
+      {
+        code: 'conflict',
+        hint: 'Start it, then read the logs again',
+      },
+    );
   }
   const argv = [
     ...(await daemon.cliCommand()),

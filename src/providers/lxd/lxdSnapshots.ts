@@ -52,7 +52,11 @@ export class LxdSnapshots {
 
   async list(ref: InstanceRef): Promise<Snapshot[]> {
     const name = lxdNameOf(ref);
-    const rows = await this.daemon.call('list snapshots', (api) => api.get(`${instancePath(name)}/snapshots?recursion=1`, z.array(LxdSnapshotSchema)), ref);
+    const rows = await this.daemon.call(
+      'list snapshots',
+      (api) => api.get(`${instancePath(name)}/snapshots?recursion=1`, z.array(LxdSnapshotSchema)),
+      ref,
+    );
     return rows.map(toSnapshot).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 

@@ -52,7 +52,18 @@ export function lxdTime(t: string | undefined): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-const UNITS: Record<string, number> = { '': 1, B: 1, kB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
+const UNITS: Record<string, number> = {
+  '': 1,
+  B: 1,
+  kB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+};
 
 /** limits.memory ("2048MiB", "2GB") in bytes; undefined for what is not a size (e.g. a percentage). */
 export function parseLxdMemory(v: string | undefined): number | undefined {

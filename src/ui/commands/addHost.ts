@@ -36,7 +36,11 @@ export const addHost: CommandHandler = async (services) => {
   const settings = services.settings();
   const hosts = await services.swarm.hosts();
   const taken = new Set(hosts.map((h) => h.name));
-  const aliasItems = await sshAliasItems(services, settings.sshConfigFile, hosts.map((h) => ({ name: h.name, address: h.address })));
+  const aliasItems = await sshAliasItems(
+    services,
+    settings.sshConfigFile,
+    hosts.map((h) => ({ name: h.name, address: h.address })),
+  );
 
   const steps: WizardStep<State>[] = [
     {

@@ -62,21 +62,33 @@ export const createInstance: CommandHandler = async (services, node) => {
       },
       {
         run: async (s, at) => {
-          const v = await inputStep(at, { prompt: 'Image (code-server)', value: s.image, validate: (x) => validationProblem(() => validateImageRef(x.trim())) });
+          const v = await inputStep(at, {
+            prompt: 'Image (code-server)',
+            value: s.image,
+            validate: (x) => validationProblem(() => validateImageRef(x.trim())),
+          });
           if (v === BACK) return BACK;
           s.image = v.trim();
         },
       },
       {
         run: async (s, at) => {
-          const v = await inputStep(at, { prompt: 'CPUs (e.g. 2 or 1.5)', value: s.cpus, validate: (x) => validationProblem(() => parseCpus(x)) });
+          const v = await inputStep(at, {
+            prompt: 'CPUs (e.g. 2 or 1.5)',
+            value: s.cpus,
+            validate: (x) => validationProblem(() => parseCpus(x)),
+          });
           if (v === BACK) return BACK;
           s.cpus = v.trim();
         },
       },
       {
         run: async (s, at) => {
-          const v = await inputStep(at, { prompt: 'Memory (e.g. 512m, 2g)', value: s.memory, validate: (x) => validationProblem(() => parseMemory(x)) });
+          const v = await inputStep(at, {
+            prompt: 'Memory (e.g. 512m, 2g)',
+            value: s.memory,
+            validate: (x) => validationProblem(() => parseMemory(x)),
+          });
           if (v === BACK) return BACK;
           s.memory = v.trim();
         },

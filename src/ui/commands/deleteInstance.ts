@@ -29,5 +29,7 @@ export const deleteInstance: CommandHandler = async (services, node, nodes) => {
     await services.swarm.delete(v.name, { purge });
   });
   const volumes = one ? 'its workspace volume' : 'their workspace volumes';
-  void vscode.window.showInformationMessage(`Deleted ${names.join(', ')}${purge ? ` and ${volumes}` : ` (${volumes} ${one ? 'is' : 'are'} kept)`}.`);
+  void vscode.window.showInformationMessage(
+    `Deleted ${names.join(', ')}${purge ? ` and ${volumes}` : ` (${volumes} ${one ? 'is' : 'are'} kept)`}.`,
+  );
 };

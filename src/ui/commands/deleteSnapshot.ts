@@ -20,7 +20,10 @@ export const deleteSnapshot: CommandHandler = async (services, node) => {
   );
   if (choice !== DELETE) throw cancelled();
   const results = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Deleting ${one ? 'a snapshot' : `${names.length} snapshots`} of ${view.name}` },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Deleting ${one ? 'a snapshot' : `${names.length} snapshots`} of ${view.name}`,
+    },
     // One after the other: they belong to one instance on one engine.
     async (progress) => {
       const out: { name: string; error?: SwarmError }[] = [];
@@ -41,9 +44,12 @@ export const deleteSnapshot: CommandHandler = async (services, node) => {
   if (deleted.length > 0) void vscode.window.showInformationMessage(`Deleted ${deleted.join(', ')} of ${view.name}.`);
   if (failed.length === 1 && one) throw failed[0]!.error;
   if (failed.length > 0) {
-    throw new SwarmError(`${failed.length} of ${names.length} snapshots were not deleted: ${failed.map((f) => `${f.name}: ${f.error!.oneLine()}`).join('; ')}`, {
-      code: failed[0]!.error!.code,
-      cause: failed[0]!.error,
-    });
+    throw new SwarmError(
+      `${failed.length} of ${names.length} snapshots were not deleted: ${failed.map((f) => `${f.name}: ${f.error!.oneLine()}`).join('; ')}`,
+      {
+        code: failed[0]!.error!.code,
+        cause: failed[0]!.error,
+      },
+    );
   }
 };

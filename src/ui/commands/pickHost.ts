@@ -13,7 +13,8 @@ export async function pickHost(services: Services, node: NodeArg, verb: string):
   const wanted = node instanceof HostNode ? node.name : typeof node === 'string' ? node : undefined;
   if (wanted !== undefined) {
     const host = hosts.find((h) => h.name === wanted);
-    if (!host) throw new SwarmError(`Unknown host "${wanted}"`, { code: 'not-found', hint: 'Refresh the Code Swarm view to see the hosts' });
+    if (!host)
+      throw new SwarmError(`Unknown host "${wanted}"`, { code: 'not-found', hint: 'Refresh the Code Swarm view to see the hosts' });
     return host;
   }
   if (hosts.length === 0) throw noHosts();

@@ -36,13 +36,19 @@ export async function pickInstances(
     const usable = chosen.filter(applies);
     if (usable.length === 0) throw notApplicable(filter, chosen);
     if (usable.length < chosen.length) {
-      services.log.info(`${filter.verb}: skipping ${chosen.filter((v) => !applies(v)).map((v) => `${v.name} (${v.state})`).join(', ')}`);
+      services.log.info(
+        `${filter.verb}: skipping ${chosen
+          .filter((v) => !applies(v))
+          .map((v) => `${v.name} (${v.state})`)
+          .join(', ')}`,
+      );
     }
     return usable;
   }
   if (typeof node === 'string') {
     const view = views.find((v) => v.name === node);
-    if (!view) throw new SwarmError(`Unknown instance "${node}"`, { code: 'not-found', hint: 'Refresh the Code Swarm view to see what exists' });
+    if (!view)
+      throw new SwarmError(`Unknown instance "${node}"`, { code: 'not-found', hint: 'Refresh the Code Swarm view to see what exists' });
     if (!applies(view)) throw notApplicable(filter, [view]);
     return [view];
   }

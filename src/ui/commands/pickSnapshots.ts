@@ -14,7 +14,11 @@ export const SNAPSHOT_STATES = ['created', 'starting', 'running', 'stopped', 'fa
  * may take a moment) and lets the user pick one, or several with `many`,
  * newest first.
  */
-export async function pickSnapshots(services: Services, view: InstanceView, options: { title: string; many: boolean }): Promise<Snapshot[]> {
+export async function pickSnapshots(
+  services: Services,
+  view: InstanceView,
+  options: { title: string; many: boolean },
+): Promise<Snapshot[]> {
   const snapshots = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Listing the snapshots of ${view.name}` },
     () => services.swarm.snapshots(view.name),
@@ -23,7 +27,12 @@ export async function pickSnapshots(services: Services, view: InstanceView, opti
     throw new SwarmError(`${view.name} has no snapshots`, { code: 'not-found', hint: 'Take one with Code Swarm: Take Snapshot' });
   }
   const items = [...snapshots].reverse().map((s) => ({ ...describeSnapshot(s), snapshot: s }));
-  const base = { title: `Code Swarm: ${options.title}`, placeHolder: `Snapshot of ${view.name}`, matchOnDescription: true, matchOnDetail: true };
+  const base = {
+    title: `Code Swarm: ${options.title}`,
+    placeHolder: `Snapshot of ${view.name}`,
+    matchOnDescription: true,
+    matchOnDetail: true,
+  };
   if (options.many) {
     const picked = await vscode.window.showQuickPick(items, { ...base, canPickMany: true });
     if (!picked || picked.length === 0) throw cancelled();

@@ -29,5 +29,7 @@ export const restoreSnapshot: CommandHandler = async (services, node) => {
     },
   );
   services.log.info(`Restored ${view.name} to ${snapshot.name}`);
-  void vscode.window.showInformationMessage(`Restored ${view.name} to ${snapshot.name}${restored.state === 'running' ? '; it is running and healthy' : ''}.`);
+  void vscode.window.showInformationMessage(
+    `Restored ${view.name} to ${snapshot.name}${restored.state === 'running' ? '; it is running and healthy' : ''}.`,
+  );
 };

@@ -21,8 +21,11 @@ export async function runOnInstances(
   if (failures.length === 0) return;
   if (failures.length === 1 && views.length === 1) throw failures[0]!.error;
   const first = failures[0]!.error;
-  throw new SwarmError(`${failures.length} of ${views.length} failed: ${failures.map((f) => `${f.view.name}: ${f.error.oneLine()}`).join('; ')}`, {
-    code: first.code,
-    cause: first,
-  });
+  throw new SwarmError(
+    `${failures.length} of ${views.length} failed: ${failures.map((f) => `${f.view.name}: ${f.error.oneLine()}`).join('; ')}`,
+    {
+      code: first.code,
+      cause: first,
+    },
+  );
 }

@@ -11,6 +11,8 @@ export const useLocalDocker: CommandHandler = async (services) => {
   }
   const host = await addHostWithTrust(services, { name: 'local', local: true });
   services.log.info(`Added host ${host.name} (${host.engineVersion ?? host.provider})`);
-  void vscode.window.showInformationMessage(`Added this machine's Docker engine as ${host.name}${host.engineVersion ? ` (${host.engineVersion})` : ''}.`);
+  void vscode.window.showInformationMessage(
+    `Added this machine's Docker engine as ${host.name}${host.engineVersion ? ` (${host.engineVersion})` : ''}.`,
+  );
   void services.poller.refreshNow();
 };

@@ -14,7 +14,11 @@ export interface SnapshotLook {
 
 /** A snapshot as a QuickPick row: its name, when it was taken, and the user's label under it. */
 export function describeSnapshot(s: Snapshot): SnapshotLook {
-  return { label: s.name, description: formatTimestamp(s.createdAt), detail: s.label === undefined || s.label === '' ? undefined : s.label };
+  return {
+    label: s.name,
+    description: formatTimestamp(s.createdAt),
+    detail: s.label === undefined || s.label === '' ? undefined : s.label,
+  };
 }
 
 /**

@@ -26,22 +26,32 @@ export const SETTINGS_SECTION = 'codeSwarm';
 export const RELOAD_SETTINGS = ['knownHostsFiles', 'sshConfigFile'] as const;
 
 /** Turns a core validator that throws into a zod refinement. */
-const passes = <T>(check: (v: T) => unknown) => (v: T) => {
-  try {
-    check(v);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const passes =
+  <T>(check: (v: T) => unknown) =>
+  (v: T) => {
+    try {
+      check(v);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 
 const FIELDS = {
   defaultImage: { key: 'defaultImage', schema: z.string().refine(passes(validateImageRef)), fallback: DEFAULT_IMAGE },
   defaultCpus: { key: 'defaultCpus', schema: z.number().refine(passes(parseCpus)), fallback: DEFAULT_CPUS },
   defaultMemory: { key: 'defaultMemory', schema: z.string().refine(passes(parseMemory)), fallback: DEFAULT_MEMORY },
   // 0 turns polling off; below 5 s it would hammer the hosts for no visible gain.
-  refreshIntervalSeconds: { key: 'refreshIntervalSeconds', schema: z.number().refine((n) => n === 0 || (n >= 5 && n <= 86_400)), fallback: 30 },
-  healthIntervalSeconds: { key: 'healthIntervalSeconds', schema: z.number().refine((n) => n === 0 || (n >= 5 && n <= 86_400)), fallback: 15 },
+  refreshIntervalSeconds: {
+    key: 'refreshIntervalSeconds',
+    schema: z.number().refine((n) => n === 0 || (n >= 5 && n <= 86_400)),
+    fallback: 30,
+  },
+  healthIntervalSeconds: {
+    key: 'healthIntervalSeconds',
+    schema: z.number().refine((n) => n === 0 || (n >= 5 && n <= 86_400)),
+    fallback: 15,
+  },
   openIn: { key: 'openIn', schema: z.enum(['simpleBrowser', 'external']), fallback: 'simpleBrowser' as const },
   statusBarEnabled: { key: 'statusBar.enabled', schema: z.boolean(), fallback: true },
   watchEngineEvents: { key: 'watchEngineEvents', schema: z.boolean(), fallback: true },

@@ -27,12 +27,24 @@ export function isEmptyDiff(d: TreeDiff): boolean {
  * alone only when its host did not already cover it.
  */
 export function diffTree(prev: TreeShape, next: TreeShape): TreeDiff {
-  if (!sameList(prev.hosts.map((h) => h.name), next.hosts.map((h) => h.name))) return { root: true, hosts: [], instances: [] };
+  if (
+    !sameList(
+      prev.hosts.map((h) => h.name),
+      next.hosts.map((h) => h.name),
+    )
+  )
+    return { root: true, hosts: [], instances: [] };
   const hosts: string[] = [];
   const instances: string[] = [];
   next.hosts.forEach((h, i) => {
     const before = prev.hosts[i]!;
-    if (before.signature !== h.signature || !sameList(before.instances.map((x) => x.id), h.instances.map((x) => x.id))) {
+    if (
+      before.signature !== h.signature ||
+      !sameList(
+        before.instances.map((x) => x.id),
+        h.instances.map((x) => x.id),
+      )
+    ) {
       hosts.push(h.name);
       return;
     }

@@ -35,10 +35,7 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     /** Told of each root answer after the store was read (activation timing). */
     private readonly onRootAnswered?: (hosts: number) => void,
   ) {
-    this.subscriptions = [
-      swarmState.onDidChange((s) => this.update(s)),
-      tunnels.onDidChange((name) => this.refreshInstance(name)),
-    ];
+    this.subscriptions = [swarmState.onDidChange((s) => this.update(s)), tunnels.onDidChange((name) => this.refreshInstance(name))];
     this.update(swarmState.current);
   }
 

@@ -52,7 +52,7 @@ describe('build options: what the bundles leave out still works as the code uses
     const printed = await runBundled(
       "import Docker from 'dockerode';\n" +
         "const d = new Docker({ socketPath: '/nonexistent.sock' });\n" +
-        "console.log(typeof d.modem.followProgress);\n" +
+        'console.log(typeof d.modem.followProgress);\n' +
         'try { d.followProgress(null as never, () => undefined); } catch (e) { console.log((e as Error).message); }\n',
     );
     assert.equal(printed[0], 'function');
@@ -72,7 +72,7 @@ describe('build options: what the bundles leave out still works as the code uses
       // docker-modem builds a URL Node warns about; the warning is not what this is about.
       "import Docker from 'dockerode';\nprocess.noDeprecation = true;\n" +
         "const d = new Docker({ protocol: 'ssh', host: 'example.invalid', port: 22 });\n" +
-        'd.ping().then(() => console.log(\'answered\'), (e: Error) => console.log(e.message));\n',
+        "d.ping().then(() => console.log('answered'), (e: Error) => console.log(e.message));\n",
     );
     assert.match(printed[0] ?? '', /docker-modem's ssh:\/\/ transport is not part of the Code Swarm bundle/);
     assert.doesNotMatch(await bundled("import Docker from 'dockerode';\nconsole.log(Docker);\n"), /ssh-userauth|require\("\.\/ssh2\.js"\)/);

@@ -26,8 +26,9 @@ const load = async (): Promise<PatchModule> => (await import(pathToFileURL(join(
 /** ssh2's two files as shipped, reduced to the lines around the constants. */
 function stock(): Record<string, string> {
   return {
-    'lib/Channel.js': "'use strict';\nconst PACKET_SIZE = 32 * 1024;\nconst MAX_WINDOW = 2 * 1024 * 1024;\nconst WINDOW_THRESHOLD = MAX_WINDOW / 2;\n",
-    'lib/protocol/crypto.js': "const DISCARD_CACHE = new Map();\nconst MAX_PACKET_SIZE = 35000;\n\nlet binding;\n",
+    'lib/Channel.js':
+      "'use strict';\nconst PACKET_SIZE = 32 * 1024;\nconst MAX_WINDOW = 2 * 1024 * 1024;\nconst WINDOW_THRESHOLD = MAX_WINDOW / 2;\n",
+    'lib/protocol/crypto.js': 'const DISCARD_CACHE = new Map();\nconst MAX_PACKET_SIZE = 35000;\n\nlet binding;\n',
   };
 }
 const reader = (files: Record<string, string>) => (file: string) => {

@@ -4,8 +4,20 @@ import { createOutput, instanceJson } from '../../../src/cli/output.js';
 import type { InstanceView } from '../../../src/core/views.js';
 
 const view: InstanceView = {
-  id: 'i', name: 'n', host: 'h', provider: 'docker', state: 'running', health: 'healthy', image: 'img',
-  createdAt: '2026-11-23T10:00:00.000Z', cpus: 1, memoryBytes: 1, port: 3, startedAt: undefined, error: undefined, healthLatencyMs: 2,
+  id: 'i',
+  name: 'n',
+  host: 'h',
+  provider: 'docker',
+  state: 'running',
+  health: 'healthy',
+  image: 'img',
+  createdAt: '2026-11-23T10:00:00.000Z',
+  cpus: 1,
+  memoryBytes: 1,
+  port: 3,
+  startedAt: undefined,
+  error: undefined,
+  healthLatencyMs: 2,
 };
 
 describe('cli output', () => {

@@ -28,7 +28,18 @@ const VALID: Record<string, readonly string[]> = {
   'snapshot-delete': ['snapshot-delete', 'web', 's1'],
 };
 
-const GLOBALS = ['--json', '--state-dir', '/tmp/s', '--accept-new-host-key', '--known-hosts', '/k1', '--known-hosts', '/k2', '--ssh-config', '/c'];
+const GLOBALS = [
+  '--json',
+  '--state-dir',
+  '/tmp/s',
+  '--accept-new-host-key',
+  '--known-hosts',
+  '/k1',
+  '--known-hosts',
+  '/k2',
+  '--ssh-config',
+  '/c',
+];
 
 function allOptions(): OptionTable {
   return Object.assign({}, GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)) as OptionTable;
@@ -134,7 +145,10 @@ describe('cli command line', () => {
     assert.match(refusal(['create', 'web']).oneLine(), /create needs --host HOST — List hosts with/);
     assert.match(refusal(['hosts', 'add', 'h']).message, /exactly one of --ssh .* or --local/);
     assert.match(refusal(['hosts', 'add', 'h', '--local', '--ssh', 'u@x']).message, /exactly one of/);
-    assert.match(refusal(['hosts', 'add', 'h', '--ssh', 'u@x', '--provider', 'k8s']).oneLine(), /Unknown provider "k8s" — Use --provider docker/);
+    assert.match(
+      refusal(['hosts', 'add', 'h', '--ssh', 'u@x', '--provider', 'k8s']).oneLine(),
+      /Unknown provider "k8s" — Use --provider docker/,
+    );
     assert.equal(invocation(['hosts', 'add', 'h', '--local']).command, 'hosts add');
     assert.match(refusal(['logs', 'web', '--tail', '1.5']).message, /--tail must be a whole number, not "1.5"/);
     assert.match(refusal(['logs', 'web', '--tail=-1']).message, /--tail must be a whole number/);

@@ -86,7 +86,7 @@ describe('EngineWatcher: engine events to one refresh per host', () => {
     }
   });
 
-  it("waits settleMs after a die alone (Docker still lists it running), and only quietMs once its stop follows", async () => {
+  it('waits settleMs after a die alone (Docker still lists it running), and only quietMs once its stop follows', async () => {
     const engine = new FakeEngine();
     const times: number[] = [];
     const { w } = watcherFor(engine, ['alpha'], { onChanged: async () => void times.push(performance.now()), quietMs: 20, settleMs: 300 });

@@ -41,14 +41,30 @@ describe('health probe batch: one remote curl per host', () => {
     assert.equal(argv[0], 'curl');
     assert.equal(argv[1], '-q', '-q must come first or ~/.curlrc is read');
     assert.ok(argv.includes('--noproxy'));
-    assert.deepEqual(argv.slice(-6), ['--output', '/dev/null', 'http://127.0.0.1:8080/healthz', '--output', '/dev/null', 'http://127.0.0.1:8081/healthz']);
+    assert.deepEqual(argv.slice(-6), [
+      '--output',
+      '/dev/null',
+      'http://127.0.0.1:8080/healthz',
+      '--output',
+      '/dev/null',
+      'http://127.0.0.1:8081/healthz',
+    ]);
     assert.equal(argv[argv.indexOf('--max-time') + 1], '3.000');
     assert.throws(() => curlProbeArgv([8080, 70_000], 3_000), RangeError);
     assert.throws(() => curlProbeArgv([1.5], 3_000), RangeError);
   });
 
   it('reads statuses and curl exit codes back in the one-channel probe words', () => {
-    const out = [line(1, '200', 0), line(2, '503', 0), line(3, '000', 7), line(4, '000', 28), line(5, '000', 52), line(6, '000', 56), line(7, '000', 35)].join('\n') + '\n';
+    const out =
+      [
+        line(1, '200', 0),
+        line(2, '503', 0),
+        line(3, '000', 7),
+        line(4, '000', 28),
+        line(5, '000', 52),
+        line(6, '000', 56),
+        line(7, '000', 35),
+      ].join('\n') + '\n';
     const r = parseCurlProbe(out, [1, 2, 3, 4, 5, 6, 7], 3_000);
     assert.ok(r);
     assert.deepEqual(r.get(1), { health: 'healthy', httpStatus: 200, latencyMs: 1.2 });
@@ -95,12 +111,17 @@ describe('health probe batch: one remote curl per host', () => {
   });
 
   it('marks every instance unreachable when the host does not answer, within the deadline', async () => {
-    const link = new ScriptedLink('ssh', () => Promise.reject(new SwarmError('alpha is unreachable (EHOSTUNREACH)', { code: 'unreachable' })));
+    const link = new ScriptedLink('ssh', () =>
+      Promise.reject(new SwarmError('alpha is unreachable (EHOSTUNREACH)', { code: 'unreachable' })),
+    );
     const r = await probeHealthBatch(link, [1, 2], 1_000);
-    assert.deepEqual([...r.values()].map((x) => [x.health, x.detail]), [
-      ['unreachable', 'alpha is unreachable (EHOSTUNREACH)'],
-      ['unreachable', 'alpha is unreachable (EHOSTUNREACH)'],
-    ]);
+    assert.deepEqual(
+      [...r.values()].map((x) => [x.health, x.detail]),
+      [
+        ['unreachable', 'alpha is unreachable (EHOSTUNREACH)'],
+        ['unreachable', 'alpha is unreachable (EHOSTUNREACH)'],
+      ],
+    );
     const hung = new ScriptedLink('ssh', () => new Promise<ExecResult>(() => undefined));
     const started = Date.now();
     const h = await probeHealthBatch(hung, [1, 2], 100);
@@ -109,7 +130,9 @@ describe('health probe batch: one remote curl per host', () => {
   });
 
   it('falls back to channels when the host refuses the session but the link is up', async () => {
-    const link = new ScriptedLink('ssh', () => Promise.reject(new SwarmError('Could not open exec curl on alpha: administratively prohibited', { code: 'internal' })));
+    const link = new ScriptedLink('ssh', () =>
+      Promise.reject(new SwarmError('Could not open exec curl on alpha: administratively prohibited', { code: 'internal' })),
+    );
     const r = await probeHealthBatch(link, [1, 2], 1_000);
     assert.equal(link.channels, 2);
     assert.equal(r.get(1)?.health, 'unhealthy');

@@ -8,16 +8,39 @@ const now = new Date('2026-11-23T10:00:00.000Z');
 
 function rec(over: Partial<InstanceRecord> = {}): InstanceRecord {
   return {
-    id: 'id-a', name: 'a', host: 'h', provider: 'docker', image: 'img', state: 'running',
-    createdAt: '2026-11-23T09:00:00.000Z', cpus: 1, memoryBytes: 1 << 30, cookieSuffix: 's',
-    containerId: 'c-a', port: 30000, updatedAt: '2026-11-23T09:00:00.000Z', ...over,
+    id: 'id-a',
+    name: 'a',
+    host: 'h',
+    provider: 'docker',
+    image: 'img',
+    state: 'running',
+    createdAt: '2026-11-23T09:00:00.000Z',
+    cpus: 1,
+    memoryBytes: 1 << 30,
+    cookieSuffix: 's',
+    containerId: 'c-a',
+    port: 30000,
+    updatedAt: '2026-11-23T09:00:00.000Z',
+    ...over,
   };
 }
 
 function obs(over: Partial<ObservedInstance> = {}): ObservedInstance {
   return {
-    id: 'id-a', name: 'a', containerId: 'c-a', image: 'img', state: 'running', port: 30000, storeId: STORE,
-    cookieSuffix: 's', cpus: 1, memoryBytes: 1 << 30, createdAt: undefined, startedAt: undefined, error: undefined, ...over,
+    id: 'id-a',
+    name: 'a',
+    containerId: 'c-a',
+    image: 'img',
+    state: 'running',
+    port: 30000,
+    storeId: STORE,
+    cookieSuffix: 's',
+    cpus: 1,
+    memoryBytes: 1 << 30,
+    createdAt: undefined,
+    startedAt: undefined,
+    error: undefined,
+    ...over,
   };
 }
 
@@ -69,8 +92,15 @@ describe('reconcileHost', () => {
 });
 
 describe('reconcileHosts', () => {
-  const host = (name: string): HostRecord => ({ name, kind: 'ssh', provider: 'docker', address: `u@${name}:22`, addedAt: '2026-11-23T09:00:00.000Z' });
-  const file = (instances: InstanceRecord[]): StoreFile => ({ version: 1, storeId: STORE, hosts: [host('h1'), host('h2'), host('h3')], instances, knownHosts: [] }) as StoreFile;
+  const host = (name: string): HostRecord => ({
+    name,
+    kind: 'ssh',
+    provider: 'docker',
+    address: `u@${name}:22`,
+    addedAt: '2026-11-23T09:00:00.000Z',
+  });
+  const file = (instances: InstanceRecord[]): StoreFile =>
+    ({ version: 1, storeId: STORE, hosts: [host('h1'), host('h2'), host('h3')], instances, knownHosts: [] }) as StoreFile;
   const a = rec({ id: 'id-a', name: 'a', host: 'h1', containerId: 'c-a' });
   const b = rec({ id: 'id-b', name: 'b', host: 'h2', containerId: 'c-b' });
   const c = rec({ id: 'id-c', name: 'c', host: 'h3', containerId: 'c-c' });
@@ -78,7 +108,10 @@ describe('reconcileHosts', () => {
 
   it('changes nothing when every host reports what the store holds', () => {
     const f = file([a, b, c]);
-    const listed = [{ host: host('h1'), observed: [seen(a)] }, { host: host('h2'), observed: [seen(b)] }];
+    const listed = [
+      { host: host('h1'), observed: [seen(a)] },
+      { host: host('h2'), observed: [seen(b)] },
+    ];
     assert.equal(reconcileHosts(f, listed, true), false);
     assert.equal(reconcileHosts(f, listed, false), false);
     assert.deepEqual(f.instances, [a, b, c]);
@@ -86,11 +119,17 @@ describe('reconcileHosts', () => {
 
   it('answers a dry run without touching the file, and moves changed hosts last in list order', () => {
     const f = file([a, b, c]);
-    const listed = [{ host: host('h2'), observed: [{ ...seen(b), port: 31000 }] }, { host: host('h1'), observed: [{ ...seen(a), state: 'stopped' as const }] }];
+    const listed = [
+      { host: host('h2'), observed: [{ ...seen(b), port: 31000 }] },
+      { host: host('h1'), observed: [{ ...seen(a), state: 'stopped' as const }] },
+    ];
     assert.equal(reconcileHosts(f, listed, true), true);
     assert.deepEqual(f.instances, [a, b, c]);
     assert.equal(reconcileHosts(f, listed, false), true);
-    assert.deepEqual(f.instances.map((i) => i.name), ['c', 'b', 'a']);
+    assert.deepEqual(
+      f.instances.map((i) => i.name),
+      ['c', 'b', 'a'],
+    );
     assert.equal(f.instances[1]?.port, 31000);
     assert.equal(f.instances[2]?.state, 'stopped');
   });
@@ -106,13 +145,19 @@ describe('reconcileHosts', () => {
       { host: host('h3'), observed: [twinOnH3] },
     ];
     assert.equal(reconcileHosts(f, listed, false), true);
-    assert.deepEqual(f.instances.map((i) => `${i.host}/${i.name}/${i.id}`), ['h1/a/id-a', 'h2/y/id-y']);
+    assert.deepEqual(
+      f.instances.map((i) => `${i.host}/${i.name}/${i.id}`),
+      ['h1/a/id-a', 'h2/y/id-y'],
+    );
   });
 
-  it("marks the records a host no longer reports missing, and leaves hosts it did not list alone", () => {
+  it('marks the records a host no longer reports missing, and leaves hosts it did not list alone', () => {
     const f = file([a, b]);
     assert.equal(reconcileHosts(f, [{ host: host('h1'), observed: [] }], false), true);
-    assert.equal(f.instances.find((i) => i.name === 'b'), b);
+    assert.equal(
+      f.instances.find((i) => i.name === 'b'),
+      b,
+    );
     assert.equal(f.instances.find((i) => i.name === 'a')?.state, 'missing');
   });
 });

@@ -108,7 +108,10 @@ describe('Store', () => {
     assert.equal(await store.findHost('nope'), undefined);
     assert.equal((await store.findInstance('beta'))?.id, 'id-beta');
     assert.equal(await store.findInstance('gamma'), undefined);
-    assert.deepEqual((await store.instances()).map((i) => i.name), ['alpha', 'beta']);
+    assert.deepEqual(
+      (await store.instances()).map((i) => i.name),
+      ['alpha', 'beta'],
+    );
   });
 
   it('does not let a draft mutation leak when the callback throws', async () => {
@@ -127,7 +130,10 @@ describe('Store', () => {
   it('refuses to save an invalid draft, duplicate names or a changed storeId', async () => {
     const store = await Store.open(dir);
     await store.update((draft) => void draft.instances.push(instanceRecord('alpha')));
-    await assert.rejects(store.update((draft) => void draft.instances.push(instanceRecord('Bad Name'))), assertSwarmError('internal'));
+    await assert.rejects(
+      store.update((draft) => void draft.instances.push(instanceRecord('Bad Name'))),
+      assertSwarmError('internal'),
+    );
     await assert.rejects(
       store.update((draft) => void draft.instances.push(instanceRecord('alpha', { id: 'other' }))),
       assertSwarmError('conflict'),
@@ -138,13 +144,23 @@ describe('Store', () => {
       }),
       assertSwarmError('internal'),
     );
-    assert.deepEqual((await store.instances()).map((i) => i.name), ['alpha']);
+    assert.deepEqual(
+      (await store.instances()).map((i) => i.name),
+      ['alpha'],
+    );
   });
 
   it('strips unknown fields on write', async () => {
     await writeFile(
       join(dir, 'swarm.json'),
-      JSON.stringify({ version: 1, storeId: STORE_ID, hosts: [{ ...hostRecord('box'), junk: 1 }], instances: [], knownHosts: [], extra: true }),
+      JSON.stringify({
+        version: 1,
+        storeId: STORE_ID,
+        hosts: [{ ...hostRecord('box'), junk: 1 }],
+        instances: [],
+        knownHosts: [],
+        extra: true,
+      }),
     );
     const store = await Store.open(dir);
     await store.update(() => undefined);
@@ -170,7 +186,10 @@ describe('Store', () => {
     await writeFile(join(dir, 'swarm.json'), text);
     const store = await Store.open(dir);
     await assert.rejects(store.read(), assertSwarmError('store-corrupt'));
-    await assert.rejects(store.update(() => undefined), assertSwarmError('store-corrupt'));
+    await assert.rejects(
+      store.update(() => undefined),
+      assertSwarmError('store-corrupt'),
+    );
     assert.equal(await readFile(join(dir, 'swarm.json'), 'utf8'), text);
     assert.equal(store.lastRecovery, undefined);
   });
@@ -202,14 +221,20 @@ describe('Store', () => {
   });
 
   it('treats a schema-invalid file as corrupt and recovers inside update()', async () => {
-    await writeFile(join(dir, 'swarm.json'), JSON.stringify({ version: 1, storeId: STORE_ID, hosts: 'nope', instances: [], knownHosts: [] }));
+    await writeFile(
+      join(dir, 'swarm.json'),
+      JSON.stringify({ version: 1, storeId: STORE_ID, hosts: 'nope', instances: [], knownHosts: [] }),
+    );
     const store = await Store.open(dir);
     await store.update((draft) => void draft.hosts.push(hostRecord('box')));
     assert.ok(store.lastRecovery);
     assert.match(store.lastRecovery.reason, /hosts/);
     const file = await store.read();
     assert.equal(file.storeId, STORE_ID);
-    assert.deepEqual(file.hosts.map((h) => h.name), ['box']);
+    assert.deepEqual(
+      file.hosts.map((h) => h.name),
+      ['box'],
+    );
   });
 
   it('never overwrites an earlier backup', async () => {
@@ -325,12 +350,15 @@ describe('withFileLock', () => {
     const lock = join(dir, 'x.lock');
     const content = `${process.pid}\n${Date.now()}\nsomeoneelse\n`;
     await writeFile(lock, content);
-    await assert.rejects(withFileLock(lock, async () => 1, { timeoutMs: 150 }), (e: unknown) => {
-      assert.ok(e instanceof SwarmError);
-      assert.equal(e.code, 'timeout');
-      assert.match(e.oneLine(), /lock/);
-      return true;
-    });
+    await assert.rejects(
+      withFileLock(lock, async () => 1, { timeoutMs: 150 }),
+      (e: unknown) => {
+        assert.ok(e instanceof SwarmError);
+        assert.equal(e.code, 'timeout');
+        assert.match(e.oneLine(), /lock/);
+        return true;
+      },
+    );
     assert.equal(await readFile(lock, 'utf8'), content, "a waiter never removes a live holder's lock");
   });
 
@@ -361,5 +389,4 @@ describe('withFileLock', () => {
     assert.equal(maxInside, 1);
     assert.deepEqual(await readdir(dir), []);
   });
-
 });

@@ -96,8 +96,15 @@ describe('Swarm operations (fake hosts)', function () {
       const first = await fleet.swarm.create({ name: 'web', host: 'box' });
       await assert.rejects(fleet.swarm.create({ name: 'web', host: 'box' }), /An instance named web already exists on box/);
       assert.equal(passwordsSet(), 2, 'the second create stored a password too');
-      assert.deepEqual([...fleet.secrets.values.keys()].sort(), fleet.secrets.keysOf(first.id).sort(), "only the first instance's secrets are left");
-      assert.deepEqual((await fleet.store.read()).instances.map((i) => i.id), [first.id]);
+      assert.deepEqual(
+        [...fleet.secrets.values.keys()].sort(),
+        fleet.secrets.keysOf(first.id).sort(),
+        "only the first instance's secrets are left",
+      );
+      assert.deepEqual(
+        (await fleet.store.read()).instances.map((i) => i.id),
+        [first.id],
+      );
     });
 
     it('leaves no record, and asks the host nothing, when its secrets cannot be saved', async () => {

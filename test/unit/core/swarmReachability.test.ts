@@ -51,7 +51,10 @@ describe('Swarm host reachability (fake hosts)', function () {
 
   it('an engine down behind a working link stays down through answered probes and reconnects, until a list works', async () => {
     const engine = fleet.provider('box');
-    engine.failures.list = new SwarmError('Permission denied on /var/run/docker.sock', { code: 'permission-denied', hint: 'Add dev to the docker group' });
+    engine.failures.list = new SwarmError('Permission denied on /var/run/docker.sock', {
+      code: 'permission-denied',
+      hint: 'Add dev to the docker group',
+    });
     await fleet.swarm.refresh();
     assert.equal((await host())?.reachability, 'down');
     assert.equal((await host())?.error, 'Permission denied on /var/run/docker.sock — Add dev to the docker group');

@@ -69,9 +69,7 @@ describe('validate', () => {
     it('instanceNameProblem agrees with validateInstanceName', () => {
       assert.equal(instanceNameProblem('ok-name'), undefined);
       assert.match(instanceNameProblem('Bad') ?? '', /"Bad".*lowercase/);
-      fc.assert(
-        fc.property(nameLike, (s) => (instanceNameProblem(s) === undefined) === accepted(() => validateInstanceName(s))),
-      );
+      fc.assert(fc.property(nameLike, (s) => (instanceNameProblem(s) === undefined) === accepted(() => validateInstanceName(s))));
     });
 
     it('property: an accepted instance name is a DNS label of at most 40 chars with no shell characters', () => {

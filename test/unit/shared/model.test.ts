@@ -99,7 +99,10 @@ describe('model', () => {
       const base = emptyStoreFile(STORE_ID);
       assert.equal(findDuplicate({ ...base, hosts: [hostRecord('a'), hostRecord('b')] }), undefined);
       assert.match(findDuplicate({ ...base, hosts: [hostRecord('a'), hostRecord('a')] }) ?? '', /host name "a"/);
-      assert.match(findDuplicate({ ...base, instances: [instanceRecord('x'), instanceRecord('x', { id: 'other' })] }) ?? '', /instance name/);
+      assert.match(
+        findDuplicate({ ...base, instances: [instanceRecord('x'), instanceRecord('x', { id: 'other' })] }) ?? '',
+        /instance name/,
+      );
       assert.match(findDuplicate({ ...base, instances: [instanceRecord('x'), instanceRecord('y', { id: 'id-x' })] }) ?? '', /instance id/);
     });
   });

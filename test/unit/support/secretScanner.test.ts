@@ -11,7 +11,11 @@ describe('SecretScanner (the secret audit must be able to fail)', () => {
   const pw = generatePassword();
   const other = generatePassword();
   const scanner = new SecretScanner([other, pw]);
-  const forms = (data: Buffer | string) => scanner.scan(data).filter((f) => f.password === 1).map((f) => f.form);
+  const forms = (data: Buffer | string) =>
+    scanner
+      .scan(data)
+      .filter((f) => f.password === 1)
+      .map((f) => f.form);
 
   it('finds a planted password as it is, in JSON, in a URL and inside binary noise', () => {
     assert.deepEqual(forms(`info: created web password=${pw}\n`), ['plain']);
@@ -26,7 +30,10 @@ describe('SecretScanner (the secret audit must be able to fail)', () => {
   it('finds it base64-encoded at every alignment, in base64url, hex and UTF-16', () => {
     for (const pad of ['', 'a', 'ab']) {
       const blob = Buffer.from(`{"user":"me","secret":"${pad}${pw}","n":1}`).toString('base64');
-      assert.ok(forms(`Authorization: Basic ${blob}`).some((f) => f.startsWith('base64@')), `base64 with ${pad.length} byte(s) before it`);
+      assert.ok(
+        forms(`Authorization: Basic ${blob}`).some((f) => f.startsWith('base64@')),
+        `base64 with ${pad.length} byte(s) before it`,
+      );
     }
     const url = Buffer.from(`>>${pw}<<`).toString('base64url');
     assert.ok(forms(url).some((f) => f.startsWith('base64')));
@@ -73,10 +80,13 @@ describe('auditSecrets over a state directory with a planted leak', () => {
       files: listFiles(root, (p) => mayHoldPasswords(root, p)),
       texts: [['failure of "a test"', `AssertionError: expected ${Buffer.from(pw).toString('base64')}`]],
     });
-    assert.deepEqual(leaky.leaks.map((l) => [l.where.replace(root, 'ROOT'), l.form]), [
-      ['ROOT/csw-swarm-x/logs/Code Swarm.log @47', 'plain'],
-      ['failure of "a test" @25', 'base64@0'],
-    ]);
+    assert.deepEqual(
+      leaky.leaks.map((l) => [l.where.replace(root, 'ROOT'), l.form]),
+      [
+        ['ROOT/csw-swarm-x/logs/Code Swarm.log @47', 'plain'],
+        ['failure of "a test" @25', 'base64@0'],
+      ],
+    );
     for (const l of leaky.leaks) assert.ok(!JSON.stringify(l).includes(pw), 'the report does not repeat the password');
   });
 
@@ -84,6 +94,9 @@ describe('auditSecrets over a state directory with a planted leak', () => {
     const pw = generatePassword();
     mkdirSync(join(root, 'cli'));
     writeFileSync(join(root, 'cli', 'secrets.json'), JSON.stringify({ [`instance/abc/password`]: pw, other: 'x' }));
-    assert.deepEqual(collectPasswords(root).map((p) => p.password), [pw]);
+    assert.deepEqual(
+      collectPasswords(root).map((p) => p.password),
+      [pw],
+    );
   });
 });

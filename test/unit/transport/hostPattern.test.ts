@@ -3,9 +3,7 @@ import fc from 'fast-check';
 import { isPattern, matchPattern, matchPatternList } from '../../../src/transport/hostPattern.js';
 
 function referenceMatch(name: string, pattern: string): boolean {
-  const source = [...pattern]
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-    .join('');
+  const source = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
   return new RegExp(`^${source}$`, 'is').test(name);
 }
 

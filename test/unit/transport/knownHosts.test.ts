@@ -224,7 +224,10 @@ describe('knownHosts', () => {
       assert.equal(statSync(join(dir, 'fresh', '.ssh')).mode & 0o777, 0o700);
       assert.equal(statSync(file).mode & 0o777, 0o600);
       const entries = await loadKnownHostsFiles([file]);
-      assert.deepEqual(entries.map((e) => e.hosts), [['h1'], ['h2']]);
+      assert.deepEqual(
+        entries.map((e) => e.hosts),
+        [['h1'], ['h2']],
+      );
     });
 
     it('starts a new line when the file does not end with one', async () => {

@@ -58,7 +58,12 @@ describe('SessionTunnel', () => {
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
     const { port } = upstream.address() as { port: number };
-    tunnel = await SessionTunnel.open({ link: loopbackLink(port), remotePort: port, cookieName: 'code-server-session', sessionCookie: undefined });
+    tunnel = await SessionTunnel.open({
+      link: loopbackLink(port),
+      remotePort: port,
+      cookieName: 'code-server-session',
+      sessionCookie: undefined,
+    });
     const cookie = await login(tunnel);
     const outcome = await new Promise<string>((resolve) => {
       const guard = setTimeout(() => resolve('still waiting after 5 s'), 5_000);
@@ -86,7 +91,12 @@ describe('SessionTunnel', () => {
       upstream = http;
       await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
       const { port } = http.address() as { port: number };
-      return SessionTunnel.open({ link: loopbackLink(port), remotePort: port, cookieName: 'code-server-session-x', sessionCookie: 'SESSION' });
+      return SessionTunnel.open({
+        link: loopbackLink(port),
+        remotePort: port,
+        cookieName: 'code-server-session-x',
+        sessionCookie: 'SESSION',
+      });
     }
 
     interface Answer {

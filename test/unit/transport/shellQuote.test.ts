@@ -12,8 +12,35 @@ const isInvalidInput = (err: unknown): boolean => err instanceof SwarmError && e
 const SHELLS = ['/bin/sh', '/usr/bin/bash', '/usr/bin/zsh'].filter((s) => existsSync(s));
 
 const SPECIALS = [
-  "'", '"', '\\', '$', '(', ')', '`', ';', '|', '&', '<', '>', '\n', '\r', '\t', ' ', '*', '?', '[', ']',
-  '~', '#', '!', '=', '{', '}', '%', '-', '^',
+  "'",
+  '"',
+  '\\',
+  '$',
+  '(',
+  ')',
+  '`',
+  ';',
+  '|',
+  '&',
+  '<',
+  '>',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  '*',
+  '?',
+  '[',
+  ']',
+  '~',
+  '#',
+  '!',
+  '=',
+  '{',
+  '}',
+  '%',
+  '-',
+  '^',
 ];
 
 // Any code point but NUL and lone surrogates (which do not survive UTF-8).

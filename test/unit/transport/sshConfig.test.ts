@@ -122,10 +122,7 @@ Host box
 `;
       const host = parseSshConfig(text, { homeDir: HOME }).resolve('box', 'alice');
       assert.equal(host.hostName, 'box.example.com');
-      assert.deepEqual(host.identityFiles, [
-        `${HOME}/.ssh/box.example.com-2200-alice-alice-box-%`,
-        `${HOME}/k/%x`,
-      ]);
+      assert.deepEqual(host.identityFiles, [`${HOME}/.ssh/box.example.com-2200-alice-alice-box-%`, `${HOME}/k/%x`]);
       const withUser = parseSshConfig(`${text}  User bob\n`, { homeDir: HOME }).resolve('box', 'alice');
       assert.equal(withUser.identityFiles[0], `${HOME}/.ssh/box.example.com-2200-bob-alice-box-%`);
     });

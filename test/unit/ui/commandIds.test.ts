@@ -68,6 +68,10 @@ describe('command table and package.json', () => {
       assert.ok(w.contents.includes('command:codeSwarm.addHost'));
       assert.ok(w.contents.includes('command:codeSwarm.useLocalDocker'));
     }
-    assert.ok(pkg.contributes.viewsWelcome.some((w) => w.when === 'codeSwarm.anyHostUnreachable' && w.contents.includes('command:codeSwarm.testHost')));
+    assert.ok(
+      pkg.contributes.viewsWelcome.some(
+        (w) => w.when === 'codeSwarm.anyHostUnreachable' && w.contents.includes('command:codeSwarm.testHost'),
+      ),
+    );
   });
 });

@@ -31,7 +31,10 @@ describe('tree context values and package.json when clauses', () => {
   it('every viewItem term matches at least one context value the tree produces', () => {
     for (const { where, when } of allWhenClauses(pkg)) {
       for (const term of viewItemTerms(when)) {
-        assert.ok(ALL_CONTEXT_VALUES.some(term.matches), `${where}: "${term.text}" matches no context value (${ALL_CONTEXT_VALUES.join(', ')})`);
+        assert.ok(
+          ALL_CONTEXT_VALUES.some(term.matches),
+          `${where}: "${term.text}" matches no context value (${ALL_CONTEXT_VALUES.join(', ')})`,
+        );
       }
     }
   });

@@ -31,7 +31,11 @@ describe('describeInstance', () => {
   });
 
   it('shows failed, missing and unhealthy instances in red', () => {
-    for (const v of [instanceView({ state: 'failed', health: 'unknown' }), instanceView({ state: 'missing', health: 'unknown' }), instanceView({ health: 'unhealthy' })]) {
+    for (const v of [
+      instanceView({ state: 'failed', health: 'unknown' }),
+      instanceView({ state: 'missing', health: 'unknown' }),
+      instanceView({ health: 'unhealthy' }),
+    ]) {
       const look = describeInstance(v, { now: NOW });
       assert.equal(look.iconId, 'error');
       assert.equal(look.colorId, 'testing.iconFailed');

@@ -5,7 +5,11 @@ const snap = { name: 'snap-20250601100059', createdAt: '2025-06-01T10:00:59.123Z
 
 describe('describeSnapshot', () => {
   it('shows the name, the time taken and the label', () => {
-    assert.deepEqual(describeSnapshot(snap), { label: 'snap-20250601100059', description: '2025-06-01 10:00 UTC', detail: 'before the upgrade' });
+    assert.deepEqual(describeSnapshot(snap), {
+      label: 'snap-20250601100059',
+      description: '2025-06-01 10:00 UTC',
+      detail: 'before the upgrade',
+    });
     assert.equal(describeSnapshot({ ...snap, label: undefined }).detail, undefined);
     assert.equal(describeSnapshot({ ...snap, label: '' }).detail, undefined);
   });
@@ -22,8 +26,14 @@ describe('describeSnapshot', () => {
 
   it('turns the notification into a warning when the snapshot leaves something out', () => {
     assert.deepEqual(snapshotTakenMessage('web', snap), { text: 'Snapshot snap-20250601100059 of web taken.', warning: false });
-    const w = snapshotTakenMessage('web', { ...snap, warning: 'the workspace volume /home/coder/project is not part of a Docker snapshot' });
+    const w = snapshotTakenMessage('web', {
+      ...snap,
+      warning: 'the workspace volume /home/coder/project is not part of a Docker snapshot',
+    });
     assert.equal(w.warning, true);
-    assert.equal(w.text, 'Snapshot snap-20250601100059 of web taken; the workspace volume /home/coder/project is not part of a Docker snapshot.');
+    assert.equal(
+      w.text,
+      'Snapshot snap-20250601100059 of web taken; the workspace volume /home/coder/project is not part of a Docker snapshot.',
+    );
   });
 });

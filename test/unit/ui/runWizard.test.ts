@@ -27,7 +27,11 @@ describe('runWizard', () => {
   });
 
   it('skips steps that do not apply, in the count too', async () => {
-    const s = await runWizard('T', { log: [], skipSecond: true }, [step('a', ['next']), step('b', ['next'], (x) => x.skipSecond), step('c', ['back', 'next'])]);
+    const s = await runWizard('T', { log: [], skipSecond: true }, [
+      step('a', ['next']),
+      step('b', ['next'], (x) => x.skipSecond),
+      step('c', ['back', 'next']),
+    ]);
     assert.deepEqual(s.log, ['a 1/2', 'c 2/2', 'a 1/2', 'c 2/2']);
   });
 

@@ -27,7 +27,14 @@ describe('readSettings', () => {
 
   it('reads valid values, dotted keys included', () => {
     const { settings } = readSettings(
-      config({ defaultImage: 'registry:5000/me/cs:1', defaultCpus: 1.5, openIn: 'external', 'statusBar.enabled': false, watchEngineEvents: false, knownHostsFiles: ['/k'] }),
+      config({
+        defaultImage: 'registry:5000/me/cs:1',
+        defaultCpus: 1.5,
+        openIn: 'external',
+        'statusBar.enabled': false,
+        watchEngineEvents: false,
+        knownHostsFiles: ['/k'],
+      }),
     );
     assert.equal(settings.defaultImage, 'registry:5000/me/cs:1');
     assert.equal(settings.defaultCpus, 1.5);
@@ -38,7 +45,9 @@ describe('readSettings', () => {
   });
 
   it('falls back per key on a bad value and says which', () => {
-    const { settings, problems } = readSettings(config({ defaultMemory: 'lots', refreshIntervalSeconds: 1, openIn: 'tab', defaultCpus: 2 }));
+    const { settings, problems } = readSettings(
+      config({ defaultMemory: 'lots', refreshIntervalSeconds: 1, openIn: 'tab', defaultCpus: 2 }),
+    );
     assert.equal(settings.defaultMemory, '2g');
     assert.equal(settings.refreshIntervalSeconds, 30);
     assert.equal(settings.openIn, 'simpleBrowser');

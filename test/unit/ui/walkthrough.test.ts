@@ -15,7 +15,9 @@ const Step = z.object({
   completionEvents: z.array(z.string()),
 });
 const Manifest = z.object({
-  contributes: z.object({ walkthroughs: z.array(z.object({ id: z.string(), title: z.string(), description: z.string(), steps: z.array(Step) })) }),
+  contributes: z.object({
+    walkthroughs: z.array(z.object({ id: z.string(), title: z.string(), description: z.string(), steps: z.array(Step) })),
+  }),
 });
 
 const walkthroughs = Manifest.parse(JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8'))).contributes.walkthroughs;

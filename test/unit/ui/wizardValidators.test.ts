@@ -7,8 +7,23 @@ import { validationProblem } from '../../../src/ui/model/validationProblem.js';
 // The Create wizard validates as the user types with exactly these calls
 // (src/ui/commands/createInstance.ts). Whatever it lets through must be what
 // the Swarm accepts, and whatever it refuses must come with a message.
-const shellish = fc.constantFrom(...'$`;|&<>(){}[]*?!~#\'"\\\n\r\t \0-./:@=%+,é日🦀'.split(''), 'a', 'Z', '0', '1g', '512m', '$(id)', '`id`', '../', '--');
-const anyString = fc.oneof(fc.string({ unit: shellish, maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 60 }), fc.stringMatching(/^[a-z0-9.:/@_-]{1,40}$/));
+const shellish = fc.constantFrom(
+  ...'$`;|&<>(){}[]*?!~#\'"\\\n\r\t \0-./:@=%+,é日🦀'.split(''),
+  'a',
+  'Z',
+  '0',
+  '1g',
+  '512m',
+  '$(id)',
+  '`id`',
+  '../',
+  '--',
+);
+const anyString = fc.oneof(
+  fc.string({ unit: shellish, maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 60 }),
+  fc.stringMatching(/^[a-z0-9.:/@_-]{1,40}$/),
+);
 
 const wizard = {
   name: (x: string) => instanceNameProblem(x),
@@ -31,7 +46,10 @@ describe('Create wizard validators (fast-check)', () => {
           const problem = wizard[field](x);
           if (problem !== undefined) {
             assert.ok(problem.trim().length > 0 && !/[\r\n]/.test(problem), `${field} ${JSON.stringify(x)}: ${JSON.stringify(problem)}`);
-            assert.throws(() => swarmAccepts[field](x), (e: unknown) => e instanceof SwarmError && e.code === 'invalid-input');
+            assert.throws(
+              () => swarmAccepts[field](x),
+              (e: unknown) => e instanceof SwarmError && e.code === 'invalid-input',
+            );
           } else {
             assert.doesNotThrow(() => swarmAccepts[field](x), `${field} ${JSON.stringify(x)} passed the wizard but not the Swarm`);
           }

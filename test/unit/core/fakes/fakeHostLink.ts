@@ -34,7 +34,8 @@ export class FakeHostLink implements HostLink {
     const behaviour = this.ports.get(port) ?? 'refused';
     if (behaviour === 'unreachable') throw new SwarmError(`${this.label} is not answering`, { code: 'unreachable' });
     // What SshConnection says when the host's sshd cannot connect to the port.
-    if (behaviour === 'refused') throw new SwarmError(`Could not open 127.0.0.1:${port} on ${this.label}: Connection refused`, { code: 'internal' });
+    if (behaviour === 'refused')
+      throw new SwarmError(`Could not open 127.0.0.1:${port} on ${this.label}: Connection refused`, { code: 'internal' });
     return answering(200);
   }
 

@@ -43,7 +43,8 @@ export class FakeProvider implements Provider {
 
   async create(spec: InstanceSpec): Promise<ObservedInstance> {
     if (this.failures.create) {
-      if (this.leaveFailedContainer) this.instances.set(spec.id, { ...this.observed(spec), state: 'failed', port: undefined, error: 'clean-up failed' });
+      if (this.leaveFailedContainer)
+        this.instances.set(spec.id, { ...this.observed(spec), state: 'failed', port: undefined, error: 'clean-up failed' });
       throw this.failures.create;
     }
     const o = this.observed(spec);

@@ -28,7 +28,11 @@ describe('readEventLines: a newline-delimited event stream', () => {
     const broken = new PassThrough();
     const a = readEventLines(broken, new AbortController(), 'Docker events on alpha', dockerChangeOf, () => undefined);
     broken.destroy(new Error('channel closed'));
-    await assert.rejects(a.ended, (e: unknown) => e instanceof SwarmError && e.code === 'unreachable' && e.oneLine().startsWith('Docker events on alpha stopped: channel closed'));
+    await assert.rejects(
+      a.ended,
+      (e: unknown) =>
+        e instanceof SwarmError && e.code === 'unreachable' && e.oneLine().startsWith('Docker events on alpha stopped: channel closed'),
+    );
     const closed = new PassThrough();
     const b = readEventLines(closed, new AbortController(), 'x', dockerChangeOf, () => undefined);
     b.close();

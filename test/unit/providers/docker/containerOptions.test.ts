@@ -28,10 +28,20 @@ describe('containerOptions and specFromInspect', () => {
   }
 
   it('reads back the spec a container was made from, so a restore recreates it alike', () => {
-    const created = containerOptions(spec, { name: 'code-swarm-web', image: spec.image, user: '1000:1000', volume: 'code-swarm-web-project' });
+    const created = containerOptions(spec, {
+      name: 'code-swarm-web',
+      image: spec.image,
+      user: '1000:1000',
+      volume: 'code-swarm-web-project',
+    });
     const back = specFromInspect(inspectOf({ ...created, Image: 'code-swarm-snapshot/web:snap-1' }), ref);
     assert.deepEqual(back, spec);
-    const again = containerOptions(back, { name: 'code-swarm-web', image: spec.image, user: '1000:1000', volume: 'code-swarm-web-project' });
+    const again = containerOptions(back, {
+      name: 'code-swarm-web',
+      image: spec.image,
+      user: '1000:1000',
+      volume: 'code-swarm-web-project',
+    });
     assert.deepEqual(again, created);
   });
 

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerOptions } from '../../../../src/providers/docker/containerOptions.js';
 import { DockerEngine } from '../../../../src/providers/docker/dockerEngine.js';
-import { DockerNetwork, ICC_OPTION, isIsolatedNetwork, NETWORK_LABEL, networkOptions } from '../../../../src/providers/docker/dockerNetwork.js';
+import {
+  DockerNetwork,
+  ICC_OPTION,
+  isIsolatedNetwork,
+  NETWORK_LABEL,
+  networkOptions,
+} from '../../../../src/providers/docker/dockerNetwork.js';
 import type { InstanceSpec } from '../../../../src/providers/provider.js';
 import { SwarmError } from '../../../../src/shared/errors.js';
 import { LocalHostLink } from '../../../../src/transport/localHostLink.js';
@@ -106,8 +112,21 @@ describe('the isolated Docker network', () => {
     assert.equal(isIsolatedNetwork({ Labels: o.Labels, Options: o.Options }), true);
     assert.equal(isIsolatedNetwork({ Labels: {}, Options: o.Options }), false, 'not ours');
     assert.equal(isIsolatedNetwork({ Labels: o.Labels, Options: { [ICC_OPTION]: 'true' } }), false, 'ours, but ICC turned back on');
-    const spec: InstanceSpec = { id: 'i', name: 'n', image: 'img', cpus: 1, memoryBytes: 1, pidsLimit: 1, cookieSuffix: 'c', hashedPassword: 'h', storeId: 's' };
-    assert.equal(containerOptions(spec, { name: 'c', image: 'img', user: 'u', volume: 'v', network: 'abc123' }).HostConfig?.NetworkMode, 'abc123');
+    const spec: InstanceSpec = {
+      id: 'i',
+      name: 'n',
+      image: 'img',
+      cpus: 1,
+      memoryBytes: 1,
+      pidsLimit: 1,
+      cookieSuffix: 'c',
+      hashedPassword: 'h',
+      storeId: 's',
+    };
+    assert.equal(
+      containerOptions(spec, { name: 'c', image: 'img', user: 'u', volume: 'v', network: 'abc123' }).HostConfig?.NetworkMode,
+      'abc123',
+    );
   });
 
   it('is made once for ten creates at once in one process', async () => {
@@ -141,7 +160,16 @@ describe('the isolated Docker network', () => {
     const net = new DockerNetwork(new DockerEngine(link, sock, 2_000), 'code-swarm');
     const id = await net.ensure();
     assert.notEqual(id, 'f'.repeat(12));
-    fake.networks.splice(0, fake.networks.length, { Id: 'e'.repeat(12), Name: 'code-swarm', Created: '2026-12-06T00:00:00Z', Labels: {}, Options: {} });
-    await assert.rejects(net.ensure(), (e: unknown) => e instanceof SwarmError && e.code === 'conflict' && /Code Swarm did not make it/.test(e.message));
+    fake.networks.splice(0, fake.networks.length, {
+      Id: 'e'.repeat(12),
+      Name: 'code-swarm',
+      Created: '2026-12-06T00:00:00Z',
+      Labels: {},
+      Options: {},
+    });
+    await assert.rejects(
+      net.ensure(),
+      (e: unknown) => e instanceof SwarmError && e.code === 'conflict' && /Code Swarm did not make it/.test(e.message),
+    );
   });
 });

@@ -6,11 +6,15 @@ import { PORT_RANGE, isAddressInUse, listenPort, pickPort, proxyDevice } from '.
 describe('pickPort', () => {
   it('stays in 20000-39999 and avoids used ports', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.array(fc.integer({ min: 20_000, max: 39_999 }), { maxLength: 200 }), (r, used) => {
-        const port = pickPort(new Set(used), () => r);
-        assert.ok(port !== undefined && port >= PORT_RANGE.min && port <= PORT_RANGE.max);
-        assert.ok(!used.includes(port));
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.array(fc.integer({ min: 20_000, max: 39_999 }), { maxLength: 200 }),
+        (r, used) => {
+          const port = pickPort(new Set(used), () => r);
+          assert.ok(port !== undefined && port >= PORT_RANGE.min && port <= PORT_RANGE.max);
+          assert.ok(!used.includes(port));
+        },
+      ),
     );
   });
 
@@ -21,15 +25,30 @@ describe('pickPort', () => {
 
   it('takes the next free port after the random one, wrapping around', () => {
     const range = { min: 100, max: 104 };
-    assert.equal(pickPort(new Set(), () => 0, range), 100);
-    assert.equal(pickPort(new Set([102, 103]), () => 0.4, range), 104);
-    assert.equal(pickPort(new Set([103, 104]), () => 0.7, range), 100);
+    assert.equal(
+      pickPort(new Set(), () => 0, range),
+      100,
+    );
+    assert.equal(
+      pickPort(new Set([102, 103]), () => 0.4, range),
+      104,
+    );
+    assert.equal(
+      pickPort(new Set([103, 104]), () => 0.7, range),
+      100,
+    );
     // Math.random never returns 1, but a custom source might.
-    assert.equal(pickPort(new Set(), () => 1, range), 104);
+    assert.equal(
+      pickPort(new Set(), () => 1, range),
+      104,
+    );
   });
 
   it('gives up when every port is taken', () => {
-    assert.equal(pickPort(new Set([100, 101]), () => 0.5, { min: 100, max: 101 }), undefined);
+    assert.equal(
+      pickPort(new Set([100, 101]), () => 0.5, { min: 100, max: 101 }),
+      undefined,
+    );
   });
 });
 
@@ -40,7 +59,15 @@ describe('listenPort', () => {
   });
 
   it('ignores what is not one TCP port', () => {
-    for (const v of [undefined, '', 'unix:/run/x.sock', 'tcp:127.0.0.1:1000-1010', 'tcp:127.0.0.1:0', 'tcp:127.0.0.1:70000', 'udp:127.0.0.1:53']) {
+    for (const v of [
+      undefined,
+      '',
+      'unix:/run/x.sock',
+      'tcp:127.0.0.1:1000-1010',
+      'tcp:127.0.0.1:0',
+      'tcp:127.0.0.1:70000',
+      'udp:127.0.0.1:53',
+    ]) {
       assert.equal(listenPort(v), undefined, String(v));
     }
   });
@@ -54,10 +81,24 @@ describe('proxyDevice', () => {
 
 describe('isAddressInUse: when a start is retried on another port', () => {
   const fail = (message: string) => new LxdApiError(400, message, 'PUT', '/1.0/instances/code-swarm-x/state');
-  it("reads both ways LXD reports a proxy port that is taken, and nothing else", () => {
-    assert.equal(isAddressInUse(fail('Error occurred when starting proxy device: Error: Failed to listen on 127.0.0.1:40001: listen tcp 127.0.0.1:40001: bind: address already in use')), true);
+  it('reads both ways LXD reports a proxy port that is taken, and nothing else', () => {
+    assert.equal(
+      isAddressInUse(
+        fail(
+          'Error occurred when starting proxy device: Error: Failed to listen on 127.0.0.1:40001: listen tcp 127.0.0.1:40001: bind: address already in use',
+        ),
+      ),
+      true,
+    );
     // The lab's LXD 5.0 said this in CI when forkproxy's listener died on the taken port.
-    assert.equal(isAddressInUse(fail('Error occurred when starting proxy device: Error: Failed to receive fd from listener process: Failed to receive file descriptor via abstract unix socket')), true);
+    assert.equal(
+      isAddressInUse(
+        fail(
+          'Error occurred when starting proxy device: Error: Failed to receive fd from listener process: Failed to receive file descriptor via abstract unix socket',
+        ),
+      ),
+      true,
+    );
     assert.equal(isAddressInUse(fail('Failed to run: forklimits limit=memlock:unlimited:unlimited')), false);
     assert.equal(isAddressInUse(new Error('address already in use')), false, 'only an answer of LXD counts');
   });
