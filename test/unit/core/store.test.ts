@@ -23,7 +23,10 @@ interface WorkerReply {
 function runWorker(args: string[], opts: { uid?: number; gid?: number; script?: string } = {}): Promise<WorkerReply> {
   const { script = WORKER, ...ids } = opts;
   return new Promise((resolve, reject) => {
-    const child = fork(script, args, { ...ids, cwd: dirname(script), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Another user cannot load the suite's preloads from a private checkout (NODE_OPTIONS --require), and
+    // this worker is not the CLI whose output they record: it runs without them.
+    const env = ids.uid === undefined ? process.env : { ...process.env, NODE_OPTIONS: '' };
+    const child = fork(script, args, { ...ids, env, cwd: dirname(script), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let reply: WorkerReply | undefined;
     child.on('message', (m: WorkerReply) => {
       reply = m;
