@@ -2,6 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { quoteArg } from '../src/transport/shellQuote.js';
+import { labSshOptions, type LabSshFiles } from './labSshOptions.js';
 
 export interface SshWrapper {
   /** Environment for a child `docker` CLI: the wrapper first on PATH, a private DOCKER_CONFIG. */
@@ -9,10 +10,7 @@ export interface SshWrapper {
   dispose(): Promise<void>;
 }
 
-export interface SshWrapperOptions {
-  readonly sshConfig: string;
-  readonly knownHosts: string;
-  readonly identityFile: string;
+export interface SshWrapperOptions extends LabSshFiles {
   readonly realSsh?: string;
 }
 
@@ -25,23 +23,7 @@ export interface SshWrapperOptions {
 export async function createSshWrapper(options: SshWrapperOptions): Promise<SshWrapper> {
   const dir = await mkdtemp(join(tmpdir(), 'code-swarm-bench-ssh-'));
   try {
-    const args = [
-      options.realSsh ?? '/usr/bin/ssh',
-      '-F',
-      options.sshConfig,
-      '-o',
-      `UserKnownHostsFile=${options.knownHosts}`,
-      '-o',
-      'GlobalKnownHostsFile=/dev/null',
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'BatchMode=yes',
-      '-i',
-      options.identityFile,
-    ];
+    const args = [options.realSsh ?? '/usr/bin/ssh', ...labSshOptions(options)];
     const binDir = join(dir, 'bin');
     await mkdir(binDir);
     await mkdir(join(dir, 'docker-config'));

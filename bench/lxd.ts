@@ -19,6 +19,7 @@ import type { BenchContext, BenchModule } from './benchModule.js';
 import { figure, figureRow, jsonOf, medianOf, messageOf, type Figure } from './figures.js';
 import { renderTable } from './renderTable.js';
 import { timeIt } from './timeIt.js';
+import { labSshOptions } from './labSshOptions.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -116,20 +117,7 @@ function sshRunner(sshConfig: string, knownHosts: string, identityFile: string) 
   const base = [
     // stdin from /dev/null: `lxc launch` reads a config from a stdin that is not a terminal, and would wait on ours forever.
     '-n',
-    '-F',
-    sshConfig,
-    '-o',
-    `UserKnownHostsFile=${knownHosts}`,
-    '-o',
-    'GlobalKnownHostsFile=/dev/null',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    'BatchMode=yes',
-    '-i',
-    identityFile,
+    ...labSshOptions({ sshConfig, knownHosts, identityFile }),
   ];
   return async (argv: readonly string[], timeoutMs = CALL_TIMEOUT_MS): Promise<string> => {
     try {
