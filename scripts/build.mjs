@@ -16,10 +16,14 @@ const cliMain = {
 await Promise.all([
   build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   // The command (package.json bin) is a small first file that turns on Node's compile cache before it loads the CLI's bundle.
-  build({ ...common, entryPoints: ['src/cli/launcher.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [...common.plugins, cliMain] }),
+  build({
+    ...common,
+    entryPoints: ['src/cli/launcher.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [...common.plugins, cliMain],
+  }),
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cliMain.js' }),
-  // argon2id runs on worker threads (src/core/passwordHasher.ts), which load this file next to the bundle.
-  build({ ...common, entryPoints: ['src/core/passwordWorker.ts'], outfile: 'dist/passwordWorker.js' }),
   // Session tunnels to SSH hosts run on a worker thread (src/transport/tunnelWorkerHandle.ts), which loads this file.
   build({ ...common, entryPoints: ['src/transport/tunnelWorkerEntry.ts'], outfile: 'dist/tunnelWorkerEntry.js' }),
   // ssh2 and ws, which the bundles above require on first use (see buildOptions.mjs): from the

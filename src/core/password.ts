@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PasswordHasher } from './passwordHasher.js';
+import { argon2idEncoded } from './argon2.js';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
@@ -16,25 +16,12 @@ export function generatePassword(length = 32): string {
   return out.join('');
 }
 
-let hasher: PasswordHasher | undefined;
-
 /**
- * argon2id in the PHC string format code-server verifies (see argon2.ts),
- * on a worker thread so that the caller's event loop keeps running.
+ * argon2id in the PHC string format code-server verifies, salted; a few
+ * milliseconds on the calling thread (see argon2.ts for why it is cheap).
  */
 export function hashPassword(password: string): Promise<string> {
-  hasher ??= new PasswordHasher();
-  return hasher.hash(password);
-}
-
-/**
- * From now on, hashPassword runs on the calling thread. For a process that has
- * nothing else to run while it waits for the hash (the CLI): no worker thread
- * to start, which made `code-swarm create` ~60 ms slower.
- */
-export function hashOnCallingThread(): void {
-  hasher?.dispose();
-  hasher = new PasswordHasher(null);
+  return argon2idEncoded(password, randomBytes(16));
 }
 
 /** A short random suffix for code-server's session cookie name. */

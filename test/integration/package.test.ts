@@ -83,7 +83,6 @@ describe('the packaged extension (.vsix)', function () {
       'extension/LICENSE.txt',
       'extension/dist/extension.js',
       'extension/dist/cli.js',
-      'extension/dist/passwordWorker.js',
       'extension/dist/tunnelWorkerEntry.js',
       'extension/dist/cliMain.js',
       'extension/dist/ssh2.js',
@@ -100,7 +99,7 @@ describe('the packaged extension (.vsix)', function () {
     assert.deepEqual(stray, []);
     // Nothing beyond what .vscodeignore lets back in (and vsce's own two files).
     const allowed =
-      /^(extension\.vsixmanifest|\[Content_Types\]\.xml|extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli|cliMain|passwordWorker|tunnelWorkerEntry|ssh2|ws)\.js|media\/.+))$/;
+      /^(extension\.vsixmanifest|\[Content_Types\]\.xml|extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli|cliMain|tunnelWorkerEntry|ssh2|ws)\.js|media\/.+))$/;
     assert.deepEqual(
       files.filter((f) => !allowed.test(f)),
       [],

@@ -17,6 +17,8 @@ describe('password', () => {
   it('hashes in the argon2id PHC format code-server verifies', async () => {
     const hash = await hashPassword('correct horse');
     assert.match(hash, /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
+    // The cost argon2.ts argues for (a random password needs no stretching), not OWASP's 19 MiB × 2.
+    assert.match(hash, /^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
     assert.equal(await argon2Verify({ password: 'correct horse', hash }), true);
     assert.equal(await argon2Verify({ password: 'wrong horse', hash }), false);
     assert.notEqual(await hashPassword('correct horse'), hash, 'salted');
