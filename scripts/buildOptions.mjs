@@ -40,10 +40,14 @@ const onDemand = {
   name: 'on-demand',
   setup(b) {
     b.onResolve({ filter: new RegExp(`^(${ON_DEMAND.join('|')})$`) }, (args) =>
-      args.kind === 'entry-point' || /[\\/]node_modules[\\/]/.test(args.importer) ? undefined : { path: `./${args.path}.js`, external: true },
+      args.kind === 'entry-point' || /[\\/]node_modules[\\/]/.test(args.importer)
+        ? undefined
+        : { path: `./${args.path}.js`, external: true },
     );
     b.onResolve({ filter: /^\.\/ssh$/ }, (args) =>
-      /[\\/]docker-modem[\\/]lib$/.test(args.resolveDir) ? { path: fileURLToPath(new URL('./build/noModemSsh.cjs', import.meta.url)) } : undefined,
+      /[\\/]docker-modem[\\/]lib$/.test(args.resolveDir)
+        ? { path: fileURLToPath(new URL('./build/noModemSsh.cjs', import.meta.url)) }
+        : undefined,
     );
   },
 };
@@ -81,10 +85,7 @@ export const common = {
   // ssh2 and docker-modem require optional modules inside try/catch; esbuild
   // would otherwise fail on the ones that are not installed.
   loader: { '.node': 'empty' },
-  // hash-wasm's ESM build lets esbuild keep argon2 and drop the other hashes.
-  alias: { 'hash-wasm': 'hash-wasm/dist/index.esm.js' },
   plugins: [noBuildKit, englishZodOnly, onDemand],
   // Relative paths above (entry points, outfiles) are the project's.
   absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
 };
-

@@ -69,7 +69,7 @@ export class InstanceLifecycle {
     const cpus = parseCpus(input.cpus ?? defaults?.cpus ?? DEFAULT_CPUS);
     const memoryBytes = parseMemory(input.memory ?? defaults?.memory ?? DEFAULT_MEMORY);
     const password = generatePassword();
-    const hashedPassword = await hashPassword(password);
+    const hashedPassword = hashPassword(password);
     const id = randomUUID();
     const cookieSuffix = generateCookieSuffix();
     const now = new Date().toISOString();

@@ -1,7 +1,7 @@
 import type { SecretStore } from './secretStore.js';
 
 const passwordKey = (id: string) => `instance/${id}/password`;
-/** The exact argon2 hash given to code-server: its session cookie value. */
+/** The exact password hash given to code-server: its session cookie value. */
 const sessionKey = (id: string) => `instance/${id}/session`;
 
 /** An instance's password and session cookie, under the keys the secret stores have always used. */

@@ -11,7 +11,7 @@ export interface InstanceSpec {
   readonly pidsLimit: number;
   /** code-server's `--cookie-suffix`, unique per instance. */
   readonly cookieSuffix: string;
-  /** argon2 hash of the password: the plain text never reaches the host. */
+  /** A hash of the password (core/password.ts): the plain text never reaches the host. */
   readonly hashedPassword: string;
   /** The owning store's id, written as a label. */
   readonly storeId: string;

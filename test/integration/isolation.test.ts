@@ -176,7 +176,7 @@ describe('isolation: the network is made once, however many creates race for it'
     const providers = links.map((link) => new DockerProvider(link, lab().hosts.alpha.remoteSocket, undefined, { network }));
     const names = Array.from({ length: 10 }, (_, i) => uniqueName(`race${i}`));
     try {
-      const hashedPassword = await hashPassword('not-used-by-this-test');
+      const hashedPassword = hashPassword('not-used-by-this-test');
       const specs = names.map((name): InstanceSpec => ({
         id: `${name}-id`,
         name,

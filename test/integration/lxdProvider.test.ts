@@ -35,7 +35,7 @@ async function specFor(name: string, image = lab().lxdImage): Promise<{ spec: In
       memoryBytes: 1024 ** 3,
       pidsLimit: 1024,
       cookieSuffix: generateCookieSuffix(),
-      hashedPassword: await hashPassword(password),
+      hashedPassword: hashPassword(password),
       storeId: STORE_ID,
     },
   };
