@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { SwarmError } from '../shared/errors.js';
 import type { Tunnel } from './tunnel.js';
 import type { FromTunnelWorker, ToTunnelWorker, TunnelWorkerInit } from './tunnelWorkerProtocol.js';
@@ -69,7 +70,10 @@ export class TunnelWorkerHandle implements Tunnel {
       sessionCookie: opts.sessionCookie,
       ...(opts.localPort !== undefined ? { localPort: opts.localPort } : {}),
     };
-    const worker = new Worker(script, { workerData: init });
+    // Loaded here, not with the module: only an Open needs threads, and every CLI command would pay ~5 ms for them.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+    const { Worker: WorkerThread } = require('node:worker_threads') as typeof WorkerThreads;
+    const worker = new WorkerThread(script, { workerData: init });
     return new Promise<TunnelWorkerHandle>((resolve, reject) => {
       let settled = false;
       const fail = (e: SwarmError) => {
