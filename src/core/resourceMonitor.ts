@@ -24,11 +24,12 @@ export interface HostResources {
   readonly name: string;
   /** Undefined when the engine cannot tell, or the host could not be asked. */
   readonly capacity: HostCapacity | undefined;
-  /** Sums over its running instances' last figures. */
+  /** Its running instances (the store's word). */
   readonly instances: number;
+  /** Sums over its running instances' last figures (those not read yet count as 0). */
   readonly cpuPercent: number;
   readonly memoryBytes: number;
-  /** What the limits of its instances promise, together. */
+  /** What the memory limits of its running instances promise, together. */
   readonly memoryLimitBytes: number;
   readonly error?: string;
 }
@@ -105,9 +106,10 @@ export class ResourceMonitor extends TypedEmitter<ResourceEvents> {
 
   /** Each host's capacity (asked in parallel) beside the totals of the figures last read. */
   async hosts(hostName?: string): Promise<HostResources[]> {
-    const all = (await this.deps.store.read()).hosts;
+    const file = await this.deps.store.read();
+    const all = file.hosts;
     const hosts = hostName === undefined ? all : [await requireHost(this.deps.store, hostName)];
-    const out = await Promise.all(hosts.map((h) => this.hostResources(h)));
+    const out = await Promise.all(hosts.map((h) => this.hostResources(h, file.instances)));
     for (const r of out) this.hostFigures.set(r.name, r);
     for (const name of [...this.hostFigures.keys()]) if (!all.some((h) => h.name === name)) this.hostFigures.delete(name);
     return out;
@@ -138,14 +140,16 @@ export class ResourceMonitor extends TypedEmitter<ResourceEvents> {
     for (const u of usage) this.usage.set(u.name, u);
   }
 
-  private async hostResources(host: HostRecord): Promise<HostResources> {
-    const mine = [...this.usage.values()].filter((u) => u.host === host.name);
+  private async hostResources(host: HostRecord, records: readonly InstanceRecord[]): Promise<HostResources> {
+    // What runs and what it was promised come from the store, so they hold before any instance was sampled.
+    const running = records.filter((r) => r.host === host.name && r.state === 'running');
+    const mine = running.flatMap((r) => this.usage.get(r.name) ?? []);
     const totals = {
       name: host.name,
-      instances: mine.length,
+      instances: running.length,
       cpuPercent: mine.reduce((s, u) => s + u.cpuPercent, 0),
       memoryBytes: mine.reduce((s, u) => s + u.memoryBytes, 0),
-      memoryLimitBytes: mine.reduce((s, u) => s + (u.memoryLimitBytes ?? 0), 0),
+      memoryLimitBytes: running.reduce((s, r) => s + r.memoryBytes, 0),
     };
     const provider = this.deps.isDown(host.name) ? undefined : this.deps.providerOf(host);
     if (!provider?.capacity) return { ...totals, capacity: this.hostFigures.get(host.name)?.capacity };

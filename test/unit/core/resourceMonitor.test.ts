@@ -47,7 +47,8 @@ describe('Swarm resource use (fake hosts)', function () {
     assert.equal(box.memoryBytes, 400);
     assert.equal(box.memoryLimitBytes, 2 * GIB);
     assert.equal(box.capacity?.cpus, 4);
-    assert.equal(hosts.find((h) => h.name === 'cube')!.instances, 0);
+    assert.equal(hosts.find((h) => h.name === 'cube')!.instances, 1, 'an instance not read still counts, with its limit');
+    assert.equal(hosts.find((h) => h.name === 'cube')!.cpuPercent, 0);
   });
 
   it('keeps the last figures for the views, raises one event per round, and forgets a stopped instance', async () => {
