@@ -13,7 +13,7 @@ export interface PickStepOptions<T extends vscode.QuickPickItem> {
   /**
    * Better items that come later (figures read from the hosts): they replace
    * the items while the picker is open, busy until then. Their active item
-   * is taken unless the user moved off the first one; an item is matched by label.
+   * is taken unless the user moved off the first one or typed; an item is matched by label.
    */
   readonly later?: Promise<{ readonly items: readonly T[]; readonly activeItem?: T | undefined } | undefined>;
 }
@@ -66,7 +66,8 @@ export function pickStep<T extends vscode.QuickPickItem>(at: StepPosition, optio
         .then((next) => {
           if (settled || !next) return;
           const current = qp.activeItems[0];
-          const untouched = current === undefined || current === options.activeItem;
+          // Typed text filters the list: a proposal it hides must not become what Enter accepts.
+          const untouched = qp.value === '' && (current === undefined || current === options.activeItem);
           items = next.items;
           render();
           const keep = untouched ? next.activeItem : items.find((i) => i.label === current.label);
