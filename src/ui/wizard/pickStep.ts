@@ -70,7 +70,7 @@ export function pickStep<T extends vscode.QuickPickItem>(at: StepPosition, optio
           const untouched = qp.value === '' && (current === undefined || current === options.activeItem);
           items = next.items;
           render();
-          const keep = untouched ? next.activeItem : items.find((i) => i.label === current.label);
+          const keep = untouched ? next.activeItem : current && items.find((i) => i.label === current.label);
           if (keep) qp.activeItems = [keep];
         })
         .catch(() => undefined)
