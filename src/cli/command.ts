@@ -37,6 +37,8 @@ export interface CommandSpec<O extends OptionTable> {
   readonly usage: string;
   /** How many positionals follow the command words. */
   readonly args: number;
+  /** How many more may follow and may be left out (`stats [NAME]`). */
+  readonly optionalArgs?: number;
   /** The options this command takes besides GLOBAL_OPTIONS. */
   readonly options: O;
   /** Checks of option values that need no service, so bad input fails before a host is touched; throws invalid-input. */
@@ -78,7 +80,8 @@ export function defineCommand<O extends OptionTable>(spec: CommandSpec<O>): Comm
         throw invalidInput((e as Error).message.split('\n')[0] ?? 'Bad command line', 'run "code-swarm --help"');
       }
       const args = parsed.positionals.slice(spec.name.split(' ').length);
-      if (args.length !== spec.args) throw invalidInput(`Expected ${spec.usage}`, 'Run "code-swarm --help" for the usage');
+      if (args.length < spec.args || args.length > spec.args + (spec.optionalArgs ?? 0))
+        throw invalidInput(`Expected ${spec.usage}`, 'Run "code-swarm --help" for the usage');
       // parseArgs checked every value against `table`, which is exactly O plus the global options.
       const values = parsed.values as unknown as CommandValues<O>;
       spec.check?.(values);

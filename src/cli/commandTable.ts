@@ -16,6 +16,7 @@ import { snapshot } from './commands/snapshot.js';
 import { snapshotDelete } from './commands/snapshotDelete.js';
 import { snapshots } from './commands/snapshots.js';
 import { start } from './commands/start.js';
+import { stats } from './commands/stats.js';
 import { stop } from './commands/stop.js';
 import { watch } from './commands/watch.js';
 
@@ -40,4 +41,5 @@ export const COMMANDS: readonly Command[] = [
   snapshots,
   restore,
   snapshotDelete,
+  stats,
 ];

@@ -13,6 +13,7 @@ export const USAGE = `usage: code-swarm <command> [options]
   open NAME [--port N]         password NAME
   snapshot NAME [--label L]    snapshots NAME
   restore NAME SNAPSHOT        snapshot-delete NAME SNAPSHOT
+  stats [NAME] [--host HOST]   CPU, memory, pids and I/O of running instances, and each host's capacity
 
 global options:
   --json                     machine-readable output (stable shapes)

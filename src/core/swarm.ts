@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { EngineChange, EngineEvents, InstanceStats, Provider, Snapshot } from '../providers/provider.js';
+import type { EngineChange, EngineEvents, Provider, Snapshot } from '../providers/provider.js';
 import { SwarmError } from '../shared/errors.js';
 import type { HostRecord, ProviderKind } from '../shared/model.js';
 import { TypedEmitter } from '../shared/typedEmitter.js';
@@ -15,6 +15,7 @@ import { InstanceSnapshots } from './instanceSnapshots.js';
 import { openTunnel, type Tunnel, type TunnelContext } from './openTunnel.js';
 import { ReachabilityTracker } from './reachabilityTracker.js';
 import { refOf, requireHost, requireInstance } from './records.js';
+import { ResourceMonitor, type HostResources, type InstanceUsage, type UsageFailure } from './resourceMonitor.js';
 import { Refresher } from './refresher.js';
 import type { SecretStore } from './secretStore.js';
 import type { Store } from './store.js';
@@ -23,6 +24,7 @@ import type { HealthReport, HealthSample, HostTestResult, HostView, InstanceView
 export { DEFAULT_CPUS, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT } from './instanceLifecycle.js';
 export type { CreateInput, OperationOptions } from './instanceLifecycle.js';
 export type { AddHostInput } from './hostAdmin.js';
+export type { HostResources, InstanceUsage, UsageFailure } from './resourceMonitor.js';
 
 export interface SwarmOptions {
   readonly store: Store;
@@ -45,6 +47,8 @@ interface SwarmEvents {
   instances: [host: string | undefined];
   /** A host's reachability or details changed. */
   hosts: [];
+  /** A resource round read new figures (resourceRound). */
+  resources: [];
 }
 
 /**
@@ -64,6 +68,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly lifecycle: InstanceLifecycle;
   private readonly snapshotsOf: InstanceSnapshots;
   private readonly tunnels: TunnelContext;
+  private readonly resources: ResourceMonitor;
 
   constructor(private readonly opts: SwarmOptions) {
     super();
@@ -103,6 +108,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     this.lifecycle = new InstanceLifecycle({ ...pieces, secrets: this.secrets, defaults: opts.defaults });
     this.snapshotsOf = new InstanceSnapshots(pieces);
     this.tunnels = { store, secrets: this.secrets, registry: this.registry, accessOf, workerScript: opts.tunnelWorkerScript };
+    this.resources = new ResourceMonitor({ store, providerOf, isDown: (h) => this.reachability.isDown(h) });
+    this.resources.on('changed', () => this.emit('resources'));
     this.reachability.on('hosts', () => this.emit('hosts'));
     this.reachability.on('instances', changed);
   }
@@ -224,9 +231,29 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return (await this.providerOfInstanceHost(rec.host)).logs(refOf(rec), options);
   }
 
-  async stats(name: string): Promise<InstanceStats> {
-    const rec = await requireInstance(this.opts.store, name);
-    return (await this.providerOfInstanceHost(rec.host)).stats(refOf(rec));
+  /** One instance's resource use now (a stopped one reads as idle). */
+  stats(name: string): Promise<InstanceUsage> {
+    return this.resources.instance(name);
+  }
+
+  /** Every running instance's resource use (of one host), hosts in parallel; what failed is said, not thrown. */
+  statsAll(hostName?: string): Promise<{ usage: InstanceUsage[]; failures: UsageFailure[] }> {
+    return this.resources.running(hostName);
+  }
+
+  /** Each host's CPUs, memory and disk room beside its instances' last figures. */
+  hostResources(hostName?: string): Promise<HostResources[]> {
+    return this.resources.hosts(hostName);
+  }
+
+  /** Reads every running instance's use and every host's capacity; raises `resources`. */
+  resourceRound(): Promise<void> {
+    return this.resources.round();
+  }
+
+  /** The figures of the last reads, without asking the hosts. */
+  get latestResources(): { usage: ReadonlyMap<string, InstanceUsage>; hosts: ReadonlyMap<string, HostResources> } {
+    return { usage: this.resources.latestUsage, hosts: this.resources.latestHosts };
   }
 
   snapshot(name: string, label?: string): Promise<Snapshot> {
@@ -268,6 +295,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   }
 
   dispose(): void {
+    this.resources.dispose();
     this.reachability.dispose();
     this.registry.dispose();
     this.removeAllListeners();

@@ -58,10 +58,35 @@ export interface LogOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * What an instance uses now. The counters beyond memory are optional so an
+ * engine that cannot tell one leaves it out rather than report a false 0.
+ */
 export interface InstanceStats {
+  /** Percent of ONE CPU, like `docker stats`: 200 means two CPUs busy. */
   readonly cpuPercent: number;
   readonly memoryBytes: number;
   readonly memoryLimitBytes: number | undefined;
+  readonly pids?: number;
+  /** Bytes received and sent since the instance started, loopback left out. */
+  readonly netRxBytes?: number;
+  readonly netTxBytes?: number;
+  /** Bytes read from and written to block devices since the instance started. */
+  readonly blockReadBytes?: number;
+  readonly blockWriteBytes?: number;
+}
+
+/** What a host has to give: its CPUs, its memory, and room where instances' disks live. */
+export interface HostCapacity {
+  readonly cpus: number;
+  readonly memoryBytes: number;
+  /** Memory not in use on the host, when the engine or the host says. */
+  readonly memoryAvailableBytes: number | undefined;
+  /** Free and total space where the engine keeps images and volumes (Docker's root dir, LXD's storage pool). */
+  readonly diskFreeBytes: number | undefined;
+  readonly diskTotalBytes: number | undefined;
+  /** That place: a path, or `pool default`. */
+  readonly diskLocation: string | undefined;
 }
 
 export interface EngineInfo {
@@ -124,6 +149,8 @@ export interface Provider {
   remove(ref: InstanceRef, options: { purge: boolean }): Promise<void>;
   logs(ref: InstanceRef, options: LogOptions): Promise<Readable>;
   stats(ref: InstanceRef): Promise<InstanceStats>;
+  /** The host's CPUs, memory and disk room, in as few calls as the engine allows. */
+  capacity?(): Promise<HostCapacity>;
   snapshot?(ref: InstanceRef, label: string | undefined): Promise<Snapshot>;
   snapshots?(ref: InstanceRef): Promise<Snapshot[]>;
   /** Puts the instance back to the snapshot; it runs afterwards if it ran before. */

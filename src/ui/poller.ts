@@ -12,7 +12,8 @@ const STALE_AFTER_MS = 5_000;
 /**
  * The only place that asks hosts on a timer. Listing (refresh) runs while the
  * tree is visible; health rounds run while it is visible or, for the status
- * bar, while the store has running instances. Nothing here runs on
+ * bar, while the store has running instances; resource figures (stats and
+ * host capacity) follow a health round only while the tree is visible. Nothing here runs on
  * activation: the first network call waits for the view or the first health
  * tick. A round never overlaps the previous one, so a slow host cannot pile
  * up calls (the core asks hosts in parallel, so it cannot freeze the others).
@@ -23,6 +24,7 @@ export class Poller implements vscode.Disposable {
   private healthTimer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private checking: Promise<void> | undefined;
+  private measuring: Promise<void> | undefined;
   private lastRefresh = 0;
   private disposed = false;
   private engines: EngineWatcher | undefined;
@@ -53,6 +55,7 @@ export class Poller implements vscode.Disposable {
         this.lastRefresh = Date.now();
         await this.swarm.refresh();
         await this.healthNow();
+        if (this.visible) void this.statsNow();
       } catch (e) {
         // Per-host failures are reflected as reachability by the core; this is the store or a bug.
         this.log.error(`Refresh failed: ${toSwarmError(e).oneLine()}`, e);
@@ -78,6 +81,21 @@ export class Poller implements vscode.Disposable {
         this.checking = undefined;
       });
     return this.checking;
+  }
+
+  /** One resource round (every running instance's use, every host's capacity); never two at a time. */
+  statsNow(): Promise<void> {
+    if (this.measuring) return this.measuring;
+    this.measuring = this.swarm
+      .resourceRound()
+      .then(
+        () => undefined,
+        (e: unknown) => this.log.error(`Stats round failed: ${toSwarmError(e).oneLine()}`, e),
+      )
+      .finally(() => {
+        this.measuring = undefined;
+      });
+    return this.measuring;
   }
 
   /** (Re)starts the timers from the current settings and visibility. */
@@ -132,7 +150,9 @@ export class Poller implements vscode.Disposable {
     if (this.refreshing) return;
     const { statusBarEnabled } = this.settings();
     const live = this.swarmState.current.instances.some((i) => i.state === 'running' || i.state === 'starting');
-    if (live && (this.visible || statusBarEnabled)) void this.healthNow();
+    if (!live || !(this.visible || statusBarEnabled)) return;
+    // Figures nobody sees are not read: stats wait for the tree.
+    void this.healthNow().then(() => (this.visible && !this.disposed ? this.statsNow() : undefined));
   }
 
   private clearTimers(): void {

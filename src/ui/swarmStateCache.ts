@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { toSwarmError } from '../shared/errors.js';
-import type { Swarm } from '../core/swarm.js';
+import type { HostResources, InstanceUsage, Swarm } from '../core/swarm.js';
 import type { HostView, InstanceView } from '../core/views.js';
 import type { Logger } from './logger.js';
 
@@ -10,9 +10,12 @@ export interface SwarmState {
   readonly instances: readonly InstanceView[];
   /** False until the store has been read once. */
   readonly loaded: boolean;
+  /** The last resource figures, by instance name and by host name (empty until a stats round ran). */
+  readonly usage: ReadonlyMap<string, InstanceUsage>;
+  readonly resources: ReadonlyMap<string, HostResources>;
 }
 
-const EMPTY: SwarmState = { hosts: [], instances: [], loaded: false };
+const EMPTY: SwarmState = { hosts: [], instances: [], loaded: false, usage: new Map(), resources: new Map() };
 const DEBOUNCE_MS = 200;
 
 /**
@@ -36,7 +39,12 @@ export class SwarmStateCache implements vscode.Disposable {
     private readonly swarm: Swarm,
     private readonly log: Logger,
   ) {
-    this.unsubscribe = [swarm.on('instances', () => this.schedule()), swarm.on('hosts', () => this.schedule())];
+    this.unsubscribe = [
+      swarm.on('instances', () => this.schedule()),
+      swarm.on('hosts', () => this.schedule()),
+      // New figures change no record: no store read, just the figures.
+      swarm.on('resources', () => this.takeResources()),
+    ];
   }
 
   get current(): SwarmState {
@@ -74,6 +82,17 @@ export class SwarmStateCache implements vscode.Disposable {
     this.changed.dispose();
   }
 
+  private takeResources(): void {
+    this.latest = { ...this.latest, ...this.resourcesNow() };
+    this.changed.fire(this.latest);
+  }
+
+  /** Copies, so a state handed out never changes under its reader. */
+  private resourcesNow(): Pick<SwarmState, 'usage' | 'resources'> {
+    const { usage, hosts } = this.swarm.latestResources;
+    return { usage: new Map(usage), resources: new Map(hosts) };
+  }
+
   private reportRecovery(): void {
     const recovery = this.swarm.store.lastRecovery;
     if (!recovery || this.recoveryShown) return;
@@ -86,7 +105,7 @@ export class SwarmStateCache implements vscode.Disposable {
   private async load(): Promise<SwarmState> {
     try {
       const [hosts, instances] = await Promise.all([this.swarm.hosts(), this.swarm.views()]);
-      this.latest = { hosts, instances, loaded: true };
+      this.latest = { hosts, instances, loaded: true, ...this.resourcesNow() };
       if (this.failed) this.log.info('The swarm store is readable again');
       this.failed = false;
       this.reportRecovery();

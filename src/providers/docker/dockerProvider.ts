@@ -10,6 +10,7 @@ import type {
   EngineChange,
   EngineEvents,
   EngineInfo,
+  HostCapacity,
   InstanceRef,
   InstanceSpec,
   InstanceStats,
@@ -27,6 +28,7 @@ import { readLogs } from './dockerLogs.js';
 import { containerName, volumeName } from './dockerNames.js';
 import { DockerNetwork, NETWORK_NAME } from './dockerNetwork.js';
 import { DockerSnapshots } from './dockerSnapshots.js';
+import { dockerCapacity, DockerStatsSchema, statsFromDocker } from './dockerStats.js';
 import { ContainerListSchema, observedFromInspect, observedFromList } from './dockerState.js';
 
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
@@ -142,20 +144,13 @@ export class DockerProvider implements Provider {
   }
 
   async stats(ref: InstanceRef): Promise<InstanceStats> {
-    const s = (await this.engine.call(
-      'read stats',
-      () => this.engine.container(ref).stats({ stream: false }),
-      ref,
-    )) as Docker.ContainerStats;
-    const cpuDelta = s.cpu_stats.cpu_usage.total_usage - s.precpu_stats.cpu_usage.total_usage;
-    const sysDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
-    const cpus = s.cpu_stats.online_cpus ?? s.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
-    const cache = (s.memory_stats.stats as Record<string, number> | undefined)?.['inactive_file'] ?? 0;
-    return {
-      cpuPercent: sysDelta > 0 && cpuDelta > 0 ? (cpuDelta / sysDelta) * cpus * 100 : 0,
-      memoryBytes: Math.max(0, (s.memory_stats.usage ?? 0) - cache),
-      memoryLimitBytes: s.memory_stats.limit,
-    };
+    // stream=false waits for the engine's second sample, so precpu is filled and the CPU figure is real.
+    const raw: unknown = await this.engine.call('read stats', () => this.engine.container(ref).stats({ stream: false }), ref);
+    return statsFromDocker(this.engine.checked(DockerStatsSchema, raw, 'stats'));
+  }
+
+  capacity(): Promise<HostCapacity> {
+    return dockerCapacity(this.engine);
   }
 
   snapshot(ref: InstanceRef, label: string | undefined): Promise<Snapshot> {

@@ -9,6 +9,7 @@ import type {
   EngineChange,
   EngineEvents,
   EngineInfo,
+  HostCapacity,
   InstanceRef,
   InstanceSpec,
   InstanceStats,
@@ -30,6 +31,7 @@ import { instancePath, lxdInstanceName, lxdNameOf } from './lxdPaths.js';
 import { PORT_RANGE, PortAllocator, type PortRange } from './lxdPorts.js';
 import { LxdFullInstanceSchema, LxdInstanceSchema, LxdServerSchema, LxdStateSchema } from './lxdSchemas.js';
 import { LxdSnapshots } from './lxdSnapshots.js';
+import { lxdCapacity, readLxdBlockIo, statsFromLxd } from './lxdStats.js';
 import { fromLxdInstance, parseLxdMemory } from './lxdState.js';
 
 const STATS_SAMPLE_MS = 250;
@@ -144,24 +146,22 @@ export class LxdProvider implements Provider {
   }
 
   async stats(ref: InstanceRef): Promise<InstanceStats> {
-    const path = instancePath(lxdNameOf(ref));
+    const name = lxdNameOf(ref);
+    const path = instancePath(name);
     const first = await this.daemon.call('read stats', (api) => api.get(`${path}?recursion=1`, LxdFullInstanceSchema), ref);
     const limit = parseLxdMemory(first.config?.['limits.memory']);
-    if (first.status !== 'Running') return { cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: limit };
+    if (first.status !== 'Running') return { cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: limit, pids: 0 };
     const readState = () => this.daemon.call('read stats', (api) => api.get(`${path}/state`, LxdStateSchema), ref);
     // Releases before instance_get_full leave the state out of the instance.
     const before = first.state ?? (await readState());
     const t0 = performance.now();
-    await sleep(STATS_SAMPLE_MS);
+    const [block] = await Promise.all([readLxdBlockIo(this.daemon.link, name), sleep(STATS_SAMPLE_MS)]);
     const second = await readState();
-    const elapsedNs = (performance.now() - t0) * 1e6;
-    const cpuNs = (second.cpu?.usage ?? 0) - (before.cpu?.usage ?? 0);
-    return {
-      // Percent of one CPU, like `docker stats`: 200 means two CPUs busy.
-      cpuPercent: elapsedNs > 0 && cpuNs > 0 ? (cpuNs / elapsedNs) * 100 : 0,
-      memoryBytes: second.memory?.usage ?? 0,
-      memoryLimitBytes: limit,
-    };
+    return statsFromLxd(before, second, (performance.now() - t0) * 1e6, limit, block);
+  }
+
+  capacity(): Promise<HostCapacity> {
+    return this.daemon.call('read the host resources', (api) => lxdCapacity(api));
   }
 
   snapshot(ref: InstanceRef, label: string | undefined): Promise<Snapshot> {

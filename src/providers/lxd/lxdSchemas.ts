@@ -18,7 +18,12 @@ export const LxdStateSchema = z.object({
   status: z.string(),
   cpu: z.object({ usage: z.number() }).nullish(),
   memory: z.object({ usage: z.number() }).nullish(),
+  network: z
+    .record(z.string(), z.object({ counters: z.object({ bytes_received: z.number(), bytes_sent: z.number() }).nullish() }))
+    .nullish(),
+  processes: z.number().nullish(),
 });
+export type LxdState = z.infer<typeof LxdStateSchema>;
 export const LxdFullInstanceSchema = LxdInstanceSchema.extend({ state: LxdStateSchema.nullish() });
 export const LxdSnapshotSchema = z.object({ name: z.string(), created_at: z.string(), config: StringMap.nullish() });
 export type LxdSnapshot = z.infer<typeof LxdSnapshotSchema>;

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { INSTANCE_NAME_MAX } from '../../shared/model.js';
-import type { CreateInput } from '../../core/swarm.js';
+import type { CreateInput, HostResources } from '../../core/swarm.js';
+import type { HostView } from '../../core/views.js';
 import { instanceNameProblem, parseCpus, parseMemory, validateImageRef } from '../../core/validate.js';
+import { hostChoices } from '../model/hostChoices.js';
 import { suggestName } from '../model/suggestName.js';
 import { validationProblem } from '../model/validationProblem.js';
 import { HostNode } from '../tree/hostNode.js';
@@ -31,7 +33,18 @@ export const createInstance: CommandHandler = async (services, node) => {
   if (hosts.length === 0) throw noHosts();
   const taken = new Set((await services.swarm.views()).map((v) => v.name));
   const preset = node instanceof HostNode ? node.name : typeof node === 'string' && hosts.some((h) => h.name === node) ? node : undefined;
-  const items = hosts.map(hostItem);
+  // The figures of the last stats round show at once; fresh ones (capacity asked now) replace them when they come.
+  const { items, activeItem } = hostPickItems(hosts, services.swarm.latestResources.hosts);
+  const fresh =
+    preset === undefined
+      ? services.swarm.hostResources().then(
+          (list) => hostPickItems(hosts, new Map(list.map((r) => [r.name, r]))),
+          (e: unknown) => {
+            services.log.debug(`No host capacity for the wizard: ${String(e)}`);
+            return undefined;
+          },
+        )
+      : undefined;
 
   const state = await runWizard<State>(
     'Code Swarm: Create Instance',
@@ -43,7 +56,8 @@ export const createInstance: CommandHandler = async (services, node) => {
           const picked = await pickStep(at, {
             placeholder: 'Host to run the instance on',
             items,
-            activeItem: items.find((i) => i.host.name === s.host) ?? items.find((i) => i.host.reachability !== 'down'),
+            activeItem: items.find((i) => i.host.name === s.host) ?? activeItem,
+            ...(fresh && s.host === undefined ? { later: fresh } : {}),
           });
           if (picked === BACK) return BACK;
           s.host = picked.host.name;
@@ -126,3 +140,10 @@ export const createInstance: CommandHandler = async (services, node) => {
     return undefined;
   });
 };
+
+/** The hosts, most room first, the one with the most room proposed. */
+function hostPickItems(hosts: readonly HostView[], figures: ReadonlyMap<string, HostResources>) {
+  const { order, proposed } = hostChoices(hosts, figures);
+  const items = order.map((h) => hostItem(h, figures.get(h.name), h.name === proposed && figures.has(h.name)));
+  return { items, activeItem: items.find((i) => i.host.name === proposed) };
+}

@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import { SwarmError } from '../../shared/errors.js';
+import type { HostResources } from '../../core/swarm.js';
 import type { HostView } from '../../core/views.js';
 import { cancelled } from '../cancelled.js';
 import { describeHost } from '../model/describeHost.js';
+import { capacityText } from '../model/describeUsage.js';
 import type { Services } from '../services.js';
 import { HostNode } from '../tree/hostNode.js';
 import type { NodeArg } from './commandHandler.js';
@@ -24,11 +26,15 @@ export async function pickHost(services: Services, node: NodeArg, verb: string):
   return picked.host;
 }
 
-export function hostItem(h: HostView): vscode.QuickPickItem & { host: HostView } {
+/** A host in a picker; with its figures, the detail line says how much room it has (and whether it is the proposed one). */
+export function hostItem(h: HostView, resources?: HostResources, proposed = false): vscode.QuickPickItem & { host: HostView } {
   const look = describeHost(h, h.instanceCount);
+  const room = resources && h.reachability !== 'down' ? capacityText(resources) : undefined;
+  const detail = room === undefined ? undefined : proposed ? `$(star-full) most room: ${room}` : room;
   return {
     label: h.name,
     description: `${h.kind === 'local' ? 'this machine' : h.address} · ${look.description}`,
+    ...(detail !== undefined ? { detail } : {}),
     iconPath: new vscode.ThemeIcon(look.iconId, look.colorId === undefined ? undefined : new vscode.ThemeColor(look.colorId)),
     host: h,
   };

@@ -1,6 +1,8 @@
 import type { Health, InstanceState } from '../../shared/model.js';
+import type { InstanceUsage } from '../../core/swarm.js';
 import type { HostReachability, InstanceView } from '../../core/views.js';
 import { instanceContextValue, type InstanceContextValue } from './contextValues.js';
+import { usageLines, usageShort } from './describeUsage.js';
 import { codeSpan, escapeMarkdown, formatBytes, formatDuration, formatTimestamp, plural } from './format.js';
 
 export interface InstanceLook {
@@ -20,6 +22,8 @@ export interface InstanceLookContext {
   readonly hostReachability?: HostReachability;
   /** Local port of an open tunnel to this instance, if any. */
   readonly tunnelPort?: number;
+  /** Its last resource figures, if a stats round read them. */
+  readonly usage?: InstanceUsage;
 }
 
 export interface InstanceIcon {
@@ -71,23 +75,25 @@ export function describeInstance(view: InstanceView, ctx: InstanceLookContext): 
   const hostDown = ctx.hostReachability === 'down';
   const { iconId, colorId } = instanceIcon(view.state, view.health, hostDown);
   const status = instanceStatusText(view, ctx.now, hostDown);
+  const usage = view.state === 'running' && !hostDown ? ctx.usage : undefined;
   return {
     label: view.name,
-    description: status,
+    description: usage ? `${status} · ${usageShort(usage)}` : status,
     iconId,
     colorId,
     contextValue: instanceContextValue(view.state),
-    tooltip: instanceTooltip(view, status, ctx),
+    tooltip: instanceTooltip(view, status, ctx, usage),
   };
 }
 
-function instanceTooltip(view: InstanceView, status: string, ctx: InstanceLookContext): string {
+function instanceTooltip(view: InstanceView, status: string, ctx: InstanceLookContext, usage: InstanceUsage | undefined): string {
   const lines = [`**${escapeMarkdown(view.name)}** on ${escapeMarkdown(view.host)} — ${escapeMarkdown(status)}`, ''];
   // The tunnel URL's token is a credential: show the bare address only.
   if (ctx.tunnelPort !== undefined) lines.push(`- URL: ${codeSpan(`http://127.0.0.1:${ctx.tunnelPort}/`)} (tunnel open)`);
   else if (view.state === 'running') lines.push('- URL: opened through a Code Swarm tunnel by *Open*');
   lines.push(`- Image: ${codeSpan(view.image)}`);
   lines.push(`- Resources: ${plural(view.cpus, 'CPU')} · ${formatBytes(view.memoryBytes)}`);
+  if (usage) lines.push(...usageLines(usage));
   lines.push(`- Created: ${formatTimestamp(view.createdAt)}`);
   if (view.port !== undefined) lines.push(`- Port: ${codeSpan(`127.0.0.1:${view.port}`)} on ${escapeMarkdown(view.host)}`);
   if (view.healthLatencyMs !== undefined) lines.push(`- Health check: ${Math.round(view.healthLatencyMs)} ms`);

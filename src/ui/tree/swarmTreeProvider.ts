@@ -23,6 +23,8 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   /** Instance ids per host, in display order. */
   private readonly children = new Map<string, string[]>();
   private rendered: TreeShape = EMPTY_SHAPE;
+  /** The last resource figures, by instance and host name. */
+  private figures: Pick<SwarmState, 'usage' | 'resources'> = { usage: new Map(), resources: new Map() };
   private visible = false;
   /** The store has been read once: from then on a root answer shows the real hosts. */
   private loaded = false;
@@ -88,6 +90,7 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   /** Brings the node objects in line with the swarm state, keeping existing objects. */
   private update(state: SwarmState): void {
     this.loaded ||= state.loaded;
+    this.figures = { usage: state.usage, resources: state.resources };
     const hostNames = new Set(state.hosts.map((h) => h.name));
     for (const name of this.hostNodes.keys()) if (!hostNames.has(name)) this.hostNodes.delete(name);
     // Re-insert in the store's order so getChildren() keeps it.
@@ -149,13 +152,15 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   private hostLook(node: HostNode): HostLook {
-    return describeHost(node.view, this.children.get(node.name)?.length ?? 0);
+    return describeHost(node.view, this.children.get(node.name)?.length ?? 0, this.figures.resources.get(node.name));
   }
 
   private instanceLook(node: InstanceNode): InstanceLook {
     const reachability: HostReachability | undefined = this.hostNodes.get(node.view.host)?.view.reachability;
     const tunnelPort = this.tunnels.localPort(node.name);
+    const usage = this.figures.usage.get(node.name);
     return describeInstance(node.view, {
+      ...(usage !== undefined ? { usage } : {}),
       now: this.now(),
       ...(reachability !== undefined ? { hostReachability: reachability } : {}),
       ...(tunnelPort !== undefined ? { tunnelPort } : {}),

@@ -10,6 +10,12 @@ export interface PickStepOptions<T extends vscode.QuickPickItem> {
   /** Whether Enter on this item goes on; a refused item keeps the picker open (it says why in its detail). */
   readonly accepts?: (item: T) => boolean;
   readonly activeItem?: T;
+  /**
+   * Better items that come later (figures read from the hosts): they replace
+   * the items while the picker is open, busy until then. Their active item
+   * is taken unless the user moved off the first one or typed; an item is matched by label.
+   */
+  readonly later?: Promise<{ readonly items: readonly T[]; readonly activeItem?: T | undefined } | undefined>;
 }
 
 /** One QuickPick step with a Back button; resolves with the picked item. */
@@ -24,9 +30,10 @@ export function pickStep<T extends vscode.QuickPickItem>(at: StepPosition, optio
     qp.matchOnDescription = true;
     qp.matchOnDetail = true;
     qp.buttons = at.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+    let items = options.items;
     const render = () => {
       const typed = qp.value.trim() === '' ? undefined : options.typedItem?.(qp.value.trim());
-      qp.items = typed ? [typed, ...options.items] : [...options.items];
+      qp.items = typed ? [typed, ...items] : [...items];
     };
     render();
     if (options.activeItem) qp.activeItems = [options.activeItem];
@@ -53,6 +60,24 @@ export function pickStep<T extends vscode.QuickPickItem>(at: StepPosition, optio
         if (!settled) finish(() => reject(cancelled()));
       }),
     );
+    if (options.later) {
+      qp.busy = true;
+      void options.later
+        .then((next) => {
+          if (settled || !next) return;
+          const current = qp.activeItems[0];
+          // Typed text filters the list: a proposal it hides must not become what Enter accepts.
+          const untouched = qp.value === '' && (current === undefined || current === options.activeItem);
+          items = next.items;
+          render();
+          const keep = untouched ? next.activeItem : current && items.find((i) => i.label === current.label);
+          if (keep) qp.activeItems = [keep];
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          if (!settled) qp.busy = false;
+        });
+    }
     qp.show();
   });
 }

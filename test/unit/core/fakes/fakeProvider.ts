@@ -3,6 +3,7 @@ import type {
   EngineChange,
   EngineEvents,
   EngineInfo,
+  HostCapacity,
   InstanceRef,
   InstanceSpec,
   InstanceStats,
@@ -20,7 +21,18 @@ export class FakeProvider implements Provider {
   readonly kind = 'docker' as const;
   readonly instances = new Map<string, ObservedInstance>();
   /** Thrown by these calls until cleared. */
-  readonly failures: { list?: SwarmError; create?: SwarmError; engineInfo?: SwarmError } = {};
+  readonly failures: { list?: SwarmError; create?: SwarmError; engineInfo?: SwarmError; stats?: SwarmError; capacity?: SwarmError } = {};
+  /** What stats() reports, by instance name (default: idle). */
+  readonly usage = new Map<string, InstanceStats>();
+  /** What capacity() reports. */
+  hostCapacity: HostCapacity = {
+    cpus: 4,
+    memoryBytes: 8 * 1024 ** 3,
+    memoryAvailableBytes: 6 * 1024 ** 3,
+    diskFreeBytes: 50 * 1024 ** 3,
+    diskTotalBytes: 100 * 1024 ** 3,
+    diskLocation: '/var/lib/docker',
+  };
   /** A failing create leaves its container behind, labelled, as when its clean-up failed too. */
   leaveFailedContainer = false;
   listCalls = 0;
@@ -78,8 +90,14 @@ export class FakeProvider implements Provider {
     return Readable.from([]);
   }
 
-  async stats(): Promise<InstanceStats> {
-    return { cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: undefined };
+  async stats(ref: InstanceRef): Promise<InstanceStats> {
+    if (this.failures.stats) throw this.failures.stats;
+    return this.usage.get(ref.name) ?? { cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: undefined };
+  }
+
+  async capacity(): Promise<HostCapacity> {
+    if (this.failures.capacity) throw this.failures.capacity;
+    return this.hostCapacity;
   }
 
   async watch(onChange: (change: EngineChange) => void): Promise<EngineEvents> {
