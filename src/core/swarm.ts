@@ -8,8 +8,9 @@ import { BusyMarks } from './busyMarks.js';
 import { EngineWatcher, type EngineWatcherOptions } from './engineWatcher.js';
 import { HealthMonitor } from './healthMonitor.js';
 import { HostAdmin, type AddHostInput } from './hostAdmin.js';
+import { HostDoctor, type DoctorReport, type FixStep } from './hostDoctor.js';
 import { HostRegistry, type HostAccess, type HostAccessOptions, type LinkFactory, type ProviderFactory } from './hostRegistry.js';
-import { InstanceLifecycle, type CreateInput, type OperationOptions } from './instanceLifecycle.js';
+import { DEFAULT_IMAGE, InstanceLifecycle, type CreateInput, type OperationOptions } from './instanceLifecycle.js';
 import { InstanceSecrets } from './instanceSecrets.js';
 import { InstanceSnapshots } from './instanceSnapshots.js';
 import { openTunnel, type Tunnel, type TunnelContext } from './openTunnel.js';
@@ -23,6 +24,8 @@ import type { HealthReport, HealthSample, HostTestResult, HostView, InstanceView
 export { DEFAULT_CPUS, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT } from './instanceLifecycle.js';
 export type { CreateInput, OperationOptions } from './instanceLifecycle.js';
 export type { AddHostInput } from './hostAdmin.js';
+export type { DoctorReport, FixStep } from './hostDoctor.js';
+export type { Finding, Severity } from '../providers/hostCheck.js';
 
 export interface SwarmOptions {
   readonly store: Store;
@@ -63,6 +66,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly refresher: Refresher;
   private readonly lifecycle: InstanceLifecycle;
   private readonly snapshotsOf: InstanceSnapshots;
+  private readonly doctor: HostDoctor;
   private readonly tunnels: TunnelContext;
 
   constructor(private readonly opts: SwarmOptions) {
@@ -102,6 +106,12 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     this.refresher = new Refresher({ ...pieces, reachability: this.reachability });
     this.lifecycle = new InstanceLifecycle({ ...pieces, secrets: this.secrets, defaults: opts.defaults });
     this.snapshotsOf = new InstanceSnapshots(pieces);
+    this.doctor = new HostDoctor({
+      store,
+      accessOf,
+      openProbe: (host, keepaliveIntervalMs) => this.registry.probe(host, undefined, { keepaliveIntervalMs }),
+      reconnect: (name) => this.reconnectHost(name),
+    });
     this.tunnels = { store, secrets: this.secrets, registry: this.registry, accessOf, workerScript: opts.tunnelWorkerScript };
     this.reachability.on('hosts', () => this.emit('hosts'));
     this.reachability.on('instances', changed);
@@ -133,6 +143,29 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   removeHost(name: string, options: { force?: boolean } = {}): Promise<void> {
     return this.admin.remove(name, options);
+  }
+
+  /**
+   * The host doctor's report: every check at once (SSH, system, engine).
+   * `image` is the one instances will be made from (default: the swarm's default image).
+   */
+  checkHost(name: string, options: { image?: string } = {}): Promise<DoctorReport> {
+    return this.doctor.check(name, { image: options.image ?? this.opts.defaults?.image ?? DEFAULT_IMAGE });
+  }
+
+  /** Applies the fixes `findings` list (as the user saw them), then reopens the connection if groups changed. */
+  fixHost(name: string, findings: DoctorReport['findings'], onStep?: (step: FixStep) => void): Promise<FixStep[]> {
+    return this.doctor.fix(name, findings, onStep);
+  }
+
+  /**
+   * Closes the host's persistent connection; the next call logs in anew
+   * (and so gets group memberships granted since the last login).
+   */
+  reconnectHost(name: string): void {
+    this.reachability.forget(name);
+    this.registry.forget(name);
+    this.emit('hosts');
   }
 
   // --------------------------------------------------------- instances --

@@ -11,6 +11,7 @@ const VALID: Record<string, readonly string[]> = {
   'hosts list': ['hosts', 'list'],
   'hosts test': ['hosts', 'test', 'h'],
   'hosts remove': ['hosts', 'remove', 'h', '--force'],
+  'hosts doctor': ['hosts', 'doctor', 'h', '--fix', '--dry-run', '--image', 'i'],
   create: ['create', 'web', '--host', 'h', '--image', 'i', '--cpus', '1', '--memory', '1g', '--no-wait'],
   list: ['list', '--host', 'h'],
   watch: ['watch', '--host', 'h'],
