@@ -45,7 +45,13 @@ export class HostDoctor {
 
   async check(name: string, options: { image: string }): Promise<DoctorReport> {
     const host = await requireHost(this.opts.store, name);
-    const { link, provider } = this.opts.accessOf(host);
+    return this.checkWith(host, this.opts.accessOf(host), options);
+  }
+
+  /** The report of a host through the given link and provider (a saved host's, or a new one's on a probe). */
+  async checkWith(host: HostRecord, access: HostAccess, options: { image: string }): Promise<DoctorReport> {
+    const { name } = host;
+    const { link, provider } = access;
     const ctx = checkContext(host, link, options.image);
     const gate = await connectFindings(ctx);
     if (!gate.connected) {

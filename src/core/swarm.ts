@@ -153,6 +153,20 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return this.doctor.check(name, { image: options.image ?? this.opts.defaults?.image ?? DEFAULT_IMAGE });
   }
 
+  /** The doctor's report on a host before it is saved (the Add Host wizard shows it), on a connection of its own. */
+  async checkNewHost(
+    input: AddHostInput,
+    options: { image?: string; onUnknownHostKey?: (key: UnknownHostKey) => boolean } = {},
+  ): Promise<DoctorReport> {
+    const { record, link } = await this.admin.probeNew(input, options);
+    try {
+      const access = { link, provider: this.registry.providerFor(link, record) };
+      return await this.doctor.checkWith(record, access, { image: options.image ?? this.opts.defaults?.image ?? DEFAULT_IMAGE });
+    } finally {
+      link.dispose();
+    }
+  }
+
   /** Applies the fixes `findings` list (as the user saw them), then reopens the connection if groups changed. */
   fixHost(name: string, findings: DoctorReport['findings'], onStep?: (step: FixStep) => void): Promise<FixStep[]> {
     return this.doctor.fix(name, findings, onStep);
