@@ -81,13 +81,26 @@ export class HostDoctor {
    */
   async fix(name: string, findings: readonly Finding[], onStep: (step: FixStep) => void = () => undefined): Promise<FixStep[]> {
     const host = await requireHost(this.opts.store, name);
-    const { link } = this.opts.accessOf(host);
+    return this.fixWith(this.opts.accessOf(host).link, findings, onStep, () => this.opts.reconnect(name));
+  }
+
+  /**
+   * The fixes through a given link (a saved host's, or a new one's probe);
+   * `reconnect` reopens what must see the new groups (nothing for a probe:
+   * the add that follows logs in anew).
+   */
+  async fixWith(
+    link: HostLink,
+    findings: readonly Finding[],
+    onStep: (step: FixStep) => void,
+    reconnect: (() => void) | undefined,
+  ): Promise<FixStep[]> {
     const steps: FixStep[] = [];
     const done = (s: FixStep) => {
       steps.push(s);
       onStep(s);
     };
-    let reconnect = false;
+    let groupsChanged = false;
     for (const f of fixesOf(findings)) {
       let allOk = true;
       for (const argv of f.fix ?? []) {
@@ -104,10 +117,10 @@ export class HostDoctor {
           break;
         }
       }
-      if (allOk && f.reconnect === true) reconnect = true;
+      if (allOk && f.reconnect === true) groupsChanged = true;
     }
-    if (reconnect) {
-      this.opts.reconnect(name);
+    if (groupsChanged && reconnect) {
+      reconnect();
       done({ code: 'ssh.connect', argv: undefined, ok: true });
     }
     return steps;

@@ -154,17 +154,21 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   }
 
   /** The doctor's report on a host before it is saved (the Add Host wizard shows it), on a connection of its own. */
-  async checkNewHost(
+  checkNewHost(
     input: AddHostInput,
     options: { image?: string; onUnknownHostKey?: (key: UnknownHostKey) => boolean } = {},
   ): Promise<DoctorReport> {
-    const { record, link } = await this.admin.probeNew(input, options);
-    try {
-      const access = { link, provider: this.registry.providerFor(link, record) };
-      return await this.doctor.checkWith(record, access, { image: options.image ?? this.opts.defaults?.image ?? DEFAULT_IMAGE });
-    } finally {
-      link.dispose();
-    }
+    const image = options.image ?? this.opts.defaults?.image ?? DEFAULT_IMAGE;
+    return this.withProbe(input, options, (record, access) => this.doctor.checkWith(record, access, { image }));
+  }
+
+  /** Applies a new host's fixes (as checkNewHost listed them) on a connection of its own; the add that follows logs in anew. */
+  fixNewHost(
+    input: AddHostInput,
+    findings: DoctorReport['findings'],
+    onStep: (step: FixStep) => void = () => undefined,
+  ): Promise<FixStep[]> {
+    return this.withProbe(input, {}, (_record, access) => this.doctor.fixWith(access.link, findings, onStep, undefined));
   }
 
   /** Applies the fixes `findings` list (as the user saw them), then reopens the connection if groups changed. */
@@ -318,6 +322,19 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     this.reachability.dispose();
     this.registry.dispose();
     this.removeAllListeners();
+  }
+
+  private async withProbe<T>(
+    input: AddHostInput,
+    options: { onUnknownHostKey?: (key: UnknownHostKey) => boolean },
+    use: (record: HostRecord, access: HostAccess) => Promise<T>,
+  ): Promise<T> {
+    const { record, link } = await this.admin.probeNew(input, options);
+    try {
+      return await use(record, { link, provider: this.registry.providerFor(link, record) });
+    } finally {
+      link.dispose();
+    }
   }
 
   /** A host's shared link and provider; its link's ups and downs are followed from the first use. */

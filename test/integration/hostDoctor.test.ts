@@ -176,6 +176,34 @@ describe('host doctor on the lab', function () {
     assert.ok(!deltaGroups().includes('docker'));
   });
 
+  it('hosts add refuses delta; hosts doctor --ssh fixes it before adding, and the add then works', () => {
+    const d = lab().hosts.delta;
+    const target = ['--ssh', `${d.user}@${d.address}:${d.port}`, '--identity', lab().clientKey];
+    try {
+      const refused = cli('hosts', 'add', 'delta3', ...target);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /Permission denied on the Docker socket .*the host doctor can do it for you/);
+      const dry = cli('hosts', 'doctor', 'delta3', ...target, '--dry-run');
+      assert.equal(dry.code, 1);
+      assert.match(dry.stdout, /^ {2}docker\.socket: sudo -n usermod -aG docker delta$/m);
+      assert.ok(!deltaGroups().includes('docker'), '--dry-run changed nothing');
+      const fixed = cli('--json', 'hosts', 'doctor', 'delta3', ...target, '--fix', '--image', lab().dockerImage);
+      assert.equal(fixed.code, 0, fixed.stderr);
+      const out = JSON.parse(fixed.stdout) as { applied: { argv: string[] | null }[] };
+      assert.deepEqual(
+        out.applied.map((a) => a.argv),
+        [FIX],
+        'a host not saved has no persistent connection to reopen',
+      );
+      const added = cli('--json', 'hosts', 'add', 'delta3', ...target);
+      assert.equal(added.code, 0, added.stderr);
+      assert.equal(cli('hosts', 'remove', 'delta3').code, 0);
+    } finally {
+      revokeDelta();
+    }
+    assert.ok(!deltaGroups().includes('docker'));
+  });
+
   it('checks a host before it is saved, as the Add Host wizard does', async () => {
     const d = lab().hosts.delta;
     const r = await swarm.checkNewHost({ name: 'delta2', ssh: `${d.user}@${d.address}:${d.port}`, identityFile: lab().clientKey });

@@ -2,44 +2,61 @@ import { planLines, type DoctorReport, type FixStep } from '../../core/hostDocto
 import type { Finding } from '../../providers/hostCheck.js';
 import { SwarmError } from '../../shared/errors.js';
 import { quoteArgv } from '../../transport/shellQuote.js';
-import { defineCommand } from '../command.js';
+import type { AddHostInput } from '../../core/swarm.js';
+import type { ProviderKind } from '../../shared/model.js';
+import { defineCommand, invalidInput } from '../command.js';
 import { table } from '../output.js';
 
 export const hostsDoctor = defineCommand({
   name: 'hosts doctor',
-  usage: 'hosts doctor NAME [--fix] [--dry-run] [--image IMG]',
+  usage:
+    'hosts doctor NAME [--ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd] [--jump J]] [--fix] [--dry-run] [--image IMG]',
   args: 1,
   options: {
     fix: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     image: { type: 'string' },
+    ssh: { type: 'string' },
+    identity: { type: 'string' },
+    jump: { type: 'string' },
+    provider: { type: 'string' },
+  },
+  check(v) {
+    if (v.ssh === undefined && (v.identity !== undefined || v.jump !== undefined || v.provider !== undefined)) {
+      throw invalidInput('--identity, --jump and --provider describe a host not added yet: give --ssh USER@HOST[:PORT] too');
+    }
+    if (v.provider !== undefined && v.provider !== 'docker' && v.provider !== 'lxd') {
+      throw invalidInput(`Unknown provider "${v.provider}"`, 'Use --provider docker or --provider lxd');
+    }
   },
   async run({ swarm, out, args: [name], values: v }) {
     const image = v.image !== undefined ? { image: v.image } : {};
-    const before = await swarm.checkHost(name, image);
+    // With --ssh the host is not in the store (hosts add refused it, say): it is checked and fixed on a connection of its own.
+    const input: AddHostInput | undefined =
+      v.ssh === undefined
+        ? undefined
+        : {
+            name,
+            ssh: v.ssh,
+            ...(v.identity ? { identityFile: v.identity } : {}),
+            ...(v.provider ? { provider: v.provider as ProviderKind } : {}),
+            ...(v.jump ? { proxyJump: v.jump } : {}),
+          };
+    const accept = { onUnknownHostKey: () => v['accept-new-host-key'] === true };
+    const check = () => (input ? swarm.checkNewHost(input, { ...image, ...accept }) : swarm.checkHost(name, image));
+    const before = await check();
     // --dry-run wins over --fix: it is the promise that nothing changes.
     if (v['dry-run'] === true || v.fix !== true) {
-      const plan = planLines(before.findings);
-      out.data(reportJson(before), () =>
-        [
-          findingLines(before.findings),
-          ...(v['dry-run'] === true
-            ? plan.length > 0
-              ? ['--fix would run:', ...plan.map((l) => `  ${l}`)]
-              : ['--fix has nothing to do']
-            : plan.length > 0
-              ? [`${plan.length} fix step(s): --dry-run shows them, --fix applies them`]
-              : []),
-        ].join('\n'),
-      );
+      out.data(reportJson(before), () => [findingLines(before.findings), ...planText(before, v['dry-run'] === true)].join('\n'));
       failOnError(before);
       return;
     }
-    const steps: FixStep[] = await swarm.fixHost(name, before.findings, (s) => {
+    const onStep = (s: FixStep) => {
       if (!out.json) out.line(stepLine(s));
-    });
+    };
+    const steps = input ? await swarm.fixNewHost(input, before.findings, onStep) : await swarm.fixHost(name, before.findings, onStep);
     // The report after the fixes, on the (possibly reopened) connection: what the next command will meet.
-    const after = steps.length > 0 ? await swarm.checkHost(name, image) : before;
+    const after = steps.length > 0 ? await check() : before;
     out.data({ ...reportJson(after), applied: steps.map(stepJson) }, () => findingLines(after.findings));
     const failed = steps.filter((s) => !s.ok);
     if (failed.length > 0) {
@@ -51,6 +68,13 @@ export const hostsDoctor = defineCommand({
     failOnError(after);
   },
 });
+
+/** After the findings: the plan (--dry-run), or a pointer to it. */
+function planText(report: DoctorReport, dryRun: boolean): string[] {
+  const plan = planLines(report.findings);
+  if (dryRun) return plan.length > 0 ? ['--fix would run:', ...plan.map((l) => `  ${l}`)] : ['--fix has nothing to do'];
+  return plan.length > 0 ? [`${plan.length} fix step(s): --dry-run shows them, --fix applies them`] : [];
+}
 
 /** The documented `--json` shape (ARCHITECTURE.md): `fix` only where there is one. */
 export function reportJson(r: DoctorReport): { name: string; findings: Record<string, unknown>[] } {
