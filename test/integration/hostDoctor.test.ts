@@ -204,6 +204,24 @@ describe('host doctor on the lab', function () {
     assert.ok(!deltaGroups().includes('docker'));
   });
 
+  it('says what a host without a Docker engine lacks (gamma, asked as a Docker host)', async () => {
+    const g = lab().hosts.gamma;
+    const r = await swarm.checkNewHost({
+      name: 'gdocker',
+      ssh: `${g.user}@${g.address}:${g.port}`,
+      identityFile: lab().clientKey,
+      provider: 'docker',
+    });
+    assert.match(
+      finding(r, 'docker.socket').message,
+      /^No Docker socket at \/var\/run\/docker\.sock: Docker is not installed or not running$/,
+    );
+    // The lab's hosts share this machine's files (dockerd is there) but not its init: no systemd runs gamma.
+    assert.match(finding(r, 'docker.engine').message, /^Docker is installed but not running, and systemd does not run this host/);
+    assert.equal(finding(r, 'docker.engine').fix, undefined);
+    assert.match(finding(r, 'docker.image').message, /^not checked: the Docker socket is not usable/);
+  });
+
   it('checks a host before it is saved, as the Add Host wizard does', async () => {
     const d = lab().hosts.delta;
     const r = await swarm.checkNewHost({ name: 'delta2', ssh: `${d.user}@${d.address}:${d.port}`, identityFile: lab().clientKey });

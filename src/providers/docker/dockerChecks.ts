@@ -83,23 +83,50 @@ async function engineFinding(ctx: CheckContext, engine: DockerEngine): Promise<F
   }
 }
 
-/** No socket: installed but stopped (a start fix where systemd runs it), or not installed. */
-async function notRunning(ctx: CheckContext): Promise<Finding> {
-  const r = await ctx.exec([
-    'sh',
-    '-c',
-    'command -v dockerd >/dev/null 2>&1 || exit 3; command -v systemctl >/dev/null 2>&1 && systemctl cat docker.service >/dev/null 2>&1 || exit 4',
+/** What a host without a Docker socket has: the engine's binary, systemd, a package manager. */
+export interface EngineHost {
+  readonly installed: boolean;
+  readonly systemd: boolean;
+  readonly packageManager: 'apt-get' | 'dnf' | undefined;
+}
+
+// /run/systemd/system exists exactly when systemd is the running init (sd_booted).
+// A user's PATH often lacks the sbin directories dockerd is installed in.
+const ENGINE_HOST_SCRIPT =
+  'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; if command -v dockerd >/dev/null 2>&1; then d=yes; else d=no; fi; if [ -d /run/systemd/system ]; then s=yes; else s=no; fi; ' +
+  'm=-; for x in apt-get dnf; do if command -v "$x" >/dev/null 2>&1; then m=$x; break; fi; done; echo "$d $s $m"';
+
+export function parseEngineHost(stdout: string): EngineHost {
+  const [d, s, m] = stdout.trim().split(' ');
+  return { installed: d === 'yes', systemd: s === 'yes', packageManager: m === 'apt-get' || m === 'dnf' ? m : undefined };
+}
+
+/** The distribution's package of the Docker engine, by package manager. */
+const ENGINE_PACKAGE = { 'apt-get': 'docker.io', dnf: 'moby-engine' } as const;
+
+/** No socket: installed but stopped (a start fix under systemd), or not installed (an install fix where a package manager is known). */
+export async function notRunning(ctx: CheckContext): Promise<Finding> {
+  const h = parseEngineHost((await ctx.exec(['sh', '-c', ENGINE_HOST_SCRIPT])).stdout);
+  const start = h.systemd ? [await asRoot(ctx, ['systemctl', 'enable', '--now', 'docker'])] : [];
+  if (h.installed) {
+    return h.systemd
+      ? error('docker.engine', 'Docker is installed but not running', start)
+      : error(
+          'docker.engine',
+          'Docker is installed but not running, and systemd does not run this host: start dockerd the way it is run here',
+        );
+  }
+  if (!h.packageManager)
+    return error('docker.engine', 'Docker is not installed (no dockerd), and neither apt-get nor dnf is here: install it by hand');
+  const pkg = ENGINE_PACKAGE[h.packageManager];
+  const install =
+    h.packageManager === 'apt-get'
+      ? [await asRoot(ctx, ['apt-get', 'update']), await asRoot(ctx, ['apt-get', 'install', '-y', pkg])]
+      : [await asRoot(ctx, ['dnf', 'install', '-y', pkg])];
+  return error('docker.engine', `Docker is not installed (no dockerd): --fix installs ${pkg} with ${h.packageManager}`, [
+    ...install,
+    ...start,
   ]);
-  if (r.code === 3) {
-    return error(
-      'docker.engine',
-      'Docker is not installed (no dockerd): install it, e.g. apt-get install docker.io or dnf install moby-engine',
-    );
-  }
-  if (r.code === 0) {
-    return error('docker.engine', 'Docker is installed but not running', [await asRoot(ctx, ['systemctl', 'enable', '--now', 'docker'])]);
-  }
-  return error('docker.engine', 'Docker is installed but not running, and not under systemd: start dockerd the way this host runs it');
 }
 
 async function imageFinding(ctx: CheckContext, engine: DockerEngine): Promise<Finding> {

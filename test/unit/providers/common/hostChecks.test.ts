@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { parseDf, parseRemoteUser } from '../../../../src/providers/common/hostFacts.js';
 import { parseSocketState, socketAccess } from '../../../../src/providers/common/socketAccess.js';
 import { parseCgroup, parseSystem, sudoCheck } from '../../../../src/providers/common/systemChecks.js';
-import { apiOlder, limitsFinding } from '../../../../src/providers/docker/dockerChecks.js';
+import { apiOlder, limitsFinding, notRunning, parseEngineHost } from '../../../../src/providers/docker/dockerChecks.js';
 import { poolFinding, rootPoolOf } from '../../../../src/providers/lxd/lxdChecks.js';
 import { error, type CheckContext } from '../../../../src/providers/hostCheck.js';
 import type { ExecResult } from '../../../../src/transport/execTypes.js';
@@ -161,5 +161,24 @@ describe('host checks: the socket and sudo verdicts', () => {
     assert.match(w?.message ?? '', /usermod -aG docker delta/);
     const none = fakeContext({ 'id -un': ID_DELTA, 'command -v sudo': { code: 1 } });
     assert.equal((await sudoCheck.run(none, []))[0]?.severity, 'ok', 'no fix needs root: a missing sudo is no problem');
+  });
+
+  it('a host without Docker: the install with its package manager, then the start under systemd', async () => {
+    assert.deepEqual(parseEngineHost('no yes apt-get\n'), { installed: false, systemd: true, packageManager: 'apt-get' });
+    assert.deepEqual(parseEngineHost('yes no -\n'), { installed: true, systemd: false, packageManager: undefined });
+    const debian = fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'no yes apt-get\n' } });
+    assert.deepEqual((await notRunning(debian)).fix, [
+      ['sudo', '-n', 'apt-get', 'update'],
+      ['sudo', '-n', 'apt-get', 'install', '-y', 'docker.io'],
+      ['sudo', '-n', 'systemctl', 'enable', '--now', 'docker'],
+    ]);
+    const fedoraRoot = fakeContext({ 'id -un': { stdout: '0\nroot\nroot\nroot\n' }, dockerd: { stdout: 'no no dnf\n' } });
+    assert.deepEqual((await notRunning(fedoraRoot)).fix, [['dnf', 'install', '-y', 'moby-engine']]);
+    const stopped = fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'yes yes apt-get\n' } });
+    assert.deepEqual((await notRunning(stopped)).fix, [['sudo', '-n', 'systemctl', 'enable', '--now', 'docker']]);
+    const bare = fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'no no -\n' } });
+    const f = await notRunning(bare);
+    assert.equal(f.fix, undefined);
+    assert.match(f.message, /install it by hand/);
   });
 });
