@@ -3,7 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { DoctorReport, Finding, Swarm } from '../../src/core/swarm.js';
 import type { SwarmError } from '../../src/shared/errors.js';
-import { addLabHost, lab, labSwarm, uniqueName, type LabHostName } from '../lab/lab.js';
+import { containerName, volumeName } from '../../src/providers/docker/dockerNames.js';
+import { addLabHost, lab, labDocker, labSwarm, uniqueName, type LabHostName } from '../lab/lab.js';
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');
 const TESTBED = resolve(__dirname, '../../../scripts/testbed');
@@ -60,9 +61,21 @@ describe('host doctor on the lab', function () {
     });
   });
   after(async () => {
-    for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
-    swarm.dispose();
     revokeDelta();
+    // delta may not use Docker again by now: what a failed test left there goes through the lab's own socket.
+    const engine = labDocker('delta');
+    for (const v of await swarm.views()) {
+      if (v.host !== 'delta') continue;
+      await engine
+        .getContainer(containerName(v.name))
+        .remove({ force: true })
+        .catch(() => undefined);
+      await engine
+        .getVolume(volumeName(v.name))
+        .remove()
+        .catch(() => undefined);
+    }
+    swarm.dispose();
   });
 
   for (const name of ['alpha', 'beta'] as LabHostName[]) {
@@ -172,8 +185,35 @@ describe('host doctor on the lab', function () {
       await swarm.delete(name, { purge: true });
     } finally {
       revokeDelta();
+      // The connection reopened by the fix still has the group: the next test starts from a login without it.
+      swarm.reconnectHost('delta');
     }
     assert.ok(!deltaGroups().includes('docker'));
+  });
+
+  it('a membership newer than the open connection: the doctor says so, and its fix is the reconnect alone', async () => {
+    const name = uniqueName('doctor');
+    swarm.reconnectHost('delta');
+    try {
+      await assert.rejects(swarm.create({ name, host: 'delta' }), (e: SwarmError) => e.code === 'permission-denied');
+      execFileSync('usermod', ['-aG', 'docker', 'delta']);
+      // The group is granted, but the persistent connection's login predates it: still refused.
+      await assert.rejects(swarm.create({ name, host: 'delta' }), (e: SwarmError) => e.code === 'permission-denied');
+      const socket = finding(await swarm.checkHost('delta'), 'docker.socket');
+      assert.equal(socket.severity, 'error');
+      assert.match(socket.message, /^delta is in group docker but this SSH login predates it/);
+      assert.equal(socket.fix, undefined);
+      const steps = await swarm.fixHost('delta', [socket]);
+      assert.deepEqual(
+        steps.map((s) => [s.code, s.argv]),
+        [['ssh.connect', undefined]],
+      );
+      assert.equal((await swarm.create({ name, host: 'delta' })).state, 'running');
+      await swarm.delete(name, { purge: true });
+    } finally {
+      revokeDelta();
+      swarm.reconnectHost('delta');
+    }
   });
 
   it('hosts add refuses delta; hosts doctor --ssh fixes it before adding, and the add then works', () => {
