@@ -3,6 +3,7 @@ import { create } from './commands/create.js';
 import { deleteInstance } from './commands/deleteInstance.js';
 import { health } from './commands/health.js';
 import { hostsAdd } from './commands/hostsAdd.js';
+import { hostsDoctor } from './commands/hostsDoctor.js';
 import { hostsList } from './commands/hostsList.js';
 import { hostsRemove } from './commands/hostsRemove.js';
 import { hostsTest } from './commands/hostsTest.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   hostsList,
   hostsTest,
   hostsRemove,
+  hostsDoctor,
   create,
   list,
   watch,

@@ -4,6 +4,8 @@ export const USAGE = `usage: code-swarm <command> [options]
   hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd] [--jump USER@HOST[:PORT][,...]]
   hosts add NAME --local
   hosts list | hosts test NAME | hosts remove NAME [--force]
+  hosts doctor NAME [--fix] [--dry-run] [--image IMG]   every problem of a host at once, and its fixes
+  hosts doctor NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd] [--jump J] [...]   the same, before adding it
   create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--no-wait]
   list [--host HOST]
   watch [--host HOST]          print each change the engines report (state, port) until Ctrl-C

@@ -83,6 +83,31 @@ export class HostAdmin {
     }
   }
 
+  /**
+   * A host not saved yet, on a throwaway link (dispose it), its provider
+   * detected as add would: what the Add Host wizard's doctor checks before
+   * saving. A host offering neither engine is taken as Docker, so the
+   * doctor says what is missing instead of failing.
+   */
+  async probeNew(
+    input: AddHostInput,
+    options: { onUnknownHostKey?: (key: UnknownHostKey) => boolean } = {},
+  ): Promise<{ record: HostRecord; link: HostLink }> {
+    const record = await this.recordFor(validateHostName(input.name), input);
+    const link = this.opts.registry.probe(record, options.onUnknownHostKey);
+    if (input.local !== true && input.provider === undefined) {
+      try {
+        record.provider = await detectProvider(link, record);
+      } catch (e) {
+        if (toSwarmError(e).code !== 'engine-missing') {
+          link.dispose();
+          throw e;
+        }
+      }
+    }
+    return { record, link };
+  }
+
   /** Called by the registry when a handshake accepts a new key: written before the host that showed it is saved. */
   trustLater(key: UnknownHostKey): void {
     this.pendingTrust.push(this.trust(key));

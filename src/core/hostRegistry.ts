@@ -81,8 +81,8 @@ export class HostRegistry {
   }
 
   /** A throwaway link for probing a host that is not in the store yet. */
-  probe(host: HostRecord, onUnknownHostKey?: (key: UnknownHostKey) => boolean): HostLink {
-    return this.openLink(host, { ...this.sshOptions(host, onUnknownHostKey), autoReconnect: false });
+  probe(host: HostRecord, onUnknownHostKey?: (key: UnknownHostKey) => boolean, options: { keepaliveIntervalMs?: number } = {}): HostLink {
+    return this.openLink(host, { ...this.sshOptions(host, onUnknownHostKey), ...options, autoReconnect: false });
   }
 
   /**

@@ -8,8 +8,9 @@ import { BusyMarks } from './busyMarks.js';
 import { EngineWatcher, type EngineWatcherOptions } from './engineWatcher.js';
 import { HealthMonitor } from './healthMonitor.js';
 import { HostAdmin, type AddHostInput } from './hostAdmin.js';
+import { HostDoctor, type DoctorReport, type FixStep } from './hostDoctor.js';
 import { HostRegistry, type HostAccess, type HostAccessOptions, type LinkFactory, type ProviderFactory } from './hostRegistry.js';
-import { InstanceLifecycle, type CreateInput, type OperationOptions } from './instanceLifecycle.js';
+import { DEFAULT_IMAGE, InstanceLifecycle, type CreateInput, type OperationOptions } from './instanceLifecycle.js';
 import { InstanceSecrets } from './instanceSecrets.js';
 import { InstanceSnapshots } from './instanceSnapshots.js';
 import { openTunnel, type Tunnel, type TunnelContext } from './openTunnel.js';
@@ -25,6 +26,8 @@ export { DEFAULT_CPUS, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT } from 
 export type { CreateInput, OperationOptions } from './instanceLifecycle.js';
 export type { AddHostInput } from './hostAdmin.js';
 export type { HostResources, InstanceUsage, UsageFailure } from './resourceMonitor.js';
+export type { DoctorReport, FixStep } from './hostDoctor.js';
+export type { Finding, Severity } from '../providers/hostCheck.js';
 
 export interface SwarmOptions {
   readonly store: Store;
@@ -67,6 +70,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly refresher: Refresher;
   private readonly lifecycle: InstanceLifecycle;
   private readonly snapshotsOf: InstanceSnapshots;
+  private readonly doctor: HostDoctor;
   private readonly tunnels: TunnelContext;
   private readonly resources: ResourceMonitor;
 
@@ -107,6 +111,12 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     this.refresher = new Refresher({ ...pieces, reachability: this.reachability });
     this.lifecycle = new InstanceLifecycle({ ...pieces, secrets: this.secrets, defaults: opts.defaults });
     this.snapshotsOf = new InstanceSnapshots(pieces);
+    this.doctor = new HostDoctor({
+      store,
+      accessOf,
+      openProbe: (host, keepaliveIntervalMs) => this.registry.probe(host, undefined, { keepaliveIntervalMs }),
+      reconnect: (name) => this.reconnectHost(name),
+    });
     this.tunnels = { store, secrets: this.secrets, registry: this.registry, accessOf, workerScript: opts.tunnelWorkerScript };
     this.resources = new ResourceMonitor({ store, providerOf, isDown: (h) => this.reachability.isDown(h) });
     this.resources.on('changed', () => this.emit('resources'));
@@ -140,6 +150,47 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   removeHost(name: string, options: { force?: boolean } = {}): Promise<void> {
     return this.admin.remove(name, options);
+  }
+
+  /**
+   * The host doctor's report: every check at once (SSH, system, engine).
+   * `image` is the one instances will be made from (default: the swarm's default image).
+   */
+  checkHost(name: string, options: { image?: string } = {}): Promise<DoctorReport> {
+    return this.doctor.check(name, { image: options.image ?? this.opts.defaults?.image ?? DEFAULT_IMAGE });
+  }
+
+  /** The doctor's report on a host before it is saved (the Add Host wizard shows it), on a connection of its own. */
+  checkNewHost(
+    input: AddHostInput,
+    options: { image?: string; onUnknownHostKey?: (key: UnknownHostKey) => boolean } = {},
+  ): Promise<DoctorReport> {
+    const image = options.image ?? this.opts.defaults?.image ?? DEFAULT_IMAGE;
+    return this.withProbe(input, options, (record, access) => this.doctor.checkWith(record, access, { image }));
+  }
+
+  /** Applies a new host's fixes (as checkNewHost listed them) on a connection of its own; the add that follows logs in anew. */
+  fixNewHost(
+    input: AddHostInput,
+    findings: DoctorReport['findings'],
+    onStep: (step: FixStep) => void = () => undefined,
+  ): Promise<FixStep[]> {
+    return this.withProbe(input, {}, (_record, access) => this.doctor.fixWith(access.link, findings, onStep, undefined));
+  }
+
+  /** Applies the fixes `findings` list (as the user saw them), then reopens the connection if groups changed. */
+  fixHost(name: string, findings: DoctorReport['findings'], onStep?: (step: FixStep) => void): Promise<FixStep[]> {
+    return this.doctor.fix(name, findings, onStep);
+  }
+
+  /**
+   * Closes the host's persistent connection; the next call logs in anew
+   * (and so gets group memberships granted since the last login).
+   */
+  reconnectHost(name: string): void {
+    this.reachability.forget(name);
+    this.registry.forget(name);
+    this.emit('hosts');
   }
 
   // --------------------------------------------------------- instances --
@@ -299,6 +350,19 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     this.reachability.dispose();
     this.registry.dispose();
     this.removeAllListeners();
+  }
+
+  private async withProbe<T>(
+    input: AddHostInput,
+    options: { onUnknownHostKey?: (key: UnknownHostKey) => boolean },
+    use: (record: HostRecord, access: HostAccess) => Promise<T>,
+  ): Promise<T> {
+    const { record, link } = await this.admin.probeNew(input, options);
+    try {
+      return await use(record, { link, provider: this.registry.providerFor(link, record) });
+    } finally {
+      link.dispose();
+    }
   }
 
   /** A host's shared link and provider; its link's ups and downs are followed from the first use. */

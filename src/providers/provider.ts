@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { InstanceState, ProviderKind } from '../shared/model.js';
+import type { HostCheck } from './hostCheck.js';
 
 /** What to create: everything the provider needs, already validated. */
 export interface InstanceSpec {
@@ -161,4 +162,9 @@ export interface Provider {
    * once the engine has accepted the subscription, so nothing after that is missed.
    */
   watch?(onChange: (change: EngineChange) => void): Promise<EngineEvents>;
+  /**
+   * The host doctor's checks of this engine (socket access, version, limits,
+   * disk, image...); the doctor adds the SSH and system checks around them.
+   */
+  checks?(): readonly HostCheck[];
 }

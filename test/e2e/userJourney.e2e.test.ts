@@ -67,6 +67,28 @@ describe('e2e: a user journey in a real workbench', function () {
     await wb.screenshot('journey-03-host-added');
   });
 
+  it("checks alpha from its row: the doctor's report opens in a webview", async () => {
+    const { page } = wb;
+    await contextMenu(page, 'alpha', 'Check Host');
+    const tab = page.locator('.tabs-container .tab').filter({ hasText: 'Check Host: alpha' });
+    await tab.waitFor({ timeout: 60_000 });
+    // The report lives in the webview's inner frame: find the one that shows the findings.
+    let report = '';
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !report.includes('docker.socket');) {
+      for (const f of page.frames()) {
+        const text = await f
+          .locator('body')
+          .textContent({ timeout: 1_000 })
+          .catch(() => '');
+        if (text?.includes('docker.socket')) report = text;
+      }
+      if (!report) await page.waitForTimeout(500);
+    }
+    assert.match(report, /alpha: 0 error\(s\)/);
+    assert.match(report, /alpha may use \/var\/run\/docker\.sock/);
+    await wb.screenshot('journey-03b-check-host');
+  });
+
   it('creates an instance that turns healthy in the tree and the status bar', async () => {
     const { page } = wb;
     await runCommand(page, 'Code Swarm: Create Instance');

@@ -38,7 +38,7 @@ export async function explainSocketFailure(e: SwarmError, link: HostLink, socket
   }
   return new SwarmError(`Permission denied on the ${socket.engine} socket ${socket.path} of ${link.label}`, {
     code: 'permission-denied',
-    hint: `Add your SSH user to the ${socket.group} group on that host (usermod -aG ${socket.group} USER), then test the host again`,
+    hint: `Add your SSH user to the ${socket.group} group on that host (usermod -aG ${socket.group} USER), then test the host again; the host doctor can do it for you (code-swarm hosts doctor NAME --fix, or Check Host)`,
     cause: e,
   });
 }

@@ -5,6 +5,7 @@ import { type SwarmError, toSwarmError } from '../../shared/errors.js';
 import type { HostLink } from '../../transport/hostLink.js';
 import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
+import type { HostCheck } from '../hostCheck.js';
 import type {
   CreateOptions,
   EngineChange,
@@ -20,6 +21,7 @@ import type {
   Snapshot,
 } from '../provider.js';
 import { containerOptions } from './containerOptions.js';
+import { dockerChecks } from './dockerChecks.js';
 import { DockerEngine, STOP_TIMEOUT_S } from './dockerEngine.js';
 import { statusOf } from './dockerErrors.js';
 import { watchDocker } from './dockerEvents.js';
@@ -49,6 +51,10 @@ export class DockerProvider implements Provider {
     this.engine = new DockerEngine(link, socketPath, requestTimeoutMs);
     this.snaps = new DockerSnapshots(this.engine);
     this.network = new DockerNetwork(this.engine, options.network ?? NETWORK_NAME);
+  }
+
+  checks(): readonly HostCheck[] {
+    return dockerChecks(this.engine);
   }
 
   async engineInfo(): Promise<EngineInfo> {

@@ -57,7 +57,8 @@ export class LxdDaemon {
     return new SwarmError(`Could not ${what} of ${ref.name} on ${this.link.label}: ${firstLine(output.trim())}`, { code: 'internal' });
   }
 
-  private resolveSocket(): Promise<string> {
+  /** The socket in use: the host's configured one, or the first found. */
+  resolveSocket(): Promise<string> {
     return this.socketPath ? Promise.resolve(this.socketPath) : this.detectedSocket();
   }
 

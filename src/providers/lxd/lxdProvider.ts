@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { SwarmError, toSwarmError } from '../../shared/errors.js';
 import type { HostLink } from '../../transport/hostLink.js';
 import { nameTakenError, throwIfAborted } from '../common/providerErrors.js';
+import type { HostCheck } from '../hostCheck.js';
 import type {
   CreateOptions,
   EngineChange,
@@ -20,6 +21,7 @@ import type {
 } from '../provider.js';
 import { pushCodeServerConfig } from './codeServerConfig.js';
 import { instanceBody } from './instanceConfig.js';
+import { lxdChecks } from './lxdChecks.js';
 import { LxdApiError } from './lxdClient.js';
 import { isNotFound, LxdDaemon } from './lxdDaemon.js';
 import { watchLxd } from './lxdEvents.js';
@@ -60,6 +62,10 @@ export class LxdProvider implements Provider {
     this.daemon = new LxdDaemon(link, socketPath);
     this.ports = new PortAllocator(link.label, options.portRange ?? PORT_RANGE, options.random ?? Math.random);
     this.snaps = new LxdSnapshots(this.daemon, this.ports);
+  }
+
+  checks(): readonly HostCheck[] {
+    return lxdChecks(this.daemon);
   }
 
   async engineInfo(): Promise<EngineInfo> {

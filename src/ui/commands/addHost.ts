@@ -12,7 +12,9 @@ import type { Services } from '../services.js';
 import { inputStep } from '../wizard/inputStep.js';
 import { pickStep } from '../wizard/pickStep.js';
 import { BACK, runWizard, type WizardStep } from '../wizard/runWizard.js';
+import { cancelled } from '../cancelled.js';
 import { addHostWithTrust } from './addHostWithTrust.js';
+import { checkBeforeAdd } from './checkBeforeAdd.js';
 import type { CommandHandler } from './commandHandler.js';
 
 type Target = { readonly kind: 'alias'; readonly alias: string } | { readonly kind: 'typed'; readonly text: string; readonly host: string };
@@ -105,6 +107,7 @@ export const addHost: CommandHandler = async (services) => {
     target.kind === 'alias'
       ? { name: state.name!, ssh: target.alias }
       : { name: state.name!, ssh: target.text, ...(state.identityFile ? { identityFile: state.identityFile } : {}) };
+  if (!(await checkBeforeAdd(services, input))) throw cancelled();
   const host = await addHostWithTrust(services, input);
   services.log.info(`Added host ${host.name} (${host.provider}, ${host.address})`);
   void vscode.window.showInformationMessage(`Added ${host.name} (${host.engineVersion ?? host.provider}, ${host.address}).`);

@@ -7,6 +7,7 @@ export const COMMAND_IDS = [
   'codeSwarm.addHost',
   'codeSwarm.removeHost',
   'codeSwarm.testHost',
+  'codeSwarm.checkHost',
   'codeSwarm.useLocalDocker',
   'codeSwarm.createInstance',
   'codeSwarm.startInstance',

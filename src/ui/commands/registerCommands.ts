@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { isTreeNode, type TreeNode } from '../tree/treeNode.js';
 import { addHost } from './addHost.js';
+import { checkHost } from './checkHost.js';
 import type { CommandHandler, NodeArg } from './commandHandler.js';
 import type { CommandId } from './commandIds.js';
 import { copyPassword } from './copyPassword.js';
@@ -30,6 +31,7 @@ export const COMMANDS: { readonly [K in CommandId]: CommandHandler } = {
   'codeSwarm.addHost': addHost,
   'codeSwarm.removeHost': removeHost,
   'codeSwarm.testHost': testHost,
+  'codeSwarm.checkHost': checkHost,
   'codeSwarm.useLocalDocker': useLocalDocker,
   'codeSwarm.createInstance': createInstance,
   'codeSwarm.startInstance': startInstance,

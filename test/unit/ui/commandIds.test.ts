@@ -21,6 +21,7 @@ const CONTRACT = [
   'codeSwarm.copyPassword',
   'codeSwarm.showLogs',
   'codeSwarm.refresh',
+  'codeSwarm.checkHost',
 ];
 
 describe('command table and package.json', () => {
