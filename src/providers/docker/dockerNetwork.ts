@@ -68,6 +68,9 @@ export class DockerNetwork {
    * its own, still empty, one.
    */
   ensure(): Promise<string> {
+    // An engine whose containers each get their own network stack needs no shared network.
+    const own = this.engine.dialect.ownNetworkMode;
+    if (own !== undefined) return Promise.resolve(own);
     if (!this.pending) {
       this.pending = this.findOrCreate().finally(() => {
         this.pending = undefined;
@@ -101,6 +104,7 @@ export class DockerNetwork {
 
   /** A container on the default bridge can reach, and be reached by, every other container there. */
   needsMigration(info: Docker.ContainerInspectInfo): boolean {
+    if (this.engine.dialect.ownNetworkMode !== undefined) return false;
     return DEFAULT_BRIDGE in (info.NetworkSettings.Networks ?? {});
   }
 

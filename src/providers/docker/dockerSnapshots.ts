@@ -8,6 +8,7 @@ import type { InstanceRef, Snapshot } from '../provider.js';
 import { containerOptions, PROJECT_DIR, specFromInspect } from './containerOptions.js';
 import { STOP_TIMEOUT_S, type DockerEngine } from './dockerEngine.js';
 import { containerKey, containerName, snapshotRepo, volumeName } from './dockerNames.js';
+import { requireHardened } from './hardeningReadBack.js';
 
 /** Image label naming the instance a snapshot belongs to; purge finds untagged snapshot layers by it. */
 const SNAPSHOT_OF_LABEL = `${LABEL.instance}-snapshot-of`;
@@ -97,6 +98,8 @@ export class DockerSnapshots {
     );
     const oldContainer = this.engine.api.getContainer(old.Id);
     try {
+      // The snapshot's container must hold what the instance's did; the old one stays until it does.
+      await requireHardened(this.engine, created.id, spec, false);
       // A graceful stop first: code-server gets to finish what it writes to the volume.
       if (wasRunning)
         await this.engine.call('stop the old container', () => oldContainer.stop({ t: STOP_TIMEOUT_S }), undefined, [304, 404]);
