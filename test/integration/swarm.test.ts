@@ -145,30 +145,32 @@ describe('swarm: ten creates at once on one host', function () {
 
 describe('swarm: the store is a cache of the hosts', function () {
   this.timeout(120_000);
-  it('is rebuilt from container labels after the store file is deleted', async () => {
-    const first = await labSwarm();
-    await addLabHost(first.swarm, 'beta');
-    const name = uniqueName('rebuild');
-    const made = await first.swarm.create({ name, host: 'beta' });
-    const password = await first.swarm.password(name);
-    first.swarm.dispose();
-    rmSync(join(first.dir, 'swarm.json'));
+  for (const host of ['beta', 'epsilon'] as const) {
+    it(`is rebuilt from container labels after the store file is deleted${host === 'beta' ? '' : `, on ${host}`}`, async () => {
+      const first = await labSwarm();
+      await addLabHost(first.swarm, host);
+      const name = uniqueName('rebuild');
+      const made = await first.swarm.create({ name, host });
+      const password = await first.swarm.password(name);
+      first.swarm.dispose();
+      rmSync(join(first.dir, 'swarm.json'));
 
-    const again = await labSwarm(first.dir);
-    try {
-      assert.equal((await again.swarm.views()).length, 0);
-      await addLabHost(again.swarm, 'beta');
-      const views = await again.swarm.refresh('beta');
-      const adopted = views.find((v) => v.name === name);
-      assert.ok(adopted, 'the container was adopted');
-      assert.equal(adopted.id, made.id);
-      assert.equal(adopted.state, 'running');
-      assert.equal(await again.swarm.password(name), password, 'secrets are keyed by instance id and survive');
-    } finally {
-      await again.swarm.delete(name, { purge: true });
-      again.swarm.dispose();
-    }
-  });
+      const again = await labSwarm(first.dir);
+      try {
+        assert.equal((await again.swarm.views()).length, 0);
+        await addLabHost(again.swarm, host);
+        const views = await again.swarm.refresh(host);
+        const adopted = views.find((v) => v.name === name);
+        assert.ok(adopted, 'the container was adopted');
+        assert.equal(adopted.id, made.id);
+        assert.equal(adopted.state, 'running');
+        assert.equal(await again.swarm.password(name), password, 'secrets are keyed by instance id and survive');
+      } finally {
+        await again.swarm.delete(name, { purge: true });
+        again.swarm.dispose();
+      }
+    });
+  }
 
   it('marks an instance missing when its container is deleted behind its back', async () => {
     const { swarm } = await labSwarm();
