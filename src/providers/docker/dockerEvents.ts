@@ -1,10 +1,11 @@
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { LABEL } from '../common/labels.js';
 import { readEventLines } from '../common/readEventLines.js';
 import type { EngineChange, EngineEvents } from '../provider.js';
 import type { DockerEngine } from './dockerEngine.js';
 import { DOCKER_DIALECT, type EngineDialect } from './engineDialect.js';
+import { lateStream } from './lateStream.js';
 
 const EventSchema = z.object({
   Action: z.string(),
@@ -29,7 +30,7 @@ export function dockerChangeOf(line: string, dialect: EngineDialect = DOCKER_DIA
  */
 export async function watchDocker(engine: DockerEngine, onChange: (change: EngineChange) => void): Promise<EngineEvents> {
   const abort = new AbortController();
-  const stream = engine.dialect.lateEventHeaders ? await lateEvents(engine, abort) : await events(engine, abort, undefined);
+  const stream = engine.dialect.lateStreamHeaders ? await lateEvents(engine, abort) : await events(engine, abort, undefined);
   const what = `${engine.dialect.engine} events on ${engine.link.label}`;
   const ours = engine.dialect.eventLabelKeyFilter ? onChange : onlyOurs(onChange);
   return readEventLines(stream, abort, what, (line) => dockerChangeOf(line, engine.dialect), ours);
@@ -66,16 +67,10 @@ async function events(engine: DockerEngine, abort: AbortController, since: numbe
  */
 async function lateEvents(engine: DockerEngine, abort: AbortController): Promise<Readable> {
   const now = await engine.call('reach the engine', () => engineClock(engine));
-  const out = new PassThrough();
-  events(engine, abort, Math.floor(now / 1000) - 1).then(
-    (stream) => {
-      stream.on('error', (e) => out.destroy(e));
-      stream.pipe(out);
-      out.once('close', () => stream.destroy());
-    },
-    (e: unknown) => out.destroy(engine.wrap(e, 'watch container events')),
+  return lateStream(
+    () => events(engine, abort, Math.floor(now / 1000) - 1),
+    (e) => engine.wrap(e, 'watch container events'),
   );
-  return out;
 }
 
 /** The engine's time, from the Date header of its answer to /_ping (our clock may be off). */

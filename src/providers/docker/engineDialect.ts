@@ -23,11 +23,12 @@ export interface EngineDialect {
   /** The attributes of an exit event that may hold the exit code, tried in order. */
   readonly exitCodeAttributes: readonly string[];
   /**
-   * The engine sends /events' response headers only with the first event,
-   * so waiting for them would wait for a change; the stream is then taken
-   * as accepted once it is asked for, from the engine's clock a second back.
+   * The engine sends a stream's headers only with its first bytes (/events'
+   * first event, a followed log's first line), so waiting for them would
+   * wait for something to happen: such streams are handed over at once
+   * (lateStream.ts), events from the engine's clock a second back.
    */
-  readonly lateEventHeaders: boolean;
+  readonly lateStreamHeaders: boolean;
   /**
    * /events filters on a label's key alone. Podman's matches `key=value`
    * only, so a key-only filter passes nothing: its events are then filtered
@@ -55,6 +56,6 @@ export const DOCKER_DIALECT: EngineDialect = {
   eventActions: WATCHED_ACTIONS,
   actionOf: (action) => action,
   exitCodeAttributes: ['exitCode'],
-  lateEventHeaders: false,
+  lateStreamHeaders: false,
   eventLabelKeyFilter: true,
 };

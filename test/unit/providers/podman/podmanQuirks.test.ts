@@ -113,6 +113,28 @@ describe('Podman quirks, handled in the Docker client layer', () => {
     assert.equal(fake.seen.filter((r) => r.url.pathname.endsWith('/_ping')).length, 0);
   });
 
+  it('follows a log that Podman answers only with its first line, and still fails at once on a missing container', async () => {
+    let follow: ServerResponse | undefined;
+    fake.on('GET /containers/code-swarm-web/json', (_req, res) => json(res, 200, { Id: 'c0ffee', State: { Running: true } }));
+    fake.on('GET /containers/code-swarm-web/logs', (_req, res) => (follow = res));
+    const provider = new PodmanProvider(link, sock, 2_000);
+    const abort = new AbortController();
+    const log = await provider.logs({ id: 'id-1', name: 'web', containerId: undefined }, { follow: true, tail: 0, signal: abort.signal });
+    let text = '';
+    log.on('data', (c: Buffer) => (text += c.toString()));
+    await until(() => follow !== undefined, 'the follow request');
+    const line = Buffer.from('code-server listening\n');
+    const header = Buffer.from([1, 0, 0, 0, 0, 0, 0, line.length]);
+    follow!.writeHead(200, { 'Content-Type': 'application/vnd.docker.raw-stream' });
+    follow!.write(Buffer.concat([header, line]));
+    await until(() => text.includes('code-server listening'), 'the first line');
+    abort.abort();
+    await assert.rejects(
+      provider.logs({ id: 'id-2', name: 'gone', containerId: undefined }, { follow: true }),
+      /gone no longer exists on eps/,
+    );
+  });
+
   it('treats a volume that exists (409 from Podman) as made, and still fails on other errors', async () => {
     let status = 409;
     fake.on('POST /volumes/create', (_req, res) =>
