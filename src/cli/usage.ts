@@ -1,7 +1,7 @@
 /** `code-swarm --help`. Every command's options show here (a unit test checks it against the command table). */
 export const USAGE = `usage: code-swarm <command> [options]
 
-  hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd] [--jump USER@HOST[:PORT][,...]]
+  hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman] [--jump USER@HOST[:PORT][,...]]
   hosts add NAME --local
   hosts list | hosts test NAME | hosts remove NAME [--force]
   hosts doctor NAME [--fix] [--dry-run] [--image IMG]   every problem of a host at once, and its fixes

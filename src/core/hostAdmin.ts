@@ -11,7 +11,7 @@ import { resolveSshAlias } from './sshAliases.js';
 import type { Store } from './store.js';
 import { parseSshTarget, validateHostName } from './validate.js';
 import type { HostTestResult, HostView } from './views.js';
-import { DEFAULT_DOCKER_SOCKET, LXD_SOCKETS } from '../providers/common/engineSockets.js';
+import { DEFAULT_DOCKER_SOCKET, DEFAULT_PODMAN_SOCKET, LXD_SOCKETS, rootlessPodmanSocket } from '../providers/common/engineSockets.js';
 
 export type AddHostInput =
   | { readonly name: string; readonly local: true; readonly dockerSocket?: string }
@@ -24,6 +24,7 @@ export type AddHostInput =
       readonly provider?: ProviderKind;
       readonly dockerSocket?: string;
       readonly lxdSocket?: string;
+      readonly podmanSocket?: string;
       /** `[user@]host[:port][,...]`, like OpenSSH's ProxyJump / ssh -J. */
       readonly proxyJump?: string;
     };
@@ -65,7 +66,7 @@ export class HostAdmin {
     const record = await this.recordFor(name, input);
     const link = registry.probe(record, options.onUnknownHostKey);
     try {
-      if (input.local !== true && input.provider === undefined) record.provider = await detectProvider(link, record);
+      if (input.local !== true && input.provider === undefined) Object.assign(record, await detectProvider(link, record));
       const info = await registry.providerFor(link, record).engineInfo();
       await Promise.all(this.pendingTrust.splice(0));
       await store.update((draft) => {
@@ -97,7 +98,7 @@ export class HostAdmin {
     const link = this.opts.registry.probe(record, options.onUnknownHostKey);
     if (input.local !== true && input.provider === undefined) {
       try {
-        record.provider = await detectProvider(link, record);
+        Object.assign(record, await detectProvider(link, record));
       } catch (e) {
         if (toSwarmError(e).code !== 'engine-missing') {
           link.dispose();
@@ -220,22 +221,30 @@ export class HostAdmin {
     }
     if (input.dockerSocket) rec.dockerSocket = input.dockerSocket;
     if (input.lxdSocket) rec.lxdSocket = input.lxdSocket;
+    if (input.podmanSocket) rec.podmanSocket = input.podmanSocket;
     return rec;
   }
 }
 
-/** Which engine a new SSH host offers: Docker's socket first, then LXD's. */
-async function detectProvider(link: HostLink, record: HostRecord): Promise<ProviderKind> {
+/**
+ * Which engine a new SSH host offers: Docker's socket first, then rootful
+ * Podman's, then the SSH user's rootless Podman socket, then LXD's. In one
+ * exec: the rootless path needs the user's uid, which the shell fills in.
+ */
+export async function detectProvider(link: HostLink, record: HostRecord): Promise<Pick<HostRecord, 'provider' | 'podmanSocket'>> {
   const docker = record.dockerSocket ?? DEFAULT_DOCKER_SOCKET;
+  const podman = record.podmanSocket ? [record.podmanSocket] : [DEFAULT_PODMAN_SOCKET];
   const lxd = record.lxdSocket ? [record.lxdSocket] : [...LXD_SOCKETS];
-  const r = await link.exec(['sh', '-c', 'for p in "$@"; do if [ -S "$p" ]; then echo "$p"; fi; done', 'probe', docker, ...lxd], {
-    timeoutMs: 10_000,
-  });
+  const rootless = record.podmanSocket ? [] : [rootlessPodmanSocket('$(id -u)')];
+  const script = `for p in "$@" ${rootless.map((p) => `"${p}"`).join(' ')}; do if [ -S "$p" ]; then echo "$p"; fi; done`;
+  const r = await link.exec(['sh', '-c', script, 'probe', docker, ...podman, ...lxd], { timeoutMs: 10_000 });
   const found = r.stdout.split('\n').filter(Boolean);
-  if (found.includes(docker)) return 'docker';
-  if (found.length > 0) return 'lxd';
-  throw new SwarmError(`Neither Docker nor LXD was found on ${record.name}`, {
+  if (found.includes(docker)) return { provider: 'docker' };
+  const podmanFound = found.find((p) => podman.includes(p) || /^\/run\/user\/\d+\/podman\/podman\.sock$/.test(p));
+  if (podmanFound) return { provider: 'podman', ...(podmanFound !== DEFAULT_PODMAN_SOCKET ? { podmanSocket: podmanFound } : {}) };
+  if (found.length > 0) return { provider: 'lxd' };
+  throw new SwarmError(`Neither Docker, Podman nor LXD was found on ${record.name}`, {
     code: 'engine-missing',
-    hint: 'Install Docker or LXD there (or give the socket path), then add the host again',
+    hint: 'Install Docker, Podman (with its API socket enabled: systemctl enable --now podman.socket) or LXD there, then add the host again',
   });
 }

@@ -120,6 +120,8 @@ export interface EngineChange {
    * container running) and before the `stop` or restart that follows.
    */
   readonly settling?: boolean;
+  /** The exit code an exit event carries (Docker's `exitCode`, Podman's `containerExitCode`). */
+  readonly exitCode?: number;
 }
 
 /** A subscription to an engine's events: one long-lived stream on the host's connection. */

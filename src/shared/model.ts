@@ -16,7 +16,7 @@ export type InstanceState = z.infer<typeof InstanceStateSchema>;
 export const HealthSchema = z.enum(['healthy', 'starting', 'unhealthy', 'unreachable', 'unknown']);
 export type Health = z.infer<typeof HealthSchema>;
 
-export const ProviderKindSchema = z.enum(['docker', 'lxd']);
+export const ProviderKindSchema = z.enum(['docker', 'lxd', 'podman']);
 export type ProviderKind = z.infer<typeof ProviderKindSchema>;
 
 export const HostKindSchema = z.enum(['ssh', 'local']);
@@ -44,6 +44,8 @@ export const HostRecordSchema = z.object({
   /** Path on the host; absent means DEFAULT_DOCKER_SOCKET. */
   dockerSocket: z.string().min(1).optional(),
   lxdSocket: z.string().min(1).optional(),
+  /** Path on the host; absent means rootful Podman's /run/podman/podman.sock. */
+  podmanSocket: z.string().min(1).optional(),
   addedAt: IsoDate,
 });
 export type HostRecord = z.infer<typeof HostRecordSchema>;

@@ -41,25 +41,28 @@ describe('engine events: the store follows changes made outside Code Swarm, with
   let swarm: Swarm;
   const onAlpha = uniqueName('ev-a');
   const onLocal = uniqueName('ev-l');
+  const onEpsilon = uniqueName('ev-p');
   const onGamma = uniqueName('ev-g');
 
   before(async () => {
     ({ swarm } = await labSwarm());
-    for (const h of ['alpha', 'local', 'gamma'] as const) await addLabHost(swarm, h);
+    for (const h of ['alpha', 'local', 'gamma', 'epsilon'] as const) await addLabHost(swarm, h);
     await swarm.create({ name: onAlpha, host: 'alpha', image: lab().lightImage, cpus: 0.2, memory: '64m' });
     await swarm.create({ name: onLocal, host: 'local', image: lab().lightImage, cpus: 0.2, memory: '64m' });
+    await swarm.create({ name: onEpsilon, host: 'epsilon', image: lab().lightImage, cpus: 0.2, memory: '64m' });
     await swarm.create({ name: onGamma, host: 'gamma', image: lab().lxdImage });
   });
   after(async () => {
     await restoreLab([['alpha', 'ssh-up']]);
-    for (const n of [onAlpha, onLocal, onGamma]) await swarm.delete(n, { purge: true }).catch(() => undefined);
+    for (const n of [onAlpha, onLocal, onGamma, onEpsilon]) await swarm.delete(n, { purge: true }).catch(() => undefined);
     await run('lxc', ['delete', '--force', lxdInstanceName(onGamma)], { timeout: 300_000 }).catch(() => undefined);
     swarm.dispose();
   });
 
-  for (const host of ['alpha', 'local'] as const) {
-    it(`Docker (${host === 'alpha' ? 'over SSH' : 'local socket'}): a container stopped and started by hand shows as such`, async () => {
-      const name = host === 'alpha' ? onAlpha : onLocal;
+  const how = { alpha: 'Docker (over SSH)', local: 'Docker (local socket)', epsilon: 'Podman (over SSH)' } as const;
+  for (const host of ['alpha', 'local', 'epsilon'] as const) {
+    it(`${how[host]}: a container stopped and started by hand shows as such`, async () => {
+      const name = { alpha: onAlpha, local: onLocal, epsilon: onEpsilon }[host];
       const { watcher, listed } = watcherOf(swarm);
       try {
         await watcher.sync();

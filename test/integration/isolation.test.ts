@@ -215,6 +215,56 @@ describe('isolation: the network is made once, however many creates race for it'
   });
 });
 
+describe('isolation: Podman instances on epsilon each have a network stack of their own', function () {
+  this.timeout(300_000);
+  const docker = labDocker('epsilon');
+  let swarm: Swarm;
+  const a = uniqueName('iso-pa');
+  const b = uniqueName('iso-pb');
+
+  before(async () => {
+    ({ swarm } = await labSwarm());
+    await addLabHost(swarm, 'epsilon');
+    await Promise.all([a, b].map((name) => swarm.create({ name, host: 'epsilon', image: lab().lightImage })));
+    // Healthy means reached from the host, through SSH, on its loopback port: B is there to be reached.
+    await Promise.all([a, b].map((name) => swarm.waitHealthy(name, { timeoutMs: 60_000 })));
+  });
+  after(async () => {
+    for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
+    swarm.dispose();
+  });
+
+  it('runs each on slirp4netns, on no shared network, published on 127.0.0.1 only', async () => {
+    for (const name of [a, b]) {
+      const info = await inspectByName(docker, name);
+      assert.equal(info.HostConfig.NetworkMode, 'slirp4netns');
+      assert.deepEqual(Object.keys(info.NetworkSettings.Networks ?? {}), [], `${name} is on no bridge network`);
+      const bindings = info.NetworkSettings.Ports['8080/tcp'] ?? [];
+      assert.ok(bindings.length > 0, 'code-server is published');
+      for (const binding of bindings) assert.equal(binding.HostIp, '127.0.0.1');
+    }
+    assert.deepEqual(
+      (await docker.listNetworks()).map((n) => n.Name).filter((n) => n === NETWORK_NAME),
+      [],
+      'no code-swarm network is made on Podman (it would drop the ICC switch)',
+    );
+  });
+
+  it("lets A reach its own code-server and the outside, but not B's port by any of the host's addresses", async () => {
+    const [infoA, infoB] = await Promise.all([inspectByName(docker, a), inspectByName(docker, b)]);
+    assert.equal((await connectFrom(docker, infoA.Id, '127.0.0.1')).code, 0, 'A reaches its own code-server on its loopback');
+    const out = await connectFrom(docker, infoA.Id, lab().hosts.beta.address, 22);
+    assert.equal(out.code, 0, `A reaches another machine: ${out.output}`);
+    const portB = Number(infoB.NetworkSettings.Ports['8080/tcp']?.[0]?.HostPort);
+    assert.ok(portB > 0);
+    // 10.0.2.2 is slirp4netns' way to the host's loopback (off); the host's own address; A's loopback is A's.
+    for (const address of ['10.0.2.2', lab().hosts.epsilon.address, '127.0.0.1']) {
+      const r = await connectFrom(docker, infoA.Id, address, portB);
+      assert.notEqual(r.code, 0, `A connected to B's port at ${address}:${portB}`);
+    }
+  });
+});
+
 describe('isolation: LXD instances on gamma have loopback only', function () {
   this.timeout(600_000);
   let swarm: Swarm;

@@ -41,7 +41,7 @@ describe('lab: the testbed is real', function () {
   const track = (c: SshConnection) => (open.push(c), c);
   after(() => open.forEach((c) => c.dispose()));
 
-  for (const name of ['alpha', 'beta', 'gamma', 'delta'] as LabHostName[]) {
+  for (const name of ['alpha', 'beta', 'gamma', 'delta', 'epsilon'] as LabHostName[]) {
     it(`reaches ${name} over SSH with its host key checked`, async () => {
       const conn = track(labConnection(name));
       const r = await conn.exec(['id', '-un']);
@@ -119,6 +119,24 @@ describe('lab: the testbed is real', function () {
     const [ia, ib] = (await Promise.all([a.info(), b.info()])) as Array<{ DockerRootDir: string }>;
     assert.match(String(ia?.DockerRootDir), /alpha$/);
     assert.match(String(ib?.DockerRootDir), /beta$/);
+  });
+
+  it("reaches rootful Podman's Docker-compatible socket on epsilon, as its user, with both images loaded", async () => {
+    const h = lab().hosts.epsilon;
+    const docker = dockerOver(track(labConnection('epsilon')), h.remoteSocket);
+    const version = (await docker.version()) as { Components?: { Name: string }[] };
+    assert.ok(
+      version.Components?.some((c) => c.Name === 'Podman Engine'),
+      `epsilon's socket should be Podman's: ${JSON.stringify(version.Components)}`,
+    );
+    const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []);
+    for (const image of [lab().dockerImage, lab().lightImage]) {
+      assert.ok(
+        // Podman names an image by its full reference (Docker's compat import puts it under docker.io/).
+        tags.some((t) => t.replace(/^(docker\.io|localhost)\//, '') === image),
+        `epsilon's Podman should hold ${image}: ${tags.join(', ')}`,
+      );
+    }
   });
 
   it('talks to the LXD API on gamma the same way', async () => {

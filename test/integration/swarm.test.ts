@@ -12,7 +12,7 @@ import { Swarm } from '../../src/core/swarm.js';
 import { containerName } from '../../src/providers/docker/dockerNames.js';
 import { LABEL } from '../../src/providers/common/labels.js';
 import { failsWith } from '../lab/failsWith.js';
-import { addLabHost, dockerExec, lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
+import { addLabHost, dockerExec, hardeningInside, lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
 
 /** Every failure the Swarm reports must also say what to do next. */
@@ -24,14 +24,14 @@ describe('swarm: instance lifecycle on real hosts', function () {
   let dir: string;
   before(async () => {
     ({ swarm, dir } = await labSwarm());
-    await Promise.all((['local', 'alpha', 'beta'] as const).map((h) => addLabHost(swarm, h)));
+    await Promise.all((['local', 'alpha', 'beta', 'epsilon'] as const).map((h) => addLabHost(swarm, h)));
   });
   after(async () => {
     for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
     swarm.dispose();
   });
 
-  for (const host of ['local', 'alpha', 'beta'] as const) {
+  for (const host of ['local', 'alpha', 'beta', 'epsilon'] as const) {
     it(`create → healthy → stop → start keeps /home/coder/project → delete, on ${host}`, async () => {
       const name = uniqueName(`life-${host}`);
       const created = await swarm.create({ name, host });
@@ -64,28 +64,35 @@ describe('swarm: instance lifecycle on real hosts', function () {
     });
   }
 
-  it('runs code-server hardened: non-root, caps dropped, no-new-privileges, limits, loopback only, password on', async () => {
-    const name = uniqueName('hard');
-    await swarm.create({ name, host: 'alpha', cpus: '0.5', memory: '768m' });
-    const info = await labDocker('alpha').getContainer(containerName(name)).inspect();
-    assert.notEqual(info.Config.User, '');
-    assert.notEqual(info.Config.User, 'root');
-    assert.deepEqual(info.HostConfig.CapDrop, ['ALL']);
-    assert.ok(info.HostConfig.SecurityOpt?.includes('no-new-privileges'));
-    assert.equal(info.HostConfig.Memory, 768 * 1024 * 1024);
-    assert.equal(info.HostConfig.NanoCpus, 0.5e9);
-    assert.ok((info.HostConfig.PidsLimit ?? 0) > 0);
-    assert.equal(info.HostConfig.RestartPolicy?.Name, 'unless-stopped');
-    for (const b of info.NetworkSettings.Ports['8080/tcp'] ?? []) assert.equal(b.HostIp, '127.0.0.1');
-    const env = info.Config.Env ?? [];
-    const password = await swarm.password(name);
-    assert.ok(password.length >= 24);
-    // The hash only (SHA-256 of the password, see password.ts), never the password.
-    assert.ok(env.includes(`HASHED_PASSWORD=${createHash('sha256').update(password).digest('hex')}`));
-    assert.ok(!env.some((e) => e.includes(password)), 'the plain password never reaches the host');
-    assert.ok(!readFileSync(join(dir, 'swarm.json'), 'utf8').includes(password), 'nor the metadata file');
-    await swarm.delete(name, { purge: true });
-  });
+  for (const host of ['alpha', 'epsilon'] as const) {
+    it(`runs code-server hardened: non-root, caps dropped, no-new-privileges, limits, loopback only, password on, on ${host}`, async () => {
+      const name = uniqueName('hard');
+      await swarm.create({ name, host, cpus: '0.5', memory: '768m' });
+      const docker = labDocker(host);
+      const info = await docker.getContainer(containerName(name)).inspect();
+      assert.notEqual(info.Config.User, '');
+      assert.notEqual(info.Config.User, 'root');
+      assert.ok(info.HostConfig.SecurityOpt?.includes('no-new-privileges'));
+      assert.equal(info.HostConfig.Memory, 768 * 1024 * 1024);
+      assert.equal(info.HostConfig.NanoCpus, 0.5e9);
+      assert.ok((info.HostConfig.PidsLimit ?? 0) > 0);
+      assert.equal(info.HostConfig.RestartPolicy?.Name, 'unless-stopped');
+      const bindings = info.NetworkSettings.Ports['8080/tcp'] ?? [];
+      assert.ok(bindings.length > 0, 'published');
+      for (const b of bindings) assert.equal(b.HostIp, '127.0.0.1');
+      // What holds inside, whatever words the engine's inspect uses (Podman lists the dropped capabilities, Docker says ALL).
+      const inside = await hardeningInside(docker, info.Id);
+      assert.deepEqual(inside, { uid: '1000', capEff: 0n, capBnd: 0n, noNewPrivs: '1', pidsMax: String(info.HostConfig.PidsLimit) });
+      const env = info.Config.Env ?? [];
+      const password = await swarm.password(name);
+      assert.ok(password.length >= 24);
+      // The hash only (SHA-256 of the password, see password.ts), never the password.
+      assert.ok(env.includes(`HASHED_PASSWORD=${createHash('sha256').update(password).digest('hex')}`));
+      assert.ok(!env.some((e) => e.includes(password)), 'the plain password never reaches the host');
+      assert.ok(!readFileSync(join(dir, 'swarm.json'), 'utf8').includes(password), 'nor the metadata file');
+      await swarm.delete(name, { purge: true });
+    });
+  }
 
   it('opens an instance through a tunnel that logs in by itself and refuses strangers', async () => {
     const name = uniqueName('open');
@@ -140,30 +147,32 @@ describe('swarm: ten creates at once on one host', function () {
 
 describe('swarm: the store is a cache of the hosts', function () {
   this.timeout(120_000);
-  it('is rebuilt from container labels after the store file is deleted', async () => {
-    const first = await labSwarm();
-    await addLabHost(first.swarm, 'beta');
-    const name = uniqueName('rebuild');
-    const made = await first.swarm.create({ name, host: 'beta' });
-    const password = await first.swarm.password(name);
-    first.swarm.dispose();
-    rmSync(join(first.dir, 'swarm.json'));
+  for (const host of ['beta', 'epsilon'] as const) {
+    it(`is rebuilt from container labels after the store file is deleted${host === 'beta' ? '' : `, on ${host}`}`, async () => {
+      const first = await labSwarm();
+      await addLabHost(first.swarm, host);
+      const name = uniqueName('rebuild');
+      const made = await first.swarm.create({ name, host });
+      const password = await first.swarm.password(name);
+      first.swarm.dispose();
+      rmSync(join(first.dir, 'swarm.json'));
 
-    const again = await labSwarm(first.dir);
-    try {
-      assert.equal((await again.swarm.views()).length, 0);
-      await addLabHost(again.swarm, 'beta');
-      const views = await again.swarm.refresh('beta');
-      const adopted = views.find((v) => v.name === name);
-      assert.ok(adopted, 'the container was adopted');
-      assert.equal(adopted.id, made.id);
-      assert.equal(adopted.state, 'running');
-      assert.equal(await again.swarm.password(name), password, 'secrets are keyed by instance id and survive');
-    } finally {
-      await again.swarm.delete(name, { purge: true });
-      again.swarm.dispose();
-    }
-  });
+      const again = await labSwarm(first.dir);
+      try {
+        assert.equal((await again.swarm.views()).length, 0);
+        await addLabHost(again.swarm, host);
+        const views = await again.swarm.refresh(host);
+        const adopted = views.find((v) => v.name === name);
+        assert.ok(adopted, 'the container was adopted');
+        assert.equal(adopted.id, made.id);
+        assert.equal(adopted.state, 'running');
+        assert.equal(await again.swarm.password(name), password, 'secrets are keyed by instance id and survive');
+      } finally {
+        await again.swarm.delete(name, { purge: true });
+        again.swarm.dispose();
+      }
+    });
+  }
 
   it('marks an instance missing when its container is deleted behind its back', async () => {
     const { swarm } = await labSwarm();

@@ -96,6 +96,29 @@ export async function dockerExecResult(
   return { code: (await exec.inspect()).ExitCode ?? -1, output: demuxBuffer(Buffer.concat(chunks)).toString('utf8') };
 }
 
+/**
+ * What holds inside a running container, read from its first process and its
+ * pids cgroup (v1 or v2): the numbers the kernel applies, not the engine's words.
+ */
+export async function hardeningInside(
+  docker: Docker,
+  containerId: string,
+): Promise<{ uid: string; capEff: bigint; capBnd: bigint; noNewPrivs: string; pidsMax: string }> {
+  const out = await dockerExec(docker, containerId, [
+    'sh',
+    '-c',
+    'cat /proc/1/status; echo "pids.max: $(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max)"',
+  ]);
+  const field = (key: string) => new RegExp(`^${key}:\\s*(\\S+)`, 'm').exec(out)?.[1] ?? `(no ${key})`;
+  return {
+    uid: field('Uid'),
+    capEff: BigInt(`0x${field('CapEff')}`),
+    capBnd: BigInt(`0x${field('CapBnd')}`),
+    noNewPrivs: field('NoNewPrivs'),
+    pidsMax: field('pids.max'),
+  };
+}
+
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }

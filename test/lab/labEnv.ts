@@ -11,13 +11,13 @@ export const LabHostSchema = z.object({
   address: z.string(),
   port: z.number().int(),
   user: z.string(),
-  role: z.enum(['docker', 'lxd', 'nodocker']),
-  provider: z.enum(['docker', 'lxd']),
+  role: z.enum(['docker', 'lxd', 'nodocker', 'podman']),
+  provider: z.enum(['docker', 'lxd', 'podman']),
   remoteSocket: z.string(),
   netns: z.string(),
   hostKey: z.string(),
   hostKeyPub: z.string(),
-  /** The host's engine socket as seen from the lab machine ('' for LXD). */
+  /** The host's engine socket (Docker's or Podman's) as seen from the lab machine ('' for LXD). */
   engineSocketOnLabMachine: z.string(),
 });
 
@@ -37,7 +37,14 @@ export const LabEnvSchema = z.object({
   codeServerBin: z.string(),
   nodeDir: z.string(),
   local: z.object({ dockerSocket: z.string() }),
-  hosts: z.object({ alpha: LabHostSchema, beta: LabHostSchema, gamma: LabHostSchema, delta: LabHostSchema }),
+  hosts: z.object({
+    alpha: LabHostSchema,
+    beta: LabHostSchema,
+    gamma: LabHostSchema,
+    delta: LabHostSchema,
+    /** Rootful Podman's Docker-compatible socket, reached by its user through group podman. */
+    epsilon: LabHostSchema,
+  }),
   /** Only while `scripts/testbed fleet-up` has the fleet up (bench/fleet.ts). */
   fleet: z.record(z.string(), LabHostSchema).optional(),
 });

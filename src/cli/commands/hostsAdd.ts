@@ -1,11 +1,11 @@
-import type { ProviderKind } from '../../shared/model.js';
+import { ProviderKindSchema, type ProviderKind } from '../../shared/model.js';
 import type { UnknownHostKey } from '../../transport/sshTypes.js';
 import { defineCommand, invalidInput } from '../command.js';
 import { hostJson } from '../output.js';
 
 export const hostsAdd = defineCommand({
   name: 'hosts add',
-  usage: 'hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd] [--jump USER@HOST[:PORT][,...]] | --local',
+  usage: 'hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman] [--jump USER@HOST[:PORT][,...]] | --local',
   args: 1,
   options: {
     ssh: { type: 'string' },
@@ -16,8 +16,11 @@ export const hostsAdd = defineCommand({
   },
   check(v) {
     if ((v.local === true) === (v.ssh !== undefined)) throw invalidInput('Give exactly one of --ssh USER@HOST[:PORT] or --local');
-    if (v.provider !== undefined && v.provider !== 'docker' && v.provider !== 'lxd') {
-      throw invalidInput(`Unknown provider "${v.provider}"`, 'Use --provider docker or --provider lxd');
+    if (v.provider !== undefined && !ProviderKindSchema.safeParse(v.provider).success) {
+      throw invalidInput(
+        `Unknown provider "${v.provider}"`,
+        `Use --provider ${ProviderKindSchema.options.slice(0, -1).join(', ')} or ${ProviderKindSchema.options.at(-1)}`,
+      );
     }
   },
   async run({ swarm, out, args: [name], values: v }) {

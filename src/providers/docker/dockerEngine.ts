@@ -8,6 +8,7 @@ import type { InstanceRef } from '../provider.js';
 import { createDockerClient } from './dockerClient.js';
 import { messageOf, statusOf } from './dockerErrors.js';
 import { containerKey, containerName } from './dockerNames.js';
+import { DOCKER_DIALECT, type EngineDialect } from './engineDialect.js';
 
 /** A stop waits this long for code-server before the engine kills it. */
 export const STOP_TIMEOUT_S = 5;
@@ -15,8 +16,9 @@ export const STOP_TIMEOUT_S = 5;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * One host's Docker engine as the Docker provider's parts share it: the two
- * clients, and every call's error turned into one of ours.
+ * One host's Docker-API engine (Docker, or Podman's compatible service) as
+ * the Docker provider's parts share it: the two clients, the engine's dialect,
+ * and every call's error turned into one of ours.
  */
 export class DockerEngine {
   /** For API calls: each must answer within the request timeout. */
@@ -29,6 +31,7 @@ export class DockerEngine {
     readonly link: HostLink,
     readonly socketPath: string,
     requestTimeoutMs = REQUEST_TIMEOUT_MS,
+    readonly dialect: EngineDialect = DOCKER_DIALECT,
   ) {
     this.api = createDockerClient(link, socketPath, requestTimeoutMs);
     this.deadlineMs = requestTimeoutMs * 2;
@@ -58,13 +61,21 @@ export class DockerEngine {
     }
   }
 
+  /**
+   * Makes a volume, or finds it made: Docker answers 201 for a volume that
+   * exists, Podman 409. Either way the name is then the volume's.
+   */
+  async ensureVolume(options: { Name: string; Labels: Record<string, string> }, what: string): Promise<void> {
+    await this.call(what, () => this.api.createVolume(options), undefined, [409]);
+  }
+
   /** The engine's JSON is an edge like any other: check the fields we use. */
   checked<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
     const r = schema.safeParse(value);
     if (r.success) return r.data;
-    throw new SwarmError(`${this.link.label}'s ${this.socketPath} did not answer like a Docker engine (bad ${what})`, {
+    throw new SwarmError(`${this.link.label}'s ${this.socketPath} did not answer like a ${this.dialect.engine} engine (bad ${what})`, {
       code: 'engine-missing',
-      hint: 'Check that the socket path is the Docker API socket (docker version on the host should work)',
+      hint: `Check that the socket path is the ${this.dialect.engine} API socket (docker version on the host should work)`,
     });
   }
 
@@ -73,13 +84,13 @@ export class DockerEngine {
     if (e instanceof SwarmError) return e;
     if ((e as NodeJS.ErrnoException | null)?.code === 'ECONNRESET') {
       // docker-modem ends a request that outlived its timeout this way.
-      return new SwarmError(`Docker on ${this.link.label} did not answer in time (could not ${what})`, {
+      return new SwarmError(`${this.dialect.engine} on ${this.link.label} did not answer in time (could not ${what})`, {
         code: 'timeout',
-        hint: 'The engine may be hung or overloaded; check it on the host (systemctl status docker)',
+        hint: `The engine may be hung or overloaded; check it on the host (systemctl status ${this.dialect.kind})`,
         cause: e,
       });
     }
-    return engineCallError('Docker', this.link.label, what, messageOf(e), e);
+    return engineCallError(this.dialect.engine, this.link.label, what, messageOf(e), e);
   }
 
   /**
@@ -100,6 +111,7 @@ export class DockerEngine {
 
   private async explain(e: unknown, what: string): Promise<SwarmError> {
     if (!isSocketFailure(e)) return this.wrap(e, what);
-    return explainSocketFailure(e, this.link, { engine: 'Docker', path: this.socketPath, group: 'docker', otherProvider: 'LXD' });
+    const { engine, socketGroup: group, otherProvider } = this.dialect;
+    return explainSocketFailure(e, this.link, { engine, path: this.socketPath, group, otherProvider });
   }
 }

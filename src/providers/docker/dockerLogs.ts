@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { toSwarmError } from '../../shared/errors.js';
 import type { InstanceRef, LogOptions } from '../provider.js';
 import type { DockerEngine } from './dockerEngine.js';
+import { lateStream } from './lateStream.js';
 import { containerKey } from './dockerNames.js';
 
 /** Docker's multiplexed log format: 8-byte frame headers, then payload. */
@@ -28,13 +29,26 @@ export async function readLogs(engine: DockerEngine, ref: InstanceRef, options: 
     out.end(demuxBuffer(buf));
     return out;
   }
-  // The first attach happens before we return, so a missing container fails the call.
-  const first = (await engine.call(
-    'read logs',
-    () => container.logs({ stdout: true, stderr: true, follow: true, tail }),
-    ref,
-  )) as unknown as Readable;
-  void followAcrossRestarts(engine, container, first, out, options.signal);
+  const follow = (since?: number) => (signal?: AbortSignal) =>
+    container.logs({
+      stdout: true,
+      stderr: true,
+      follow: true,
+      ...(since !== undefined ? { since } : { tail }),
+      ...(signal ? { abortSignal: signal } : {}),
+    }) as unknown as Promise<Readable>;
+  let first: Readable;
+  if (engine.dialect.lateStreamHeaders) {
+    // The engine answers a follow with its first line: a missing container must still fail the call.
+    await engine.call('read logs', () => container.inspect(), ref);
+    first = lateStream(follow(), (e) => engine.wrap(e, 'read logs'));
+  } else {
+    // The first attach happens before we return, so a missing container fails the call.
+    first = await engine.call('read logs', follow(), ref);
+  }
+  void followAcrossRestarts(engine, container, first, out, options.signal, (since) =>
+    engine.dialect.lateStreamHeaders ? Promise.resolve(lateStream(follow(since), (e) => engine.wrap(e, 'read logs'))) : follow(since)(),
+  );
   return out;
 }
 
@@ -49,6 +63,7 @@ async function followAcrossRestarts(
   first: Readable,
   out: PassThrough,
   signal: AbortSignal | undefined,
+  reattach: (since: number) => Promise<Readable>,
 ): Promise<void> {
   let stream: Readable | undefined = first;
   const onAbort = () => stream?.destroy();
@@ -72,7 +87,7 @@ async function followAcrossRestarts(
           return; // removed, or the host is gone: the log ends here
         }
         if (running) {
-          stream = (await container.logs({ stdout: true, stderr: true, follow: true, since })) as unknown as Readable;
+          stream = await reattach(since);
           break;
         }
         await new Promise((r) => setTimeout(r, 500));

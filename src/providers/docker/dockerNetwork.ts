@@ -21,6 +21,8 @@ const NETWORK_PURPOSE = 'isolated';
 export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 /** Where containers made before isolation run (and where `docker run` puts any container). */
 const DEFAULT_BRIDGE = 'bridge';
+/** How long the winner of a create race waits for the losers' networks to go. */
+const ALONE_WAIT_MS = 3_000;
 
 const NetworkListSchema = z.array(
   z.object({
@@ -68,6 +70,9 @@ export class DockerNetwork {
    * its own, still empty, one.
    */
   ensure(): Promise<string> {
+    // An engine whose containers each get their own network stack needs no shared network.
+    const own = this.engine.dialect.ownNetworkMode;
+    if (own !== undefined) return Promise.resolve(own);
     if (!this.pending) {
       this.pending = this.findOrCreate().finally(() => {
         this.pending = undefined;
@@ -101,37 +106,61 @@ export class DockerNetwork {
 
   /** A container on the default bridge can reach, and be reached by, every other container there. */
   needsMigration(info: Docker.ContainerInspectInfo): boolean {
+    if (this.engine.dialect.ownNetworkMode !== undefined) return false;
     return DEFAULT_BRIDGE in (info.NetworkSettings.Networks ?? {});
   }
 
   private async findOrCreate(): Promise<string> {
     const found = await this.find();
-    if (found) return found;
+    if (found) return found.others === 0 ? found.id : this.whenAlone(found.id);
     const made = (await this.engine.call(
       'create the isolated network',
       () => this.engine.api.createNetwork(networkOptions(this.name)),
       undefined,
       [409],
     )) as Docker.Network | undefined;
-    const settled = await this.find();
+    const after = await this.find();
+    const settled = after?.id;
     if (!settled) {
       throw new SwarmError(`Docker on ${this.engine.link.label} did not keep the network ${this.name} it was asked to create`, {
         code: 'internal',
         hint: 'Check the engine (docker network ls), then try again',
       });
     }
-    if (made && made.id !== settled) await made.remove().catch(() => undefined);
-    return settled;
+    if (made && made.id !== settled) {
+      await made.remove().catch(() => undefined);
+      return settled;
+    }
+    return after.others === 0 ? settled : this.whenAlone(settled);
   }
 
-  /** The oldest network of ours with this name; a stranger's of this name is an error, not something to join. */
-  private async find(): Promise<string | undefined> {
+  /**
+   * The winner of a create race waits (briefly) for the losers to remove
+   * their networks: while two share the name, Docker refuses to start a
+   * container on it ("network … is ambiguous"). A loser that died leaves its
+   * network behind; after the wait it is the engine's problem, not ours.
+   */
+  private async whenAlone(id: string): Promise<string> {
+    const until = Date.now() + ALONE_WAIT_MS;
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      const now = await this.find();
+      if (!now || now.others === 0) break;
+    }
+    return id;
+  }
+
+  /**
+   * The oldest network of ours with this name, and how many more of ours
+   * share it; a stranger's of this name is an error, not something to join.
+   */
+  private async find(): Promise<{ id: string; others: number } | undefined> {
     const rows = await this.engine.call('list networks', () => this.engine.api.listNetworks({ filters: { name: [this.name] } }));
     // The name filter matches parts of names too.
     const named = this.engine.checked(NetworkListSchema, rows, 'network list').filter((n) => n.Name === this.name);
     if (named.length === 0) return undefined;
     const ours = named.filter(isIsolatedNetwork).sort((a, b) => createdMs(a) - createdMs(b) || a.Id.localeCompare(b.Id));
-    if (ours[0]) return ours[0].Id;
+    if (ours[0]) return { id: ours[0].Id, others: ours.length - 1 };
     throw new SwarmError(
       `A network named ${this.name} exists on ${this.engine.link.label}, but Code Swarm did not make it, or it lets containers reach each other`,
       {

@@ -31,24 +31,32 @@ import { containerName, volumeName } from './dockerNames.js';
 import { DockerNetwork, NETWORK_NAME } from './dockerNetwork.js';
 import { DockerSnapshots } from './dockerSnapshots.js';
 import { dockerCapacity, DockerStatsSchema, statsFromDocker } from './dockerStats.js';
+import { requireHardened } from './hardeningReadBack.js';
 import { ContainerListSchema, observedFromInspect, observedFromList } from './dockerState.js';
+import type { EngineDialect } from './engineDialect.js';
 
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
 
 export interface DockerProviderOptions {
   /** The isolated network's name (tests use their own, to watch it being made). */
   readonly network?: string;
+  /** Which engine speaks Docker's API on the socket (Docker unless said otherwise). */
+  readonly dialect?: EngineDialect;
 }
 
-/** Docker, reached through a HostLink (SSH stream-local forward or local socket). */
+/**
+ * Docker, or another engine with Docker's API (Podman), reached through a
+ * HostLink (SSH stream-local forward or local socket).
+ */
 export class DockerProvider implements Provider {
-  readonly kind = 'docker';
+  readonly kind: EngineDialect['kind'];
   private readonly engine: DockerEngine;
   private readonly snaps: DockerSnapshots;
   private readonly network: DockerNetwork;
 
   constructor(link: HostLink, socketPath: string, requestTimeoutMs?: number, options: DockerProviderOptions = {}) {
-    this.engine = new DockerEngine(link, socketPath, requestTimeoutMs);
+    this.engine = new DockerEngine(link, socketPath, requestTimeoutMs, options.dialect);
+    this.kind = this.engine.dialect.kind;
     this.snaps = new DockerSnapshots(this.engine);
     this.network = new DockerNetwork(this.engine, options.network ?? NETWORK_NAME);
   }
@@ -60,14 +68,14 @@ export class DockerProvider implements Provider {
   async engineInfo(): Promise<EngineInfo> {
     let raw: unknown;
     try {
-      raw = await this.engine.call('reach the Docker engine', () => this.engine.api.version());
+      raw = await this.engine.call(`reach the ${this.engine.dialect.engine} engine`, () => this.engine.api.version());
     } catch (e) {
       // Another service on the socket (e.g. LXD) answers /version with an HTTP error.
       if (statusOf((e as SwarmError).cause) !== undefined) raw = undefined;
       else throw e;
     }
     const v = this.engine.checked(VersionSchema, raw, 'version');
-    return { provider: 'docker', engineVersion: `Docker ${v.Version} (API ${v.ApiVersion})` };
+    return { provider: this.kind, engineVersion: `${this.engine.dialect.engine} ${v.Version} (API ${v.ApiVersion})` };
   }
 
   async list(): Promise<ObservedInstance[]> {
@@ -93,9 +101,7 @@ export class DockerProvider implements Provider {
     const network = await networkId;
     throwIfAborted(options.signal);
     progress('Creating the workspace volume');
-    await this.engine.call('create the workspace volume', () =>
-      this.engine.api.createVolume({ Name: volumeName(spec.name), Labels: volumeLabels(spec) }),
-    );
+    await this.engine.ensureVolume({ Name: volumeName(spec.name), Labels: volumeLabels(spec) }, 'create the workspace volume');
     progress('Creating the container');
     let container: Docker.Container | undefined;
     try {
@@ -105,9 +111,11 @@ export class DockerProvider implements Provider {
         ),
       );
       throwIfAborted(options.signal);
+      // What the engine applied, before anything runs with less than asked for.
+      await requireHardened(this.engine, container.id, spec, false);
       progress('Starting code-server');
       await this.engine.call('start the container', () => (container as Docker.Container).start());
-      return await this.observe(container.id);
+      return observedFromInspect(await requireHardened(this.engine, container.id, spec, true));
     } catch (e) {
       await this.undoCreate(container, spec);
       throw toSwarmError(e);

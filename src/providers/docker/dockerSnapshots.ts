@@ -8,10 +8,17 @@ import type { InstanceRef, Snapshot } from '../provider.js';
 import { containerOptions, PROJECT_DIR, specFromInspect } from './containerOptions.js';
 import { STOP_TIMEOUT_S, type DockerEngine } from './dockerEngine.js';
 import { containerKey, containerName, snapshotRepo, volumeName } from './dockerNames.js';
+import { requireHardened } from './hardeningReadBack.js';
 
 /** Image label naming the instance a snapshot belongs to; purge finds untagged snapshot layers by it. */
 const SNAPSHOT_OF_LABEL = `${LABEL.instance}-snapshot-of`;
 const SNAPSHOT_CREATED_LABEL = `${LABEL.instance}-snapshot-created`;
+/**
+ * Whether the user gave the snapshot a label ("yes"/"no"). Podman's commit
+ * keeps the parent image's comment when given an empty one, so a snapshot of
+ * a restored instance would show its parent's label without this.
+ */
+const SNAPSHOT_LABELLED_LABEL = `${LABEL.instance}-snapshot-labelled`;
 /** Docker's tag grammar: a snapshot name is a tag, and nothing else may reach an image reference. */
 const SNAPSHOT_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** A commit takes the container's file system only: Docker never puts volumes in an image. */
@@ -43,7 +50,11 @@ export class DockerSnapshots {
           tag,
           pause: true,
           // Values Code Swarm made (a UUID, an ISO time): nothing a Dockerfile parser would expand.
-          changes: [`LABEL ${SNAPSHOT_OF_LABEL}=${ref.id}`, `LABEL ${SNAPSHOT_CREATED_LABEL}=${createdAt}`],
+          changes: [
+            `LABEL ${SNAPSHOT_OF_LABEL}=${ref.id}`,
+            `LABEL ${SNAPSHOT_CREATED_LABEL}=${createdAt}`,
+            `LABEL ${SNAPSHOT_LABELLED_LABEL}=${label ? 'yes' : 'no'}`,
+          ],
           // The user's label travels as the image comment: unlike a LABEL change it is never parsed.
           comment: label ?? '',
         }),
@@ -68,7 +79,8 @@ export class DockerSnapshots {
         (i.RepoTags ?? []).map((t) => ({
           name: t.slice(t.lastIndexOf(':') + 1),
           createdAt: i.Labels?.[SNAPSHOT_CREATED_LABEL] ?? new Date(i.Created * 1000).toISOString(),
-          label: comments[n] ? comments[n] : undefined,
+          // Snapshots taken before the labelled label existed have only their comment.
+          label: comments[n] && i.Labels?.[SNAPSHOT_LABELLED_LABEL] !== 'no' ? comments[n] : undefined,
         })),
       )
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -97,6 +109,8 @@ export class DockerSnapshots {
     );
     const oldContainer = this.engine.api.getContainer(old.Id);
     try {
+      // The snapshot's container must hold what the instance's did; the old one stays until it does.
+      await requireHardened(this.engine, created.id, spec, false);
       // A graceful stop first: code-server gets to finish what it writes to the volume.
       if (wasRunning)
         await this.engine.call('stop the old container', () => oldContainer.stop({ t: STOP_TIMEOUT_S }), undefined, [304, 404]);

@@ -29,7 +29,7 @@ export function describeSnapshot(s: Snapshot): SnapshotLook {
 export function describeRestore(instance: { name: string; provider: ProviderKind }, s: Snapshot): { message: string; detail: string } {
   const when = formatTimestamp(s.createdAt);
   const lost =
-    instance.provider === 'docker'
+    instance.provider !== 'lxd'
       ? `Its container is replaced by one made from the snapshot: whatever changed outside ${PROJECT_DIR} since ${when} (installed packages, settings, files in /home/coder) is lost. The workspace volume ${PROJECT_DIR} is not part of a Docker snapshot and stays as it is now.`
       : `Everything in the instance that changed since ${when} is lost, the files in ${PROJECT_DIR} included.`;
   return {

@@ -170,6 +170,8 @@ describe('cli command line', () => {
       /Unknown provider "k8s" — Use --provider docker/,
     );
     assert.equal(invocation(['hosts', 'add', 'h', '--local']).command, 'hosts add');
+    assert.equal(invocation(['hosts', 'add', 'h', '--ssh', 'u@x', '--provider', 'podman']).command, 'hosts add');
+    assert.match(refusal(['hosts', 'add', 'h', '--ssh', 'u@x', '--provider', 'k8s']).oneLine(), /docker, lxd or podman$/);
     assert.match(refusal(['logs', 'web', '--tail', '1.5']).message, /--tail must be a whole number, not "1.5"/);
     assert.match(refusal(['logs', 'web', '--tail=-1']).message, /--tail must be a whole number/);
     assert.match(refusal(['open', 'web', '--port', '70000']).message, /--port must be 1-65535, not "70000"/);

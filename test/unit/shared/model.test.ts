@@ -45,7 +45,8 @@ describe('model', () => {
     assert.ok(!InstanceRecordSchema.safeParse(instanceRecord('a', { port: 70000 })).success);
     assert.ok(!InstanceRecordSchema.safeParse(instanceRecord('a', { createdAt: 'yesterday' })).success);
     assert.ok(!InstanceRecordSchema.safeParse(instanceRecord('a', { memoryBytes: 0 })).success);
-    assert.ok(!HostRecordSchema.safeParse(hostRecord('a', { provider: 'podman' as never })).success);
+    assert.ok(!HostRecordSchema.safeParse(hostRecord('a', { provider: 'k8s' as never })).success);
+    assert.ok(HostRecordSchema.safeParse(hostRecord('a', { provider: 'podman' })).success, 'podman is a provider now');
   });
 
   it('builds an empty store file that validates', () => {

@@ -4,7 +4,7 @@ import { dockerDie } from './dockerEventFixture.js';
 
 describe('engine events: what a Docker event line says', () => {
   it('reads our id, name and the action from a Docker event', () => {
-    assert.deepEqual(dockerChangeOf(dockerDie), { id: 'id-1', name: 'web', action: 'die', settling: true });
+    assert.deepEqual(dockerChangeOf(dockerDie), { id: 'id-1', name: 'web', action: 'die', settling: true, exitCode: 137 });
     const start = JSON.parse(dockerDie) as { Action: string };
     start.Action = 'start';
     assert.deepEqual(dockerChangeOf(JSON.stringify(start)), { id: 'id-1', name: 'web', action: 'start' }, 'only die waits for a follow-up');
