@@ -11,8 +11,9 @@ export const LabHostSchema = z.object({
   address: z.string(),
   port: z.number().int(),
   user: z.string(),
-  role: z.enum(['docker', 'lxd', 'nodocker']),
-  provider: z.enum(['docker', 'lxd']),
+  role: z.enum(['docker', 'lxd', 'nodocker', 'swarm-manager', 'swarm-worker']),
+  /** swarm for the swarm's manager (issue #18); its workers are plain Docker engines. */
+  provider: z.enum(['docker', 'lxd', 'swarm']),
   remoteSocket: z.string(),
   netns: z.string(),
   hostKey: z.string(),
@@ -37,7 +38,16 @@ export const LabEnvSchema = z.object({
   codeServerBin: z.string(),
   nodeDir: z.string(),
   local: z.object({ dockerSocket: z.string() }),
-  hosts: z.object({ alpha: LabHostSchema, beta: LabHostSchema, gamma: LabHostSchema, delta: LabHostSchema }),
+  hosts: z.object({
+    alpha: LabHostSchema,
+    beta: LabHostSchema,
+    gamma: LabHostSchema,
+    delta: LabHostSchema,
+    /** The lab's Swarm-mode cluster: swarm1 manages, swarm2 and swarm3 work. */
+    swarm1: LabHostSchema,
+    swarm2: LabHostSchema,
+    swarm3: LabHostSchema,
+  }),
   /** Only while `scripts/testbed fleet-up` has the fleet up (bench/fleet.ts). */
   fleet: z.record(z.string(), LabHostSchema).optional(),
 });
