@@ -1,10 +1,11 @@
 /** `code-swarm --help`. Every command's options show here (a unit test checks it against the command table). */
 export const USAGE = `usage: code-swarm <command> [options]
 
-  hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd] [--jump USER@HOST[:PORT][,...]]
-  hosts add NAME --local
+  hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|swarm] [--jump USER@HOST[:PORT][,...]]
+  hosts add NAME --local [--provider docker|swarm]
+                               (swarm hosts: [--overlay encrypted|plain], plain for kernels without IPsec ESP)
   hosts list | hosts test NAME | hosts remove NAME [--force]
-  create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--no-wait]
+  create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR] [--no-wait]
   list [--host HOST]
   watch [--host HOST]          print each change the engines report (state, port) until Ctrl-C
   start|restart NAME [--no-wait]

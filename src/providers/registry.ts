@@ -4,6 +4,7 @@ import { DEFAULT_DOCKER_SOCKET } from './common/engineSockets.js';
 import { DockerProvider } from './docker/dockerProvider.js';
 import { LxdProvider } from './lxd/lxdProvider.js';
 import type { Provider } from './provider.js';
+import { SwarmModeProvider } from './swarm/swarmModeProvider.js';
 
 /** Makes the provider of one host, talking only through that host's link. */
 export type ProviderFactory = (link: HostLink, host: HostRecord) => Provider;
@@ -12,4 +13,5 @@ export type ProviderFactory = (link: HostLink, host: HostRecord) => Provider;
 export const providerFactories: ReadonlyMap<ProviderKind, ProviderFactory> = new Map<ProviderKind, ProviderFactory>([
   ['docker', (link, host) => new DockerProvider(link, host.dockerSocket ?? DEFAULT_DOCKER_SOCKET)],
   ['lxd', (link, host) => new LxdProvider(link, host.lxdSocket)],
+  ['swarm', (link, host) => new SwarmModeProvider(link, host.dockerSocket ?? DEFAULT_DOCKER_SOCKET, host.swarmOverlay !== 'plain')],
 ]);
