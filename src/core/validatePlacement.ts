@@ -9,7 +9,7 @@ const CONSTRAINT = /^(node|engine)\.[A-Za-z0-9._-]+ ?(==|!=) ?[A-Za-z0-9._:/-]+$
 /** `--node` / `--constraint` of a create: only for Swarm hosts, only one of them, each in Swarm's own syntax. */
 export function validatePlacement(
   input: { readonly node?: string; readonly constraint?: string },
-  host: HostRecord,
+  host: Pick<HostRecord, 'name' | 'provider'>,
 ): { node?: string; constraint?: string } | undefined {
   const { node, constraint } = input;
   if (node === undefined && constraint === undefined) return undefined;

@@ -146,6 +146,53 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
     }
   });
 
+  it('pins an instance to the node Swarm chose: a killed task comes back there, healthy, with its logs', async () => {
+    const name = uniqueName('swpin');
+    await swarm.create({ name, host: 'cluster' });
+    const view = await swarm.waitHealthy(name, { timeoutMs: 120_000 });
+    const service = `code-swarm-${name}`;
+    const svc = (await manager.getService(service).inspect()) as { Spec: { TaskTemplate: { Placement?: { Constraints?: string[] } } } };
+    assert.match((svc.Spec.TaskTemplate.Placement?.Constraints ?? []).join(','), /node\.id==/);
+    const before = await taskContainer(service);
+    assert.equal(view.node, before.node);
+    await before.docker.getContainer(before.id).kill();
+    let after = before;
+    for (let i = 0; i < 120 && after.id === before.id; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      after = await taskContainer(service).catch(() => before);
+    }
+    assert.notEqual(after.id, before.id, 'Swarm replaced the killed task');
+    assert.equal(after.node, before.node, 'the replacement runs where the workspace is');
+    await swarm.waitHealthy(name, { timeoutMs: 120_000 });
+    assert.equal((await swarm.refresh('cluster')).find((v) => v.name === name)?.node, before.node);
+    const logs = await swarm.logs(name, { tail: 50 });
+    let text = '';
+    for await (const chunk of logs) text += String(chunk);
+    assert.match(text, /HTTP server listening/);
+    await swarm.delete(name, { purge: true });
+  });
+
+  it('follows a change made by hand with docker service scale', async () => {
+    const name = uniqueName('swev');
+    await swarm.create({ name, host: 'cluster', node: 'swarm3' });
+    const seen: string[] = [];
+    const events = await swarm.watchEngine('cluster', (c) => {
+      if (c.name === name) seen.push(c.action);
+    });
+    assert.ok(events, 'a swarm host has engine events');
+    try {
+      const svc = manager.getService(`code-swarm-${name}`);
+      const info = (await svc.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
+      await svc.update({ ...info.Spec, Mode: { Replicated: { Replicas: 0 } }, version: info.Version.Index });
+      for (let i = 0; i < 40 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(seen.slice(0, 1), ['service-update']);
+      assert.equal((await swarm.refresh('cluster')).find((v) => v.name === name)?.state, 'stopped');
+    } finally {
+      events.close();
+    }
+    await swarm.delete(name, { purge: true });
+  });
+
   it('shows the scheduler\u2019s reason for a task it cannot place', async () => {
     const name = uniqueName('swpend');
     const view = await swarm.create({ name, host: 'cluster', constraint: 'node.labels.code-swarm-test-nowhere==true' });

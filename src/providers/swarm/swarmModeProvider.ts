@@ -10,6 +10,8 @@ import { DockerEngine } from '../docker/dockerEngine.js';
 import { statusOf } from '../docker/dockerErrors.js';
 import type {
   CreateOptions,
+  EngineChange,
+  EngineEvents,
   EngineInfo,
   InstanceRef,
   InstanceSpec,
@@ -18,6 +20,7 @@ import type {
   ObservedInstance,
   Provider,
 } from '../provider.js';
+import { watchSwarmMode } from './swarmModeEvents.js';
 import { readServiceLogs } from './swarmModeLogs.js';
 import { gatewayName, overlayName, passwordSecretName, serviceName, swarmVolumeName } from './swarmModeNames.js';
 import { GATEWAY_LABEL, gatewayOptions, overlayOptions, serviceSpec } from './swarmModeSpec.js';
@@ -26,6 +29,8 @@ import { purgeVolumes } from './swarmModeVolumes.js';
 
 /** How long a create waits for its task to run (a cold image start on a busy node takes seconds). */
 const CREATE_SETTLE_MS = 60_000;
+/** How long a create waits for Swarm to choose a node before leaving the instance unpinned. */
+const PIN_WAIT_MS = 5_000;
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
 const InfoSchema = z.object({
   Swarm: z.object({ LocalNodeState: z.string().optional(), ControlAvailable: z.boolean().optional() }).optional(),
@@ -102,6 +107,10 @@ export class SwarmModeProvider implements Provider {
     });
   }
 
+  watch(onChange: (change: EngineChange) => void): Promise<EngineEvents> {
+    return watchSwarmMode(this.engine, onChange);
+  }
+
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
     const { entry, user } = await this.imageEntry(spec.image);
@@ -137,6 +146,7 @@ export class SwarmModeProvider implements Provider {
         ),
       );
       made.service = (svc as unknown as { id: string }).id;
+      if (spec.placement?.node === undefined) await this.pinToFirstNode(made.service, options.signal);
       progress('Starting the gateway on the manager');
       const gw = await this.engine.call('create the gateway', () =>
         this.engine.api.createContainer(gatewayOptions(spec, made.network as string, user)),
@@ -213,6 +223,31 @@ export class SwarmModeProvider implements Provider {
       if (o.state !== 'starting' || o.error !== undefined || Date.now() > deadline) return o;
       throwIfAborted(signal);
       await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /**
+   * The workspace volume lives on the node the task first runs on, so the
+   * instance stays there: as soon as Swarm has chosen a node (before the
+   * container starts, so the replaced task costs little), that node becomes a
+   * constraint. A task Swarm cannot place yet is left unpinned (its reason shows).
+   */
+  private async pinToFirstNode(serviceId: string, signal: AbortSignal | undefined): Promise<void> {
+    const deadline = Date.now() + PIN_WAIT_MS;
+    for (;;) {
+      const raw = await this.engine.call('list its tasks', () => this.engine.api.listTasks({ filters: { service: [serviceId] } }));
+      const nodeId = this.engine.checked(TaskListSchema, raw, 'task list').find((t) => t.NodeID)?.NodeID;
+      if (nodeId) {
+        await this.updateSpec({ id: serviceId, name: serviceId, containerId: serviceId }, 'pin it to its node', (spec) => {
+          const tt = (spec['TaskTemplate'] ?? {}) as { Placement?: { Constraints?: string[] } };
+          const constraints = [...(tt.Placement?.Constraints ?? []), `node.id==${nodeId}`];
+          spec['TaskTemplate'] = { ...tt, Placement: { ...tt.Placement, Constraints: constraints } };
+        });
+        return;
+      }
+      if (Date.now() > deadline) return;
+      throwIfAborted(signal);
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 

@@ -73,7 +73,8 @@ export function describeInstance(view: InstanceView, ctx: InstanceLookContext): 
   const status = instanceStatusText(view, ctx.now, hostDown);
   return {
     label: view.name,
-    description: status,
+    // On a Swarm host the cluster chose the node: the row says which.
+    description: view.node !== undefined ? `${status} · on ${view.node}` : status,
     iconId,
     colorId,
     contextValue: instanceContextValue(view.state),
@@ -86,6 +87,7 @@ function instanceTooltip(view: InstanceView, status: string, ctx: InstanceLookCo
   // The tunnel URL's token is a credential: show the bare address only.
   if (ctx.tunnelPort !== undefined) lines.push(`- URL: ${codeSpan(`http://127.0.0.1:${ctx.tunnelPort}/`)} (tunnel open)`);
   else if (view.state === 'running') lines.push('- URL: opened through a Code Swarm tunnel by *Open*');
+  if (view.node !== undefined) lines.push(`- Node: ${escapeMarkdown(view.node)} (Swarm)`);
   lines.push(`- Image: ${codeSpan(view.image)}`);
   lines.push(`- Resources: ${plural(view.cpus, 'CPU')} · ${formatBytes(view.memoryBytes)}`);
   lines.push(`- Created: ${formatTimestamp(view.createdAt)}`);

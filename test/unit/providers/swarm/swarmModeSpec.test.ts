@@ -8,6 +8,7 @@ import {
   TASK_WRAPPER,
 } from '../../../../src/providers/swarm/swarmModeSpec.js';
 import { mapServiceState, nodeViews, observedFromSwarm, type TaskRow } from '../../../../src/providers/swarm/swarmModeState.js';
+import { swarmModeChangeOf } from '../../../../src/providers/swarm/swarmModeEvents.js';
 import { validatePlacement } from '../../../../src/core/validatePlacement.js';
 import type { HostRecord } from '../../../../src/shared/model.js';
 
@@ -170,5 +171,14 @@ describe('create --node / --constraint validation', () => {
     assert.throws(() => validatePlacement({ node: 'a', constraint: 'node.role==worker' }, swarmHost), /not both/);
     assert.throws(() => validatePlacement({ node: 'a b' }, swarmHost), /not a node name/);
     assert.throws(() => validatePlacement({ constraint: 'rm -rf /' }, swarmHost), /not a Swarm placement constraint/);
+  });
+});
+
+describe('swarm-mode provider: events', () => {
+  it('names the instance of a service event and marks node events as cluster-wide', () => {
+    const svc = JSON.stringify({ Type: 'service', Action: 'update', Actor: { Attributes: { name: 'code-swarm-web' } } });
+    assert.deepEqual(swarmModeChangeOf(svc), { id: undefined, name: 'web', action: 'service-update' });
+    const node = JSON.stringify({ Type: 'node', Action: 'update', Actor: { Attributes: { name: 'swarm2' } } });
+    assert.deepEqual(swarmModeChangeOf(node), { id: undefined, name: undefined, action: 'node-update' });
   });
 });
