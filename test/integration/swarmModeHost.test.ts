@@ -206,6 +206,28 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
     await swarm.delete(name, { purge: true });
   });
 
+  it('spreads six one-CPU instances over the three 2-CPU nodes by their reservations; a seventh waits with the scheduler\u2019s reason', async () => {
+    const names = Array.from({ length: 7 }, (_, i) => uniqueName(`swfit${i}`));
+    try {
+      const views = await Promise.all(names.map((name) => swarm.create({ name, host: 'cluster', cpus: 1, memory: '512m' })));
+      const placed = views.filter((v) => v.error === undefined);
+      const waiting = views.filter((v) => v.error !== undefined);
+      assert.equal(placed.length, 6, JSON.stringify(views.map((v) => [v.name, v.state, v.node, v.error])));
+      assert.equal(waiting.length, 1);
+      assert.equal(waiting[0]?.state, 'starting');
+      assert.match(waiting[0]?.error ?? '', /insufficient resources/);
+      const perNode = new Map<string, number>();
+      for (const v of placed) perNode.set(v.node ?? '?', (perNode.get(v.node ?? '?') ?? 0) + 1);
+      assert.deepEqual([...perNode].sort(), [
+        ['swarm1', 2],
+        ['swarm2', 2],
+        ['swarm3', 2],
+      ]);
+    } finally {
+      await Promise.all(names.map((name) => swarm.delete(name, { purge: true }).catch(() => undefined)));
+    }
+  });
+
   it('refuses a node name Swarm could not have', async () => {
     await failsWith(
       swarm.create({ name: uniqueName('swbad'), host: 'cluster', node: 'no such node!' }),
