@@ -63,6 +63,22 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
     );
   });
 
+  it('adds a manager engine as a --local swarm host (here: swarm1 through its socket on the lab machine)', async () => {
+    await swarm.addHost({
+      name: 'clusterlocal',
+      local: true,
+      provider: 'swarm',
+      dockerSocket: lab().hosts.swarm1.engineSocketOnLabMachine,
+    });
+    const r = await swarm.testHost('clusterlocal');
+    assert.equal(r.ok, true, r.error);
+    assert.deepEqual(
+      r.nodes?.map((n) => n.name),
+      ['swarm1', 'swarm2', 'swarm3'],
+    );
+    await swarm.removeHost('clusterlocal');
+  });
+
   it('refuses a plain Docker engine as a swarm host, saying how to make a manager', async () => {
     const h = lab().hosts.alpha;
     await failsWith(
