@@ -3,7 +3,7 @@ import type { InstanceState } from '../../shared/model.js';
 import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { ownName } from '../common/instanceName.js';
 import { LABEL, parseSpecLabel } from '../common/labels.js';
-import type { ObservedInstance } from '../provider.js';
+import type { ClusterNode, ObservedInstance } from '../provider.js';
 import { GATEWAY_LABEL } from './swarmModeSpec.js';
 
 const Labels = z.record(z.string(), z.string()).nullable().optional();
@@ -68,15 +68,8 @@ export const GatewayListSchema = z.array(
 );
 export type GatewayRow = z.infer<typeof GatewayListSchema>[number];
 
-/** A node as `hosts test --json` prints it. */
-export interface SwarmNodeView {
-  readonly name: string;
-  readonly role: string;
-  readonly state: string;
-  readonly availability: string;
-}
-
-export function nodeViews(rows: readonly NodeRow[]): SwarmNodeView[] {
+/** The nodes as `hosts test --json` prints them, by name. */
+export function nodeViews(rows: readonly NodeRow[]): ClusterNode[] {
   return rows
     .map((n) => ({
       name: n.Description?.Hostname ?? n.ID,
