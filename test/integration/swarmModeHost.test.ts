@@ -244,6 +244,37 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
     }
   });
 
+  it('explains, and loses nothing, when the node of a pinned instance is drained', async () => {
+    const name = uniqueName('swdrain');
+    await swarm.create({ name, host: 'cluster', node: 'swarm3' });
+    await swarm.waitHealthy(name, { timeoutMs: 120_000 });
+    const node = manager.getNode('swarm3');
+    const drain = async (availability: 'drain' | 'active') => {
+      const info = (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
+      await node.update({ ...info.Spec, Availability: availability, version: info.Version.Index });
+    };
+    await drain('drain');
+    try {
+      let view;
+      for (let i = 0; i < 120; i++) {
+        view = (await swarm.refresh('cluster')).find((v) => v.name === name);
+        if (/no suitable node/.test(view?.error ?? '')) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.equal(view?.state, 'starting', 'it waits for its node rather than moving away from its workspace');
+      assert.match(view?.error ?? '', /no suitable node/);
+    } finally {
+      await drain('active');
+    }
+    for (let i = 0; i < 240; i++) {
+      if ((await swarm.refresh('cluster')).find((v) => v.name === name)?.state === 'running') break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const back = await swarm.waitHealthy(name, { timeoutMs: 120_000 });
+    assert.equal(back.node, 'swarm3');
+    await swarm.delete(name, { purge: true });
+  });
+
   it('refuses a node name Swarm could not have', async () => {
     await failsWith(
       swarm.create({ name: uniqueName('swbad'), host: 'cluster', node: 'no such node!' }),

@@ -106,11 +106,13 @@ export function mapServiceState(replicas: number, task: TaskRow | undefined): { 
   const why = task.Status.Err || undefined;
   if (task.DesiredState === 'running' && s === 'running') return { state: 'running' };
   if (task.DesiredState === 'running' && STARTING.has(s)) return why ? { state: 'starting', error: why } : { state: 'starting' };
-  // A task that ended while the service still wants one: Swarm is replacing it (restart policy "any").
-  const reason =
-    why ?? (task.Status.ContainerStatus?.ExitCode ? `code-server exited with code ${task.Status.ContainerStatus.ExitCode}` : undefined);
-  if (['failed', 'rejected', 'orphaned'].includes(s)) return { state: 'failed', error: reason ?? `the task is ${s}` };
-  return reason ? { state: 'starting', error: reason } : { state: 'starting' };
+  if (s === 'failed' || s === 'rejected') {
+    const code = task.Status.ContainerStatus?.ExitCode;
+    return { state: 'failed', error: why ?? (code ? `code-server exited with code ${code}` : `the task is ${s}`) };
+  }
+  if (s === 'orphaned') return { state: 'starting', error: why ?? 'its node is unavailable' };
+  // Shut down or finished while the service still wants a replica: Swarm is replacing it.
+  return { state: 'starting' };
 }
 
 /** Everything one list needs, fetched at once. */
