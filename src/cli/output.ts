@@ -41,6 +41,7 @@ export function instanceJson(v: InstanceView): Record<string, unknown> {
     memoryBytes: v.memoryBytes,
     port: v.port ?? null,
     error: v.error ?? null,
+    ...(v.node !== undefined ? { node: v.node } : {}),
   };
 }
 
@@ -64,6 +65,7 @@ export function hostTestJson(t: HostTestResult): Record<string, unknown> {
     engineVersion: t.engineVersion ?? null,
     latencyMs: t.latencyMs ?? null,
     ...(t.error ? { error: t.error } : {}),
+    ...(t.nodes ? { nodes: t.nodes.map((n) => ({ name: n.name, role: n.role, state: n.state, availability: n.availability })) } : {}),
   };
 }
 

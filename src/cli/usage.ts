@@ -1,12 +1,13 @@
 /** `code-swarm --help`. Every command's options show here (a unit test checks it against the command table). */
 export const USAGE = `usage: code-swarm <command> [options]
 
-  hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman] [--jump USER@HOST[:PORT][,...]]
-  hosts add NAME --local
+  hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman|swarm] [--jump USER@HOST[:PORT][,...]]
+  hosts add NAME --local [--provider docker|swarm]
+                               (swarm hosts: [--overlay encrypted|plain], plain for kernels without IPsec ESP)
   hosts list | hosts test NAME | hosts remove NAME [--force]
   hosts doctor NAME [--fix] [--dry-run] [--image IMG]   every problem of a host at once, and its fixes
-  hosts doctor NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd] [--jump J] [...]   the same, before adding it
-  create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--no-wait]
+  hosts doctor NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman] [--jump J] [...]   the same, before adding it
+  create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR] [--no-wait]
   list [--host HOST]
   watch [--host HOST]          print each change the engines report (state, port) until Ctrl-C
   start|restart NAME [--no-wait]

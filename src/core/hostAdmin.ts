@@ -14,7 +14,13 @@ import type { HostTestResult, HostView } from './views.js';
 import { DEFAULT_DOCKER_SOCKET, DEFAULT_PODMAN_SOCKET, LXD_SOCKETS, rootlessPodmanSocket } from '../providers/common/engineSockets.js';
 
 export type AddHostInput =
-  | { readonly name: string; readonly local: true; readonly dockerSocket?: string }
+  | {
+      readonly name: string;
+      readonly local: true;
+      readonly dockerSocket?: string;
+      readonly provider?: 'docker' | 'swarm';
+      readonly swarmOverlay?: 'encrypted' | 'plain';
+    }
   | {
       readonly name: string;
       readonly local?: false;
@@ -27,6 +33,7 @@ export type AddHostInput =
       readonly podmanSocket?: string;
       /** `[user@]host[:port][,...]`, like OpenSSH's ProxyJump / ssh -J. */
       readonly proxyJump?: string;
+      readonly swarmOverlay?: 'encrypted' | 'plain';
     };
 
 export interface HostAdminOptions {
@@ -64,6 +71,7 @@ export class HostAdmin {
       });
     }
     const record = await this.recordFor(name, input);
+    if (input.swarmOverlay !== undefined) record.swarmOverlay = input.swarmOverlay;
     const link = registry.probe(record, options.onUnknownHostKey);
     try {
       if (input.local !== true && input.provider === undefined) Object.assign(record, await detectProvider(link, record));
@@ -140,7 +148,14 @@ export class HostAdmin {
       const info = await provider.engineInfo();
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
       this.opts.reachability.engineAnswered(name, { engineVersion: info.engineVersion, latencyMs });
-      return { name, ok: true, provider: host.provider, engineVersion: info.engineVersion, latencyMs };
+      return {
+        name,
+        ok: true,
+        provider: host.provider,
+        engineVersion: info.engineVersion,
+        latencyMs,
+        ...(info.nodes ? { nodes: info.nodes } : {}),
+      };
     } catch (e) {
       const err = toSwarmError(e);
       this.opts.reachability.failed(name, err);
@@ -175,7 +190,7 @@ export class HostAdmin {
       return {
         name,
         kind: 'local',
-        provider: 'docker',
+        provider: input.provider ?? 'docker',
         address: 'local',
         addedAt,
         ...(input.dockerSocket ? { dockerSocket: input.dockerSocket } : {}),

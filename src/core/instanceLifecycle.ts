@@ -9,6 +9,7 @@ import { generateCookieSuffix, generatePassword, hashPassword } from './password
 import { applyObservation, refOf, requireHost, requireInstance } from './records.js';
 import type { Store } from './store.js';
 import { parseCpus, parseMemory, validateImageRef, validateInstanceName } from './validate.js';
+import { validatePlacement } from './validatePlacement.js';
 import type { InstanceView } from './views.js';
 import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
 
@@ -31,6 +32,9 @@ export interface CreateInput {
   readonly image?: string;
   readonly cpus?: string | number;
   readonly memory?: string;
+  /** Where a Swarm host may run it: a node's name, or a constraint (`node.labels.gpu==true`). Swarm hosts only. */
+  readonly node?: string;
+  readonly constraint?: string;
 }
 
 export interface OperationOptions {
@@ -68,6 +72,7 @@ export class InstanceLifecycle {
     const image = validateImageRef(input.image ?? defaults?.image ?? DEFAULT_IMAGE);
     const cpus = parseCpus(input.cpus ?? defaults?.cpus ?? DEFAULT_CPUS);
     const memoryBytes = parseMemory(input.memory ?? defaults?.memory ?? DEFAULT_MEMORY);
+    const placement = validatePlacement(input, host);
     const password = generatePassword();
     const hashedPassword = hashPassword(password);
     const id = randomUUID();
@@ -113,9 +118,21 @@ export class InstanceLifecycle {
     this.opts.changed(host.name);
     const done = this.opts.busy.mark(id, name);
     try {
-      const observed = await this.opts
-        .providerOf(host)
-        .create({ id, name, image, cpus, memoryBytes, pidsLimit: DEFAULT_PIDS_LIMIT, cookieSuffix, hashedPassword, storeId }, options);
+      const observed = await this.opts.providerOf(host).create(
+        {
+          id,
+          name,
+          image,
+          cpus,
+          memoryBytes,
+          pidsLimit: DEFAULT_PIDS_LIMIT,
+          cookieSuffix,
+          hashedPassword,
+          storeId,
+          ...(placement ? { placement } : {}),
+        },
+        options,
+      );
       const record = await applyObservation(store, id, observed);
       this.opts.health.noteStarted(id, observed.startedAt);
       this.opts.changed(host.name);

@@ -56,10 +56,18 @@ export function reconcileHost(
       containerId: o.containerId,
       ...(o.port !== undefined ? { port: o.port } : {}),
       error: o.error,
+      node: o.node,
     };
     if (o.port === undefined) delete next.port;
     if (next.error === undefined) delete next.error;
-    if (next.state !== r.state || next.port !== r.port || next.containerId !== r.containerId || next.error !== r.error) {
+    if (next.node === undefined) delete next.node;
+    if (
+      next.state !== r.state ||
+      next.port !== r.port ||
+      next.containerId !== r.containerId ||
+      next.error !== r.error ||
+      next.node !== r.node
+    ) {
       changed = true;
       out.push({ ...next, updatedAt: iso });
     } else {
@@ -93,6 +101,7 @@ export function reconcileHost(
     };
     if (o.port !== undefined) rec.port = o.port;
     if (o.error !== undefined) rec.error = o.error;
+    if (o.node !== undefined) rec.node = o.node;
     out.push(rec);
   }
   return { records: out, adopted, missing, changed };

@@ -41,6 +41,7 @@ export async function applyObservation(store: Store, id: string, o: ObservedInst
     else delete r.port;
     if (o.error !== undefined) r.error = o.error;
     else delete r.error;
+    if (o.node !== undefined) r.node = o.node;
     r.updatedAt = new Date().toISOString();
     return { ...r };
   });

@@ -1,3 +1,4 @@
+import type { ClusterNode } from '../providers/provider.js';
 import type { Health, HostKind, InstanceRecord, InstanceState, ProviderKind } from '../shared/model.js';
 
 /** An instance as the CLI prints it (--json) and the tree shows it. */
@@ -16,6 +17,8 @@ export interface InstanceView {
   readonly startedAt: string | undefined;
   readonly error: string | undefined;
   readonly healthLatencyMs: number | undefined;
+  /** The cluster node it runs on (Swarm hosts). */
+  readonly node?: string;
 }
 
 export type HostReachability = 'unknown' | 'up' | 'down';
@@ -39,6 +42,8 @@ export interface HostTestResult {
   readonly engineVersion: string | undefined;
   readonly latencyMs: number | undefined;
   readonly error?: string;
+  /** A cluster's nodes (Swarm hosts). */
+  readonly nodes?: readonly ClusterNode[];
 }
 
 export interface HealthReport {
@@ -72,5 +77,6 @@ export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefin
     startedAt,
     error: r.error,
     healthLatencyMs: sample?.latencyMs,
+    ...(r.node !== undefined ? { node: r.node } : {}),
   };
 }

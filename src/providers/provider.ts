@@ -16,6 +16,8 @@ export interface InstanceSpec {
   readonly hashedPassword: string;
   /** The owning store's id, written as a label. */
   readonly storeId: string;
+  /** Where a cluster may run it (Swarm): a node's name or a constraint expression. */
+  readonly placement?: { readonly node?: string; readonly constraint?: string };
 }
 
 /** An instance as its host reports it. */
@@ -35,6 +37,8 @@ export interface ObservedInstance {
   readonly startedAt: string | undefined;
   /** Why the engine considers it failed, if it does. */
   readonly error: string | undefined;
+  /** The cluster node it runs on (Swarm). */
+  readonly node?: string;
 }
 
 /** Identifies an instance to its provider. */
@@ -93,6 +97,15 @@ export interface HostCapacity {
 export interface EngineInfo {
   readonly provider: ProviderKind;
   readonly engineVersion: string;
+  /** A cluster's nodes (Swarm), as `hosts test --json` prints them. */
+  readonly nodes?: readonly ClusterNode[];
+}
+
+export interface ClusterNode {
+  readonly name: string;
+  readonly role: string;
+  readonly state: string;
+  readonly availability: string;
 }
 
 export interface Snapshot {

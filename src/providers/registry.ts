@@ -5,6 +5,7 @@ import { DockerProvider } from './docker/dockerProvider.js';
 import { LxdProvider } from './lxd/lxdProvider.js';
 import { PodmanProvider } from './podman/podmanProvider.js';
 import type { Provider } from './provider.js';
+import { SwarmModeProvider } from './swarm/swarmModeProvider.js';
 
 /** Makes the provider of one host, talking only through that host's link. */
 export type ProviderFactory = (link: HostLink, host: HostRecord) => Provider;
@@ -14,4 +15,5 @@ export const providerFactories: ReadonlyMap<ProviderKind, ProviderFactory> = new
   ['docker', (link, host) => new DockerProvider(link, host.dockerSocket ?? DEFAULT_DOCKER_SOCKET)],
   ['lxd', (link, host) => new LxdProvider(link, host.lxdSocket)],
   ['podman', (link, host) => new PodmanProvider(link, host.podmanSocket ?? DEFAULT_PODMAN_SOCKET)],
+  ['swarm', (link, host) => new SwarmModeProvider(link, host.dockerSocket ?? DEFAULT_DOCKER_SOCKET, host.swarmOverlay !== 'plain')],
 ]);

@@ -16,7 +16,7 @@ export type InstanceState = z.infer<typeof InstanceStateSchema>;
 export const HealthSchema = z.enum(['healthy', 'starting', 'unhealthy', 'unreachable', 'unknown']);
 export type Health = z.infer<typeof HealthSchema>;
 
-export const ProviderKindSchema = z.enum(['docker', 'lxd', 'podman']);
+export const ProviderKindSchema = z.enum(['docker', 'lxd', 'podman', 'swarm']);
 export type ProviderKind = z.infer<typeof ProviderKindSchema>;
 
 export const HostKindSchema = z.enum(['ssh', 'local']);
@@ -46,6 +46,8 @@ export const HostRecordSchema = z.object({
   lxdSocket: z.string().min(1).optional(),
   /** Path on the host; absent means rootful Podman's /run/podman/podman.sock. */
   podmanSocket: z.string().min(1).optional(),
+  /** Swarm hosts: each instance's overlay is IPsec-encrypted between nodes unless `plain` (a kernel without ESP). */
+  swarmOverlay: z.enum(['encrypted', 'plain']).optional(),
   addedAt: IsoDate,
 });
 export type HostRecord = z.infer<typeof HostRecordSchema>;
@@ -67,6 +69,8 @@ export const InstanceRecordSchema = z.object({
   volume: z.string().min(1).optional(),
   /** Why the instance is `failed`. */
   error: z.string().optional(),
+  /** The cluster node it runs on (Swarm hosts). */
+  node: z.string().min(1).optional(),
   updatedAt: IsoDate,
 });
 export type InstanceRecord = z.infer<typeof InstanceRecordSchema>;

@@ -11,8 +11,9 @@ export const LabHostSchema = z.object({
   address: z.string(),
   port: z.number().int(),
   user: z.string(),
-  role: z.enum(['docker', 'lxd', 'nodocker', 'podman']),
-  provider: z.enum(['docker', 'lxd', 'podman']),
+  role: z.enum(['docker', 'lxd', 'nodocker', 'podman', 'swarm-manager', 'swarm-worker']),
+  /** swarm for the swarm's manager (issue #18); its workers are plain Docker engines. */
+  provider: z.enum(['docker', 'lxd', 'podman', 'swarm']),
   remoteSocket: z.string(),
   netns: z.string(),
   hostKey: z.string(),
@@ -44,6 +45,10 @@ export const LabEnvSchema = z.object({
     delta: LabHostSchema,
     /** Rootful Podman's Docker-compatible socket, reached by its user through group podman. */
     epsilon: LabHostSchema,
+    /** The lab's Swarm-mode cluster: swarm1 manages, swarm2 and swarm3 work. */
+    swarm1: LabHostSchema,
+    swarm2: LabHostSchema,
+    swarm3: LabHostSchema,
   }),
   /** Only while `scripts/testbed fleet-up` has the fleet up (bench/fleet.ts). */
   fleet: z.record(z.string(), LabHostSchema).optional(),

@@ -3,17 +3,20 @@ import { instanceJson, instanceLine } from '../output.js';
 
 export const create = defineCommand({
   name: 'create',
-  usage: 'create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--no-wait]',
+  usage: 'create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR] [--no-wait]',
   args: 1,
   options: {
     host: { type: 'string' },
     image: { type: 'string' },
     cpus: { type: 'string' },
     memory: { type: 'string' },
+    node: { type: 'string' },
+    constraint: { type: 'string' },
     'no-wait': { type: 'boolean' },
   },
   check(v) {
     if (!v.host) throw invalidInput('create needs --host HOST', 'List hosts with: code-swarm hosts list');
+    if (v.node !== undefined && v.constraint !== undefined) throw invalidInput('Give --node or --constraint, not both');
   },
   async run({ swarm, out, args: [name], values: v }) {
     let view = await swarm.create(
@@ -24,6 +27,8 @@ export const create = defineCommand({
         ...(v.image !== undefined ? { image: v.image } : {}),
         ...(v.cpus !== undefined ? { cpus: v.cpus } : {}),
         ...(v.memory !== undefined ? { memory: v.memory } : {}),
+        ...(v.node !== undefined ? { node: v.node } : {}),
+        ...(v.constraint !== undefined ? { constraint: v.constraint } : {}),
       },
       { onProgress: (m) => (out.json ? undefined : out.error(m)) },
     );

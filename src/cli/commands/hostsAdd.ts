@@ -5,7 +5,8 @@ import { hostJson } from '../output.js';
 
 export const hostsAdd = defineCommand({
   name: 'hosts add',
-  usage: 'hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman] [--jump USER@HOST[:PORT][,...]] | --local',
+  usage:
+    'hosts add NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman|swarm] [--jump USER@HOST[:PORT][,...]] | --local [--provider docker|swarm] [--overlay encrypted|plain]',
   args: 1,
   options: {
     ssh: { type: 'string' },
@@ -13,6 +14,7 @@ export const hostsAdd = defineCommand({
     identity: { type: 'string' },
     jump: { type: 'string' },
     provider: { type: 'string' },
+    overlay: { type: 'string' },
   },
   check(v) {
     if ((v.local === true) === (v.ssh !== undefined)) throw invalidInput('Give exactly one of --ssh USER@HOST[:PORT] or --local');
@@ -22,18 +24,34 @@ export const hostsAdd = defineCommand({
         `Use --provider ${ProviderKindSchema.options.slice(0, -1).join(', ')} or ${ProviderKindSchema.options.at(-1)}`,
       );
     }
+    if (v.local === true && (v.provider === 'lxd' || v.provider === 'podman'))
+      throw invalidInput('A --local host is a Docker engine', 'Use --provider docker or swarm with --local');
+    if (v.overlay !== undefined && v.provider !== 'swarm')
+      throw invalidInput('--overlay is for Swarm hosts', 'Add --provider swarm, or leave out --overlay');
+    if (v.overlay !== undefined && v.overlay !== 'encrypted' && v.overlay !== 'plain') {
+      throw invalidInput(
+        `Unknown overlay "${v.overlay}"`,
+        'Use --overlay encrypted (the default) or --overlay plain (a kernel without IPsec ESP)',
+      );
+    }
   },
   async run({ swarm, out, args: [name], values: v }) {
     const seen: UnknownHostKey[] = [];
     const host = await swarm.addHost(
       v.local
-        ? { name, local: true }
+        ? {
+            name,
+            local: true,
+            ...(v.provider ? { provider: v.provider as 'docker' | 'swarm' } : {}),
+            ...(v.overlay ? { swarmOverlay: v.overlay as 'encrypted' | 'plain' } : {}),
+          }
         : {
             name,
             ssh: v.ssh!,
             ...(v.identity ? { identityFile: v.identity } : {}),
             ...(v.provider ? { provider: v.provider as ProviderKind } : {}),
             ...(v.jump ? { proxyJump: v.jump } : {}),
+            ...(v.overlay ? { swarmOverlay: v.overlay as 'encrypted' | 'plain' } : {}),
           },
       { onUnknownHostKey: (k) => (seen.push(k), v['accept-new-host-key'] === true) },
     );

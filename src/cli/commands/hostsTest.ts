@@ -9,7 +9,10 @@ export const hostsTest = defineCommand({
   options: {},
   async run({ swarm, out, args: [name] }) {
     const r = await swarm.testHost(name);
-    out.data(hostTestJson(r), () => (r.ok ? `${r.name}: ok, ${r.engineVersion}, ${r.latencyMs} ms` : `${r.name}: FAILED — ${r.error}`));
+    const nodes = r.nodes ? `\n${r.nodes.map((n) => `  node ${n.name}: ${n.role}, ${n.state}, ${n.availability}`).join('\n')}` : '';
+    out.data(hostTestJson(r), () =>
+      r.ok ? `${r.name}: ok, ${r.engineVersion}, ${r.latencyMs} ms${nodes}` : `${r.name}: FAILED — ${r.error}`,
+    );
     if (!r.ok) throw new SwarmError(`${r.name} failed its test: ${r.error}`, { code: 'unreachable' });
   },
 });

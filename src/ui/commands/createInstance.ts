@@ -3,6 +3,7 @@ import { INSTANCE_NAME_MAX } from '../../shared/model.js';
 import type { CreateInput, HostResources } from '../../core/swarm.js';
 import type { HostView } from '../../core/views.js';
 import { instanceNameProblem, parseCpus, parseMemory, validateImageRef } from '../../core/validate.js';
+import { validatePlacement } from '../../core/validatePlacement.js';
 import { hostChoices } from '../model/hostChoices.js';
 import { suggestName } from '../model/suggestName.js';
 import { validationProblem } from '../model/validationProblem.js';
@@ -19,6 +20,15 @@ interface State {
   image: string;
   cpus: string;
   memory: string;
+  /** Swarm hosts only: '' lets Swarm choose; a node name, or a constraint (has == or !=). */
+  placement: string;
+}
+
+/** The wizard's one placement field as create's input: a constraint has an operator, a node name has none. */
+function placementInput(text: string): { node?: string; constraint?: string } {
+  const t = text.trim();
+  if (t === '') return {};
+  return /[=!]=/.test(t) ? { constraint: t } : { node: t };
 }
 
 /**
@@ -48,7 +58,14 @@ export const createInstance: CommandHandler = async (services, node) => {
 
   const state = await runWizard<State>(
     'Code Swarm: Create Instance',
-    { host: preset, name: undefined, image: settings.defaultImage, cpus: String(settings.defaultCpus), memory: settings.defaultMemory },
+    {
+      host: preset,
+      name: undefined,
+      image: settings.defaultImage,
+      cpus: String(settings.defaultCpus),
+      memory: settings.defaultMemory,
+      placement: '',
+    },
     [
       {
         skip: () => preset !== undefined,
@@ -107,10 +124,31 @@ export const createInstance: CommandHandler = async (services, node) => {
           s.memory = v.trim();
         },
       },
+      {
+        // Only a Swarm host has nodes to choose from.
+        skip: (s) => hosts.find((h) => h.name === s.host)?.provider !== 'swarm',
+        run: async (s, at) => {
+          const host = hosts.find((h) => h.name === s.host);
+          const v = await inputStep(at, {
+            prompt: 'Node on the cluster: empty lets Swarm choose; a node name, or a constraint such as node.labels.gpu==true',
+            value: s.placement,
+            validate: (x) => (host ? validationProblem(() => validatePlacement(placementInput(x), host)) : undefined),
+          });
+          if (v === BACK) return BACK;
+          s.placement = v.trim();
+        },
+      },
     ],
   );
 
-  const input: CreateInput = { name: state.name!, host: state.host!, image: state.image, cpus: state.cpus, memory: state.memory };
+  const input: CreateInput = {
+    name: state.name!,
+    host: state.host!,
+    image: state.image,
+    cpus: state.cpus,
+    memory: state.memory,
+    ...placementInput(state.placement),
+  };
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Creating ${input.name} on ${input.host}`, cancellable: true },
     async (progress, token) => {

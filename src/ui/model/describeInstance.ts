@@ -78,7 +78,8 @@ export function describeInstance(view: InstanceView, ctx: InstanceLookContext): 
   const usage = view.state === 'running' && !hostDown ? ctx.usage : undefined;
   return {
     label: view.name,
-    description: usage ? `${status} · ${usageShort(usage)}` : status,
+    // On a Swarm host the cluster chose the node: the row says which.
+    description: [status, ...(view.node !== undefined ? [`on ${view.node}`] : []), ...(usage ? [usageShort(usage)] : [])].join(' · '),
     iconId,
     colorId,
     contextValue: instanceContextValue(view.state),
@@ -91,6 +92,7 @@ function instanceTooltip(view: InstanceView, status: string, ctx: InstanceLookCo
   // The tunnel URL's token is a credential: show the bare address only.
   if (ctx.tunnelPort !== undefined) lines.push(`- URL: ${codeSpan(`http://127.0.0.1:${ctx.tunnelPort}/`)} (tunnel open)`);
   else if (view.state === 'running') lines.push('- URL: opened through a Code Swarm tunnel by *Open*');
+  if (view.node !== undefined) lines.push(`- Node: ${escapeMarkdown(view.node)} (Swarm)`);
   lines.push(`- Image: ${codeSpan(view.image)}`);
   lines.push(`- Resources: ${plural(view.cpus, 'CPU')} · ${formatBytes(view.memoryBytes)}`);
   if (usage) lines.push(...usageLines(usage));

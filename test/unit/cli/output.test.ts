@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { createOutput, instanceJson } from '../../../src/cli/output.js';
+import { createOutput, hostTestJson, instanceJson } from '../../../src/cli/output.js';
 import type { InstanceView } from '../../../src/core/views.js';
 
 const view: InstanceView = {
@@ -25,6 +25,16 @@ describe('cli output', () => {
     const j = instanceJson(view);
     for (const k of ['id', 'name', 'host', 'provider', 'state', 'health', 'image', 'createdAt']) assert.ok(k in j, k);
     assert.equal(j.state, 'running');
+  });
+
+  it('adds node to a swarm instance, and nodes to a swarm host test, only where they apply', () => {
+    assert.ok(!('node' in instanceJson(view)));
+    assert.equal(instanceJson({ ...view, provider: 'swarm', node: 'swarm2' })['node'], 'swarm2');
+    const base = { name: 'c', ok: true, provider: 'swarm' as const, engineVersion: 'Docker', latencyMs: 1 };
+    assert.ok(!('nodes' in hostTestJson(base)));
+    assert.deepEqual(hostTestJson({ ...base, nodes: [{ name: 'm', role: 'manager', state: 'ready', availability: 'active' }] })['nodes'], [
+      { name: 'm', role: 'manager', state: 'ready', availability: 'active' },
+    ]);
   });
 
   it('prints JSON when asked and text otherwise', () => {

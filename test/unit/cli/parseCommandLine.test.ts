@@ -171,7 +171,19 @@ describe('cli command line', () => {
     );
     assert.equal(invocation(['hosts', 'add', 'h', '--local']).command, 'hosts add');
     assert.equal(invocation(['hosts', 'add', 'h', '--ssh', 'u@x', '--provider', 'podman']).command, 'hosts add');
-    assert.match(refusal(['hosts', 'add', 'h', '--ssh', 'u@x', '--provider', 'k8s']).oneLine(), /docker, lxd or podman$/);
+    assert.match(refusal(['hosts', 'add', 'h', '--ssh', 'u@x', '--provider', 'k8s']).oneLine(), /docker, lxd, podman or swarm$/);
+    assert.equal(invocation(['hosts', 'add', 'h', '--local', '--provider', 'swarm']).command, 'hosts add');
+    assert.equal(invocation(['hosts', 'add', 'h', '--ssh', 'u@x', '--provider', 'swarm', '--overlay', 'plain']).command, 'hosts add');
+    assert.match(refusal(['hosts', 'add', 'h', '--local', '--provider', 'lxd']).message, /--local host is a Docker engine/);
+    assert.match(refusal(['hosts', 'add', 'h', '--ssh', 'u@x', '--overlay', 'plain']).message, /--overlay is for Swarm hosts/);
+    assert.match(
+      refusal(['hosts', 'add', 'h', '--ssh', 'u@x', '--provider', 'swarm', '--overlay', 'ipsec']).message,
+      /Unknown overlay "ipsec"/,
+    );
+    assert.match(
+      refusal(['create', 'web', '--host', 'c', '--node', 'n1', '--constraint', 'node.role==worker']).message,
+      /--node or --constraint, not both/,
+    );
     assert.match(refusal(['logs', 'web', '--tail', '1.5']).message, /--tail must be a whole number, not "1.5"/);
     assert.match(refusal(['logs', 'web', '--tail=-1']).message, /--tail must be a whole number/);
     assert.match(refusal(['open', 'web', '--port', '70000']).message, /--port must be 1-65535, not "70000"/);

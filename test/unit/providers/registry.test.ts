@@ -11,7 +11,7 @@ describe('provider registry', () => {
   it('makes a provider of the kind asked for, for each kind a host may have', () => {
     const link = new LocalHostLink('here');
     try {
-      for (const kind of ['docker', 'lxd', 'podman'] as const) {
+      for (const kind of ['docker', 'lxd', 'podman', 'swarm'] as const) {
         const factory = providerFactories.get(kind);
         assert.ok(factory, kind);
         assert.equal(factory(link, host(kind)).kind, kind);

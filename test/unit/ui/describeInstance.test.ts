@@ -12,6 +12,12 @@ describe('describeInstance', () => {
     assert.equal(look.contextValue, 'instance:running');
   });
 
+  it('names the node a Swarm instance runs on, in the row and the tooltip', () => {
+    const look = describeInstance(instanceView({ node: 'swarm2' }), { now: NOW, hostReachability: 'up' });
+    assert.equal(look.description, 'running · healthy · up 5m · on swarm2');
+    assert.match(look.tooltip, /^- Node: swarm2 \(Swarm\)$/m);
+  });
+
   it('shows a starting instance spinning, without repeating the word', () => {
     const look = describeInstance(instanceView({ state: 'starting', health: 'starting', startedAt: undefined }), { now: NOW });
     assert.equal(look.description, 'starting');

@@ -1,0 +1,367 @@
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { z } from 'zod';
+import { SwarmError, toSwarmError } from '../../shared/errors.js';
+import type { HostLink } from '../../transport/hostLink.js';
+import { CODER_UID } from '../common/codeServer.js';
+import { LABEL } from '../common/labels.js';
+import { throwIfAborted } from '../common/providerErrors.js';
+import { DockerEngine } from '../docker/dockerEngine.js';
+import { statusOf } from '../docker/dockerErrors.js';
+import type {
+  CreateOptions,
+  EngineChange,
+  EngineEvents,
+  EngineInfo,
+  InstanceRef,
+  InstanceSpec,
+  InstanceStats,
+  LogOptions,
+  ObservedInstance,
+  Provider,
+} from '../provider.js';
+import { watchSwarmMode } from './swarmModeEvents.js';
+import { readServiceLogs } from './swarmModeLogs.js';
+import { gatewayName, overlayName, passwordSecretName, serviceName, swarmVolumeName } from './swarmModeNames.js';
+import { GATEWAY_LABEL, gatewayOptions, overlayOptions, serviceSpec } from './swarmModeSpec.js';
+import { GatewayListSchema, NodeListSchema, nodeViews, observedFromSwarm, ServiceListSchema, TaskListSchema } from './swarmModeState.js';
+import { purgeVolumes } from './swarmModeVolumes.js';
+
+/** How long a create waits for its task to run (a cold image start on a busy node takes seconds). */
+const CREATE_SETTLE_MS = 60_000;
+/** How long a create waits for Swarm to choose a node before leaving the instance unpinned. */
+const PIN_WAIT_MS = 5_000;
+const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
+const InfoSchema = z.object({
+  Swarm: z.object({ LocalNodeState: z.string().optional(), ControlAvailable: z.boolean().optional() }).optional(),
+});
+const ServiceInspectSchema = z.object({
+  ID: z.string(),
+  Version: z.object({ Index: z.number() }),
+  Spec: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * A Docker Swarm-mode cluster, reached through its manager's engine (issue #18).
+ * Each instance is a one-replica service on its own encrypted overlay; a
+ * gateway container on the manager publishes it on the manager's loopback,
+ * so the host's one SSH connection reaches every instance wherever Swarm
+ * placed it, and nothing is published on any node's other addresses.
+ * (Named SwarmMode… because "Swarm" is the core's facade.)
+ */
+export class SwarmModeProvider implements Provider {
+  readonly kind = 'swarm';
+  private readonly engine: DockerEngine;
+
+  /** `encryptOverlay`: IPsec between nodes on each instance's overlay (off only for a kernel without ESP). */
+  constructor(
+    link: HostLink,
+    socketPath: string,
+    private readonly encryptOverlay = true,
+    requestTimeoutMs?: number,
+  ) {
+    this.engine = new DockerEngine(link, socketPath, requestTimeoutMs);
+  }
+
+  async engineInfo(): Promise<EngineInfo> {
+    const [version, info] = await Promise.all([
+      this.engine.call('reach the Docker engine', () => this.engine.api.version()),
+      this.engine.call('read the engine info', () => this.engine.api.info()),
+    ]);
+    const v = this.engine.checked(VersionSchema, version, 'version');
+    const swarm = this.engine.checked(InfoSchema, info, 'info').Swarm;
+    if (swarm?.LocalNodeState !== 'active' || swarm.ControlAvailable !== true) {
+      throw new SwarmError(
+        `The Docker engine on ${this.engine.link.label} is not a Swarm manager (swarm state: ${swarm?.LocalNodeState ?? 'unknown'})`,
+        {
+          code: 'engine-missing',
+          hint: 'Add a manager node of the swarm (docker node ls works there), or make this one a manager: docker swarm init',
+        },
+      );
+    }
+    const nodes = this.engine.checked(
+      NodeListSchema,
+      await this.engine.call('list the nodes', () => this.engine.api.listNodes()),
+      'node list',
+    );
+    return {
+      provider: 'swarm',
+      engineVersion: `Docker ${v.Version} (API ${v.ApiVersion}), Swarm manager of ${nodes.length} node(s)`,
+      nodes: nodeViews(nodes),
+    };
+  }
+
+  async list(): Promise<ObservedInstance[]> {
+    const api = this.engine.api;
+    const [services, tasks, nodes, gateways] = await Promise.all([
+      this.engine.call('list services', () => api.listServices({ filters: { label: [LABEL.instance] } })),
+      this.engine.call('list tasks', () => api.listTasks()),
+      this.engine.call('list the nodes', () => api.listNodes()),
+      this.engine.call('list the gateways', () => api.listContainers({ all: true, filters: { label: [GATEWAY_LABEL] } })),
+    ]);
+    return observedFromSwarm({
+      services: this.engine.checked(ServiceListSchema, services, 'service list'),
+      tasks: this.engine.checked(TaskListSchema, tasks, 'task list'),
+      nodes: this.engine.checked(NodeListSchema, nodes, 'node list'),
+      gateways: this.engine.checked(GatewayListSchema, gateways, 'container list'),
+    });
+  }
+
+  watch(onChange: (change: EngineChange) => void): Promise<EngineEvents> {
+    return watchSwarmMode(this.engine, onChange);
+  }
+
+  async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
+    const progress = options.onProgress ?? (() => undefined);
+    const { entry, user } = await this.imageEntry(spec.image);
+    throwIfAborted(options.signal);
+    const made: Made = {};
+    try {
+      progress('Storing the password hash as a Swarm secret');
+      const secretName = passwordSecretName(spec.name, spec.id);
+      const secret = await this.engine.call('create the password secret', () =>
+        this.engine.api.createSecret({
+          Name: secretName,
+          Labels: { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId },
+          Data: Buffer.from(spec.hashedPassword).toString('base64'),
+        }),
+      );
+      made.secret = (secret as { id: string }).id;
+      progress('Creating the encrypted overlay');
+      const net = await this.engine.call('create the overlay network', () =>
+        this.engine.api.createNetwork(overlayOptions(overlayName(spec.name), spec, this.encryptOverlay)),
+      );
+      made.network = net.id;
+      progress('Creating the service');
+      const svc = await this.engine.call('create the service', () =>
+        this.engine.api.createService(
+          serviceSpec(spec, {
+            entry,
+            user,
+            secretId: made.secret as string,
+            secretName,
+            network: made.network as string,
+            ...(spec.placement ? { placement: spec.placement } : {}),
+          }),
+        ),
+      );
+      made.service = (svc as unknown as { id: string }).id;
+      if (spec.placement?.node === undefined) await this.pinToFirstNode(made.service, options.signal);
+      progress('Starting the gateway on the manager');
+      const gw = await this.engine.call('create the gateway', () =>
+        this.engine.api.createContainer(gatewayOptions(spec, made.network as string, user)),
+      );
+      made.gateway = gw.id;
+      await this.engine.call('start the gateway', () => gw.start());
+      progress('Waiting for Swarm to place and start the task');
+      return await this.settled(spec.id, options.signal);
+    } catch (e) {
+      await this.undo(made);
+      throw toSwarmError(e);
+    }
+  }
+
+  async start(ref: InstanceRef): Promise<void> {
+    await this.scale(ref, 1);
+    await this.gatewayCall(ref, 'start the gateway', (c) => c.start(), [304]);
+  }
+
+  async stop(ref: InstanceRef): Promise<void> {
+    await this.scale(ref, 0);
+    await this.gatewayCall(ref, 'stop the gateway', (c) => c.stop({ t: 1 }), [304]);
+  }
+
+  /** A new task for the same spec (Swarm's `--force` update); it stays on its node when pinned. */
+  async restart(ref: InstanceRef): Promise<void> {
+    await this.updateSpec(ref, 'restart', (spec) => {
+      const tt = (spec['TaskTemplate'] ?? {}) as { ForceUpdate?: number };
+      spec['TaskTemplate'] = { ...tt, ForceUpdate: (tt.ForceUpdate ?? 0) + 1 };
+      const mode = spec['Mode'] as { Replicated?: { Replicas?: number } } | undefined;
+      spec['Mode'] = { Replicated: { Replicas: Math.max(1, mode?.Replicated?.Replicas ?? 1) } };
+    });
+    await this.gatewayCall(ref, 'start the gateway', (c) => c.start(), [304]);
+  }
+
+  async remove(ref: InstanceRef, options: { purge: boolean }): Promise<void> {
+    const svcKey = ref.containerId ?? serviceName(ref.name);
+    const tasks = this.engine.checked(
+      TaskListSchema,
+      await this.engine.call('list its tasks', () => this.engine.api.listTasks({ filters: { service: [serviceName(ref.name)] } })),
+      'task list',
+    );
+    const image = await this.serviceImage(svcKey);
+    await this.gatewayCall(ref, 'remove the gateway', (c) => c.remove({ force: true }), [404]);
+    await this.engine.call('remove the service', () => this.engine.api.getService(svcKey).remove(), undefined, [404]);
+    await this.removeLeftovers(ref);
+    if (!options.purge) return;
+    const nodeIds = [...new Set(tasks.flatMap((t) => (t.NodeID ? [t.NodeID] : [])))];
+    if (nodeIds.length > 0 && image) await purgeVolumes(this.engine, { name: ref.name, image, volume: swarmVolumeName(ref.name), nodeIds });
+  }
+
+  logs(ref: InstanceRef, options: LogOptions): Promise<Readable> {
+    return readServiceLogs(this.engine, ref, options);
+  }
+
+  stats(ref: InstanceRef): Promise<InstanceStats> {
+    return Promise.reject(
+      new SwarmError(`Stats of ${ref.name} are not supported on a Swarm host yet`, {
+        code: 'invalid-input',
+        hint: 'Run docker stats on the node that runs it (code-swarm list shows the node)',
+      }),
+    );
+  }
+
+  /**
+   * Like a Docker create, which returns once the container runs: waits until
+   * Swarm has the task running, or says why it cannot (a pending task's
+   * reason returns at once, so it shows within one refresh, never a silent wait).
+   */
+  private async settled(id: string, signal: AbortSignal | undefined): Promise<ObservedInstance> {
+    const deadline = Date.now() + CREATE_SETTLE_MS;
+    for (;;) {
+      const o = await this.observe(id);
+      if (o.state !== 'starting' || o.error !== undefined || Date.now() > deadline) return o;
+      throwIfAborted(signal);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /**
+   * The workspace volume lives on the node the task first runs on, so the
+   * instance stays there: as soon as Swarm has chosen a node (before the
+   * container starts, so the replaced task costs little), that node becomes a
+   * constraint. A task Swarm cannot place yet is left unpinned (its reason shows).
+   */
+  private async pinToFirstNode(serviceId: string, signal: AbortSignal | undefined): Promise<void> {
+    const deadline = Date.now() + PIN_WAIT_MS;
+    for (;;) {
+      const raw = await this.engine.call('list its tasks', () => this.engine.api.listTasks({ filters: { service: [serviceId] } }));
+      const nodeId = this.engine.checked(TaskListSchema, raw, 'task list').find((t) => t.NodeID)?.NodeID;
+      if (nodeId) {
+        await this.updateSpec({ id: serviceId, name: serviceId, containerId: serviceId }, 'pin it to its node', (spec) => {
+          const tt = (spec['TaskTemplate'] ?? {}) as { Placement?: { Constraints?: string[] } };
+          const constraints = [...(tt.Placement?.Constraints ?? []), `node.id==${nodeId}`];
+          spec['TaskTemplate'] = { ...tt, Placement: { ...tt.Placement, Constraints: constraints } };
+        });
+        return;
+      }
+      if (Date.now() > deadline) return;
+      throwIfAborted(signal);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** One instance as a list shows it. */
+  private async observe(id: string): Promise<ObservedInstance> {
+    const found = (await this.list()).find((o) => o.id === id);
+    if (!found) throw new SwarmError(`The service of instance ${id} vanished right after it was made`, { code: 'internal' });
+    return found;
+  }
+
+  /** The image's entrypoint and command (run by the task's wrapper), and who runs it. It must be on the manager: the gateway runs it there. */
+  private async imageEntry(image: string): Promise<{ entry: string[]; user: string }> {
+    let info: Docker.ImageInspectInfo;
+    try {
+      info = await this.engine.api.getImage(image).inspect();
+    } catch (e) {
+      if (statusOf(e) !== 404) throw this.engine.wrap(e, 'inspect the image');
+      throw new SwarmError(`The image ${image} is not on the swarm's manager ${this.engine.link.label}`, {
+        code: 'image-missing',
+        hint: 'Push it to a registry every node can pull from, or load it on every node (docker load)',
+        cause: e,
+      });
+    }
+    const entry = [...(info.Config?.Entrypoint ?? []), ...(info.Config?.Cmd ?? [])];
+    if (entry.length === 0) throw new SwarmError(`The image ${image} has no entrypoint or command to run`, { code: 'invalid-input' });
+    const u = info.Config?.User ?? '';
+    const user = u === '' || u === 'root' || u === '0' || u.startsWith('0:') ? `${CODER_UID}:${CODER_UID}` : u;
+    return { entry, user };
+  }
+
+  private async scale(ref: InstanceRef, replicas: number): Promise<void> {
+    await this.updateSpec(ref, replicas === 0 ? 'stop' : 'start', (spec) => {
+      spec['Mode'] = { Replicated: { Replicas: replicas } };
+    });
+  }
+
+  /** Reads the service, changes its spec, writes it back at the version read (Swarm refuses a stale one). */
+  private async updateSpec(ref: InstanceRef, what: string, change: (spec: Record<string, unknown>) => void): Promise<void> {
+    const svc = this.engine.api.getService(ref.containerId ?? serviceName(ref.name));
+    const info = this.engine.checked(
+      ServiceInspectSchema,
+      await this.engine.call('inspect the service', () => svc.inspect(), ref),
+      'service',
+    );
+    const spec = { ...info.Spec };
+    change(spec);
+    await this.engine.call(what, () => svc.update({ ...spec, version: info.Version.Index }), ref);
+  }
+
+  private async gatewayCall(ref: InstanceRef, what: string, fn: (c: Docker.Container) => Promise<unknown>, ok: number[]): Promise<void> {
+    await this.engine.call(what, () => fn(this.engine.api.getContainer(gatewayName(ref.name))), undefined, ok);
+  }
+
+  private async serviceImage(key: string): Promise<string | undefined> {
+    try {
+      const info = (await this.engine.api.getService(key).inspect()) as {
+        Spec?: { TaskTemplate?: { ContainerSpec?: { Image?: string } } };
+      };
+      return info.Spec?.TaskTemplate?.ContainerSpec?.Image?.replace(/@sha256:[0-9a-f]+$/, '');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The overlay and the secret: Swarm frees them a moment after the service is gone. */
+  private async removeLeftovers(ref: InstanceRef): Promise<void> {
+    const secrets = (await this.engine.call('list secrets', () =>
+      this.engine.api.listSecrets({ filters: { label: [`${LABEL.instance}=${ref.id}`] } }),
+    )) as { ID: string }[];
+    const nets = await this.engine.call('list networks', () =>
+      this.engine.api.listNetworks({ filters: { name: [overlayName(ref.name)] } }),
+    );
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for (const s of secrets)
+          await this.engine.call('remove the password secret', () => this.engine.api.getSecret(s.ID).remove(), undefined, [404]);
+        for (const n of nets) {
+          if (n.Name === overlayName(ref.name))
+            await this.engine.call('remove the overlay', () => this.engine.api.getNetwork(n.Id).remove(), undefined, [404]);
+        }
+        return;
+      } catch (e) {
+        // In use by the service's last task, or the gateway, for a moment longer.
+        if (attempt >= 40) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  private async undo(made: Made): Promise<void> {
+    const quietly = (p: () => Promise<unknown>) => p().catch(() => undefined);
+    if (made.gateway) await quietly(() => this.engine.api.getContainer(made.gateway as string).remove({ force: true }));
+    if (made.service) await quietly(() => this.engine.api.getService(made.service as string).remove());
+    for (let i = 0; i < 20 && made.network; i++) {
+      if (
+        await this.engine.api
+          .getNetwork(made.network)
+          .remove()
+          .then(
+            () => true,
+            (e: unknown) => statusOf(e) === 404,
+          )
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    if (made.secret) await quietly(() => this.engine.api.getSecret(made.secret as string).remove());
+  }
+}
+
+/** What a create made so far, undone in reverse when a later step fails. */
+interface Made {
+  secret?: string;
+  network?: string;
+  service?: string;
+  gateway?: string;
+}
