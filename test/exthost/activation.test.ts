@@ -16,6 +16,7 @@ const COMMANDS = [
   'codeSwarm.copyPassword',
   'codeSwarm.showLogs',
   'codeSwarm.refresh',
+  'codeSwarm.checkHost',
 ];
 
 describe('extension host: activation', () => {

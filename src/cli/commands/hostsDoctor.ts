@@ -3,14 +3,14 @@ import type { Finding } from '../../providers/hostCheck.js';
 import { SwarmError } from '../../shared/errors.js';
 import { quoteArgv } from '../../transport/shellQuote.js';
 import type { AddHostInput } from '../../core/swarm.js';
-import type { ProviderKind } from '../../shared/model.js';
+import { ProviderKindSchema, type ProviderKind } from '../../shared/model.js';
 import { defineCommand, invalidInput } from '../command.js';
 import { table } from '../output.js';
 
 export const hostsDoctor = defineCommand({
   name: 'hosts doctor',
   usage:
-    'hosts doctor NAME [--ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd] [--jump J]] [--fix] [--dry-run] [--image IMG]',
+    'hosts doctor NAME [--ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman|swarm] [--jump J]] [--fix] [--dry-run] [--image IMG]',
   args: 1,
   options: {
     fix: { type: 'boolean' },
@@ -25,8 +25,11 @@ export const hostsDoctor = defineCommand({
     if (v.ssh === undefined && (v.identity !== undefined || v.jump !== undefined || v.provider !== undefined)) {
       throw invalidInput('--identity, --jump and --provider describe a host not added yet: give --ssh USER@HOST[:PORT] too');
     }
-    if (v.provider !== undefined && v.provider !== 'docker' && v.provider !== 'lxd') {
-      throw invalidInput(`Unknown provider "${v.provider}"`, 'Use --provider docker or --provider lxd');
+    if (v.provider !== undefined && !ProviderKindSchema.safeParse(v.provider).success) {
+      throw invalidInput(
+        `Unknown provider "${v.provider}"`,
+        `Use --provider ${ProviderKindSchema.options.slice(0, -1).join(', ')} or ${ProviderKindSchema.options.at(-1)}`,
+      );
     }
   },
   async run({ swarm, out, args: [name], values: v }) {
