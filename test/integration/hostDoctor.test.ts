@@ -9,6 +9,7 @@ import { addLabHost, lab, labDocker, labSwarm, uniqueName, type LabHostName } fr
 const CLI = resolve(__dirname, '../../../dist/cli.js');
 const TESTBED = resolve(__dirname, '../../../scripts/testbed');
 const FIX = ['sudo', '-n', 'usermod', '-aG', 'docker', 'delta'];
+const ULIMITS_OK = 'Podman starts containers with its default ulimits (nofile=16384:16384, nproc=4096:4096)';
 
 function finding(r: DoctorReport, code: string): Finding {
   const f = r.findings.find((x) => x.code === code);
@@ -42,7 +43,7 @@ describe('host doctor on the lab', function () {
     revokeDelta();
     assert.ok(!deltaGroups().includes('docker'), 'the lab starts with delta outside group docker');
     ({ swarm, dir } = await labSwarm());
-    await Promise.all((['alpha', 'beta', 'gamma'] as const).map((h) => addLabHost(swarm, h)));
+    await Promise.all((['alpha', 'beta', 'gamma', 'epsilon'] as const).map((h) => addLabHost(swarm, h)));
     // `hosts add` refuses a host whose engine refuses the user, so delta is
     // saved the way a store shared with another machine would hold it.
     const d = lab().hosts.delta;
@@ -111,6 +112,30 @@ describe('host doctor on the lab', function () {
     assert.ok(!r.findings.some((f) => f.code.startsWith('docker.')));
     const missing = await swarm.checkHost('gamma', { image: 'no-such-alias' });
     assert.equal(finding(missing, 'lxd.image').severity, 'error');
+  });
+
+  it("checks epsilon as a rootful Podman host, in Podman's words, and its containers start with the lab's default ulimits", async () => {
+    const r = await swarm.checkHost('epsilon', { image: lab().lightImage });
+    assert.deepEqual(
+      r.findings.filter((f) => f.severity === 'error'),
+      [],
+    );
+    assertOk(r, ['ssh.connect', 'ssh.keepalive', 'os.system', 'loopback.forward', 'sudo.available']);
+    assertOk(r, ['podman.socket', 'podman.engine', 'podman.limits', 'podman.disk', 'podman.image', 'podman.mode', 'podman.ulimits']);
+    assert.equal(finding(r, 'podman.socket').message, 'epsilon may use /run/podman/podman.sock (mode 660, root:podman)');
+    assert.match(finding(r, 'podman.engine').message, /^Podman 4\.3\.\S+ \(API 1\.41, linux\/amd64\)$/);
+    assert.match(finding(r, 'podman.limits').message, /^Podman enforces cpu, memory and pids limits/);
+    assert.equal(finding(r, 'podman.mode').message, "rootful Podman serves /run/podman/podman.sock: its containers and images are root's");
+    // scripts/testbed's containers.conf gives the service these default_ulimits (the host refuses Podman's own).
+    assert.equal(finding(r, 'podman.ulimits').message, ULIMITS_OK);
+    assert.ok(!r.findings.some((f) => f.code.startsWith('docker.')), 'nothing speaks of Docker');
+    assert.ok(r.findings.every((f) => f.fix === undefined));
+    const left = await labDocker('epsilon').listContainers({ all: true, filters: { label: ['code-swarm.doctor=ulimits'] } });
+    assert.deepEqual(left, [], 'the test container is removed');
+    const json = cli('--json', 'hosts', 'doctor', 'epsilon', '--image', lab().lightImage);
+    assert.equal(json.code, 0, json.stderr);
+    const report = JSON.parse(json.stdout) as { findings: { code: string; severity: string }[] };
+    assert.equal(report.findings.find((f) => f.code === 'podman.ulimits')?.severity, 'ok');
   });
 
   it('finds delta may not use the Docker socket, says why, and lists the fix sudo -n may run', async () => {

@@ -50,7 +50,7 @@ export interface DockerProviderOptions {
  */
 export class DockerProvider implements Provider {
   readonly kind: EngineDialect['kind'];
-  private readonly engine: DockerEngine;
+  protected readonly engine: DockerEngine;
   private readonly snaps: DockerSnapshots;
   private readonly network: DockerNetwork;
 

@@ -1,5 +1,7 @@
 import type { HostLink } from '../../transport/hostLink.js';
 import { DockerProvider } from '../docker/dockerProvider.js';
+import type { HostCheck } from '../hostCheck.js';
+import { podmanChecks } from './podmanChecks.js';
 import { PODMAN_DIALECT } from './podmanDialect.js';
 
 /**
@@ -13,5 +15,9 @@ import { PODMAN_DIALECT } from './podmanDialect.js';
 export class PodmanProvider extends DockerProvider {
   constructor(link: HostLink, socketPath: string, requestTimeoutMs?: number) {
     super(link, socketPath, requestTimeoutMs, { dialect: PODMAN_DIALECT });
+  }
+
+  override checks(): readonly HostCheck[] {
+    return podmanChecks(this.engine);
   }
 }
