@@ -1,6 +1,6 @@
-import { ProviderKindSchema, type ProviderKind } from '../../shared/model.js';
 import type { UnknownHostKey } from '../../transport/sshTypes.js';
 import { defineCommand, invalidInput } from '../command.js';
+import { providerOption } from '../providerOption.js';
 import { hostJson } from '../output.js';
 
 export const hostsAdd = defineCommand({
@@ -18,12 +18,7 @@ export const hostsAdd = defineCommand({
   },
   check(v) {
     if ((v.local === true) === (v.ssh !== undefined)) throw invalidInput('Give exactly one of --ssh USER@HOST[:PORT] or --local');
-    if (v.provider !== undefined && !ProviderKindSchema.safeParse(v.provider).success) {
-      throw invalidInput(
-        `Unknown provider "${v.provider}"`,
-        `Use --provider ${ProviderKindSchema.options.slice(0, -1).join(', ')} or ${ProviderKindSchema.options.at(-1)}`,
-      );
-    }
+    providerOption(v.provider);
     if (v.local === true && (v.provider === 'lxd' || v.provider === 'podman'))
       throw invalidInput('A --local host is a Docker engine', 'Use --provider docker or swarm with --local');
     if (v.overlay !== undefined && v.provider !== 'swarm')
@@ -49,7 +44,7 @@ export const hostsAdd = defineCommand({
             name,
             ssh: v.ssh!,
             ...(v.identity ? { identityFile: v.identity } : {}),
-            ...(v.provider ? { provider: v.provider as ProviderKind } : {}),
+            ...(v.provider ? { provider: providerOption(v.provider) } : {}),
             ...(v.jump ? { proxyJump: v.jump } : {}),
             ...(v.overlay ? { swarmOverlay: v.overlay as 'encrypted' | 'plain' } : {}),
           },

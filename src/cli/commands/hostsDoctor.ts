@@ -3,8 +3,8 @@ import type { Finding } from '../../providers/hostCheck.js';
 import { SwarmError } from '../../shared/errors.js';
 import { quoteArgv } from '../../transport/shellQuote.js';
 import type { AddHostInput } from '../../core/swarm.js';
-import { ProviderKindSchema, type ProviderKind } from '../../shared/model.js';
 import { defineCommand, invalidInput } from '../command.js';
+import { providerOption } from '../providerOption.js';
 import { table } from '../output.js';
 
 export const hostsDoctor = defineCommand({
@@ -25,12 +25,7 @@ export const hostsDoctor = defineCommand({
     if (v.ssh === undefined && (v.identity !== undefined || v.jump !== undefined || v.provider !== undefined)) {
       throw invalidInput('--identity, --jump and --provider describe a host not added yet: give --ssh USER@HOST[:PORT] too');
     }
-    if (v.provider !== undefined && !ProviderKindSchema.safeParse(v.provider).success) {
-      throw invalidInput(
-        `Unknown provider "${v.provider}"`,
-        `Use --provider ${ProviderKindSchema.options.slice(0, -1).join(', ')} or ${ProviderKindSchema.options.at(-1)}`,
-      );
-    }
+    providerOption(v.provider);
   },
   async run({ swarm, out, args: [name], values: v }) {
     const image = v.image !== undefined ? { image: v.image } : {};
@@ -42,7 +37,7 @@ export const hostsDoctor = defineCommand({
             name,
             ssh: v.ssh,
             ...(v.identity ? { identityFile: v.identity } : {}),
-            ...(v.provider ? { provider: v.provider as ProviderKind } : {}),
+            ...(v.provider ? { provider: providerOption(v.provider) } : {}),
             ...(v.jump ? { proxyJump: v.jump } : {}),
           };
     const accept = { onUnknownHostKey: () => v['accept-new-host-key'] === true };
