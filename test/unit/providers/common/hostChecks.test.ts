@@ -1,45 +1,14 @@
 import assert from 'node:assert/strict';
-import type { Duplex } from 'node:stream';
 import { parseDf, parseRemoteUser } from '../../../../src/providers/common/hostFacts.js';
 import { parseSocketState, socketAccess } from '../../../../src/providers/common/socketAccess.js';
 import { parseCgroup, parseSystem, sudoCheck } from '../../../../src/providers/common/systemChecks.js';
 import { apiOlder, limitsFinding, notRunning, parseEngineHost } from '../../../../src/providers/docker/dockerChecks.js';
 import { poolFinding, rootPoolOf } from '../../../../src/providers/lxd/lxdChecks.js';
-import { error, type CheckContext } from '../../../../src/providers/hostCheck.js';
+import { error } from '../../../../src/providers/hostCheck.js';
 import type { ExecResult } from '../../../../src/transport/execTypes.js';
-import type { HostLink } from '../../../../src/transport/hostLink.js';
+import { fakeCheckContext } from '../fakeCheckContext.js';
 
-/** A context whose exec answers from a script keyed by the command's first words; records what ran. */
-function fakeContext(answers: Record<string, Partial<ExecResult>>): CheckContext & { ran: string[][] } {
-  const facts = new Map<string, Promise<unknown>>();
-  const ran: string[][] = [];
-  const link: HostLink = {
-    label: 'h',
-    kind: 'ssh',
-    connectMs: undefined,
-    openUnixSocket: () => Promise.reject(new Error('no')),
-    openTcp: (): Promise<Duplex> => Promise.reject(new Error('no')),
-    exec: () => Promise.reject(new Error('no')),
-    onStateChange: () => () => undefined,
-    dispose: () => undefined,
-  };
-  return {
-    ran,
-    host: { name: 'h', kind: 'ssh', provider: 'docker', address: 'u@h:22', addedAt: '2026-01-01T00:00:00Z' },
-    link,
-    image: 'img',
-    async exec(argv) {
-      ran.push([...argv]);
-      const key = Object.keys(answers).find((k) => argv.join(' ').startsWith(k) || argv.join(' ').includes(k));
-      const a = key === undefined ? { code: 127 } : answers[key];
-      return { code: a?.code ?? 0, stdout: a?.stdout ?? '', stderr: a?.stderr ?? '' };
-    },
-    fact<T>(key: string, get: () => Promise<T>) {
-      if (!facts.has(key)) facts.set(key, get());
-      return facts.get(key) as Promise<T>;
-    },
-  };
-}
+const fakeContext = (answers: Record<string, Partial<ExecResult>>) => fakeCheckContext(answers, { provider: 'docker', unanswered: 127 });
 
 const ID_DELTA = { stdout: '1004\ndelta\ndelta\ndelta\n' };
 const SOCKET = { engine: 'Docker', path: '/var/run/docker.sock', group: 'docker', otherProvider: 'LXD' };

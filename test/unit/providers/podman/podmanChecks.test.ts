@@ -3,10 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { limitsFinding, notRunning } from '../../../../src/providers/docker/dockerChecks.js';
 import type { DockerEngine } from '../../../../src/providers/docker/dockerEngine.js';
-import type { CheckContext } from '../../../../src/providers/hostCheck.js';
 import { modeFinding, podmanSetup } from '../../../../src/providers/podman/podmanChecks.js';
 import { PODMAN_DIALECT } from '../../../../src/providers/podman/podmanDialect.js';
 import {
@@ -19,39 +17,9 @@ import {
   ulimitsFinding,
 } from '../../../../src/providers/podman/podmanUlimits.js';
 import type { ExecResult } from '../../../../src/transport/execTypes.js';
-import type { HostLink } from '../../../../src/transport/hostLink.js';
+import { fakeCheckContext } from '../fakeCheckContext.js';
 
-/** A context whose exec answers from a script keyed by a part of the command; records what ran. */
-function fakeContext(answers: Record<string, Partial<ExecResult>>): CheckContext & { ran: string[][] } {
-  const facts = new Map<string, Promise<unknown>>();
-  const ran: string[][] = [];
-  const link: HostLink = {
-    label: 'h',
-    kind: 'ssh',
-    connectMs: undefined,
-    openUnixSocket: () => Promise.reject(new Error('no')),
-    openTcp: (): Promise<Duplex> => Promise.reject(new Error('no')),
-    exec: () => Promise.reject(new Error('no')),
-    onStateChange: () => () => undefined,
-    dispose: () => undefined,
-  };
-  return {
-    ran,
-    host: { name: 'h', kind: 'ssh', provider: 'podman', address: 'u@h:22', addedAt: '2026-01-01T00:00:00Z' },
-    link,
-    image: 'img',
-    async exec(argv) {
-      ran.push([...argv]);
-      const key = Object.keys(answers).find((k) => argv.join(' ').includes(k));
-      const a = key === undefined ? { code: 1 } : answers[key];
-      return { code: a?.code ?? 0, stdout: a?.stdout ?? '', stderr: a?.stderr ?? '' };
-    },
-    fact<T>(key: string, get: () => Promise<T>) {
-      if (!facts.has(key)) facts.set(key, get());
-      return facts.get(key) as Promise<T>;
-    },
-  };
-}
+const fakeContext = (answers: Record<string, Partial<ExecResult>>) => fakeCheckContext(answers, { provider: 'podman', unanswered: 1 });
 
 const ID_EPSILON = { stdout: '1005\nepsilon\nepsilon podman\nepsilon podman\n' };
 const SOCKET_OK = { stdout: '660 root podman\nyes\n' };
