@@ -115,6 +115,9 @@ describe('host doctor on the lab', function () {
   });
 
   it("checks epsilon as a rootful Podman host, in Podman's words, and its containers start with the lab's default ulimits", async () => {
+    const doctorContainers = async () =>
+      (await labDocker('epsilon').listContainers({ all: true, filters: { label: ['code-swarm.doctor=ulimits'] } })).map((c) => c.Id);
+    const before = await doctorContainers();
     const r = await swarm.checkHost('epsilon', { image: lab().lightImage });
     assert.deepEqual(
       r.findings.filter((f) => f.severity === 'error'),
@@ -130,7 +133,7 @@ describe('host doctor on the lab', function () {
     assert.equal(finding(r, 'podman.ulimits').message, ULIMITS_OK);
     assert.ok(!r.findings.some((f) => f.code.startsWith('docker.')), 'nothing speaks of Docker');
     assert.ok(r.findings.every((f) => f.fix === undefined));
-    const left = await labDocker('epsilon').listContainers({ all: true, filters: { label: ['code-swarm.doctor=ulimits'] } });
+    const left = (await doctorContainers()).filter((id) => !before.includes(id));
     assert.deepEqual(left, [], 'the test container is removed');
     const json = cli('--json', 'hosts', 'doctor', 'epsilon', '--image', lab().lightImage);
     assert.equal(json.code, 0, json.stderr);

@@ -95,6 +95,8 @@ export async function ulimitsFinding(ctx: CheckContext, engine: DockerEngine, ro
     const shown = limits ? ` (${limits})` : '';
     try {
       await container.start();
+      // Its command is `true`: wait for the exit, else Podman may refuse the removal below mid-stop.
+      await container.wait().catch(() => undefined);
       return ok(ULIMITS_CODE, `Podman starts containers with its default ulimits${shown}`);
     } catch (e) {
       const msg = oneLine(messageOf(e));
@@ -102,7 +104,21 @@ export async function ulimitsFinding(ctx: CheckContext, engine: DockerEngine, ro
       return refusal(ctx, `Podman cannot start containers: this host refuses its default ulimits${shown}: ${msg}`, rootless);
     }
   } finally {
-    await container.remove({ force: true }).catch(() => undefined);
+    await removeTestContainer(container);
+  }
+}
+
+/** Removes the test container; Podman refuses a removal while the container is still stopping, so it retries briefly. */
+async function removeTestContainer(container: { remove(o: { force: boolean }): Promise<unknown> }): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await container.remove({ force: true });
+      return;
+    } catch (e) {
+      if (/no such container|404/i.test(messageOf(e))) return;
+      if (attempt >= 10) throw new Error(`the doctor's test container was not removed: ${oneLine(messageOf(e))}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
 
