@@ -116,7 +116,7 @@ async function removeTestContainer(container: { remove(o: { force: boolean }): P
       return;
     } catch (e) {
       if (/no such container|404/i.test(messageOf(e))) return;
-      if (attempt >= 10) throw new Error(`the doctor's test container was not removed: ${oneLine(messageOf(e))}`);
+      if (attempt >= 10) throw new Error(`the doctor's test container was not removed: ${oneLine(messageOf(e))}`, { cause: e });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
