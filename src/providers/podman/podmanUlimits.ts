@@ -93,16 +93,17 @@ export async function ulimitsFinding(ctx: CheckContext, engine: DockerEngine, ro
       .parse(await container.inspect());
     const limits = describeUlimits(inspect.HostConfig?.Ulimits);
     const shown = limits ? ` (${limits})` : '';
-    try {
-      await container.start();
+    const refused = await container.start().then(
+      () => undefined,
+      (e: unknown) => oneLine(messageOf(e)),
+    );
+    if (refused === undefined) {
       // Its command is `true`: wait for the exit, else Podman may refuse the removal below mid-stop.
-      await container.wait().catch(() => undefined);
+      await container.wait();
       return ok(ULIMITS_CODE, `Podman starts containers with its default ulimits${shown}`);
-    } catch (e) {
-      const msg = oneLine(messageOf(e));
-      if (!isRlimitRefusal(msg)) return warning(ULIMITS_CODE, `a test container from ${image} did not start: ${msg}`);
-      return refusal(ctx, `Podman cannot start containers: this host refuses its default ulimits${shown}: ${msg}`, rootless);
     }
+    if (!isRlimitRefusal(refused)) return warning(ULIMITS_CODE, `a test container from ${image} did not start: ${refused}`);
+    return refusal(ctx, `Podman cannot start containers: this host refuses its default ulimits${shown}: ${refused}`, rootless);
   } finally {
     await removeTestContainer(container);
   }

@@ -36,6 +36,7 @@ function fakeEngine(startError?: string): DockerEngine & { removed: number } {
   const container = {
     inspect: () => Promise.resolve({ HostConfig: { Ulimits: LAB_ULIMITS } }),
     start: () => (startError ? Promise.reject(Object.assign(new Error('HTTP 500'), { json: { message: startError } })) : Promise.resolve()),
+    wait: () => Promise.resolve({ StatusCode: 0 }),
     remove: () => ((state.removed += 1), Promise.resolve()),
   };
   const engine = {
