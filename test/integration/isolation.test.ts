@@ -208,7 +208,7 @@ describe('isolation: the network is made once, however many creates race for it'
           .catch(() => undefined);
       }
       for (const n of (await docker.listNetworks({ filters: { name: [network] } })).filter((x) => x.Name === network)) {
-        await docker.getNetwork(n.Id).remove();
+        await removeNetworkWhenFree(docker, n.Id);
       }
       links.forEach((l) => l.dispose());
     }
@@ -315,3 +315,16 @@ describe('isolation: LXD instances on gamma have loopback only', function () {
     assert.equal(fromHost.code, 0, fromHost.stderr);
   });
 });
+
+/** A just force-removed container's endpoint may linger a moment ("has active endpoints"): retry briefly, then fail. */
+async function removeNetworkWhenFree(docker: Docker, id: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await docker.getNetwork(id).remove();
+      return;
+    } catch (e) {
+      if (attempt >= 20 || !/active endpoints/.test(String(e))) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
