@@ -37,6 +37,8 @@ export interface IdleActivity extends IdleClock {
  */
 export class IdleMonitor {
   private readonly activity = new Map<string, IdleActivity>();
+  /** When this process first saw each instance running: the clock's start when no start time is known. */
+  private readonly firstSeen = new Map<string, number>();
 
   constructor(private readonly opts: IdleMonitorOptions) {}
 
@@ -46,6 +48,7 @@ export class IdleMonitor {
 
   forget(id: string): void {
     this.activity.delete(id);
+    this.firstSeen.delete(id);
   }
 
   /** Reads the heartbeat of every running instance with an idle timeout; stops those due that Code Swarm enforces. */
@@ -53,7 +56,10 @@ export class IdleMonitor {
     const file = await this.opts.store.read();
     const hosts = new Map(file.hosts.map((h) => [h.name, h]));
     const targets = file.instances.filter((i) => i.state === 'running' && i.idleTimeoutSeconds !== undefined && i.port !== undefined);
-    for (const id of this.activity.keys()) if (!targets.some((t) => t.id === id)) this.activity.delete(id);
+    const running = new Set(targets.map((t) => t.id));
+    for (const id of this.activity.keys()) if (!running.has(id)) this.activity.delete(id);
+    for (const id of this.firstSeen.keys()) if (!running.has(id)) this.firstSeen.delete(id);
+    for (const id of running) if (!this.firstSeen.has(id)) this.firstSeen.set(id, Date.now());
     await Promise.all(
       targets.map(async (rec) => {
         const host = hosts.get(rec.host);
@@ -102,7 +108,7 @@ export class IdleMonitor {
     const beat: Heartbeat | undefined = await readHeartbeat(this.opts.linkOf(host), rec.port);
     if (!beat) return;
     const started = Date.parse(this.opts.startedAt(rec.id) ?? '');
-    const clock = idleClock(timeout, beat, Number.isNaN(started) ? undefined : started);
+    const clock = idleClock(timeout, beat, Number.isNaN(started) ? this.firstSeen.get(rec.id) : started);
     const before = this.activity.get(rec.id);
     const keptAliveBy = clock.active ? (this.opts.tunnelOpen(rec.id) ? 'tunnel' : 'connection') : undefined;
     this.activity.set(rec.id, { ...clock, keptAliveBy, readAt: new Date().toISOString() });

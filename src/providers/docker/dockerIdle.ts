@@ -12,8 +12,8 @@ import { readLogs } from './dockerLogs.js';
 export const IDLE_SET_LINE = /Idle timeout set to \d+ seconds/;
 export const IDLE_EXCEEDED_LINE = /Idle timeout of \d+ seconds exceeded/;
 
-/** Lines to read back: code-server logs a dozen at start-up, a few at exit. */
-const TAIL = 60;
+/** Lines to read back: code-server logs a dozen at start-up, a few at exit, and its extensions some between. */
+const TAIL = 200;
 
 /** The container's last log lines as text (stdout and stderr together). */
 async function tailText(engine: DockerEngine, ref: InstanceRef): Promise<string> {
