@@ -2,6 +2,7 @@ import type { Provider } from '../providers/provider.js';
 import { toSwarmError } from '../shared/errors.js';
 import type { HostRecord, InstanceRecord, StoppedReason } from '../shared/model.js';
 import type { HostLink } from '../transport/hostLink.js';
+import type { Tunnel } from '../transport/tunnel.js';
 import { readHeartbeat, type Heartbeat } from './heartbeatProbe.js';
 import { idleClock, type IdleClock } from './idleTimeout.js';
 import { refOf } from './records.js';
@@ -13,8 +14,6 @@ export interface IdleMonitorOptions {
   readonly providerOf: (host: HostRecord) => Provider;
   /** When the instance last started, as the health monitor knows it. */
   readonly startedAt: (id: string) => string | undefined;
-  /** Whether a tunnel of this process to the instance is open now. */
-  readonly tunnelOpen: (id: string) => boolean;
   /** Stops an instance as a Stop would, with this reason recorded. */
   readonly stop: (name: string, reason: StoppedReason) => Promise<unknown>;
   /** Something about this host's instances changed. */
@@ -37,10 +36,18 @@ export interface IdleActivity extends IdleClock {
  */
 export class IdleMonitor {
   private readonly activity = new Map<string, IdleActivity>();
+  /** Tunnels this process opened, by instance id: what keeps an instance alive, when it is one of ours. */
+  private readonly tunnels = new Map<string, Set<Tunnel>>();
   /** When this process first saw each instance running: the clock's start when no start time is known. */
   private readonly firstSeen = new Map<string, number>();
 
   constructor(private readonly opts: IdleMonitorOptions) {}
+
+  /** A tunnel this process opened to the instance: while open, it is what keeps the instance alive. */
+  noteTunnel(id: string, tunnel: Tunnel): void {
+    const mine = [...(this.tunnels.get(id) ?? [])].filter((t) => t.isOpen);
+    this.tunnels.set(id, new Set([...mine, tunnel]));
+  }
 
   activityOf(id: string): IdleActivity | undefined {
     return this.activity.get(id);
@@ -49,6 +56,7 @@ export class IdleMonitor {
   forget(id: string): void {
     this.activity.delete(id);
     this.firstSeen.delete(id);
+    this.tunnels.delete(id);
   }
 
   /** Reads the heartbeat of every running instance with an idle timeout; stops those due that Code Swarm enforces. */
@@ -110,7 +118,7 @@ export class IdleMonitor {
     const started = Date.parse(this.opts.startedAt(rec.id) ?? '');
     const clock = idleClock(timeout, beat, Number.isNaN(started) ? this.firstSeen.get(rec.id) : started);
     const before = this.activity.get(rec.id);
-    const keptAliveBy = clock.active ? (this.opts.tunnelOpen(rec.id) ? 'tunnel' : 'connection') : undefined;
+    const keptAliveBy = clock.active ? ([...(this.tunnels.get(rec.id) ?? [])].some((t) => t.isOpen) ? 'tunnel' : 'connection') : undefined;
     this.activity.set(rec.id, { ...clock, keptAliveBy, readAt: new Date().toISOString() });
     if (before?.active !== clock.active || before?.stopsAt !== clock.stopsAt) this.opts.changed(rec.host);
     const provider = this.opts.providerOf(host);

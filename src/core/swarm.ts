@@ -76,8 +76,6 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly tunnels: TunnelContext;
   private readonly resources: ResourceMonitor;
   private readonly idle: IdleMonitor;
-  /** Tunnels this process opened, by instance id: what keeps an instance alive, when it is one of ours. */
-  private readonly openTunnels = new Map<string, Set<Tunnel>>();
 
   constructor(private readonly opts: SwarmOptions) {
     super();
@@ -129,7 +127,6 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       linkOf: (host) => this.accessOf(host).link,
       providerOf,
       startedAt: (id) => this.health.startedAt(id),
-      tunnelOpen: (id) => [...(this.openTunnels.get(id) ?? [])].some((t) => t.isOpen),
       stop: (name, reason) => this.lifecycle.stop(name, reason),
       changed,
     });
@@ -376,17 +373,14 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
    * openTunnel). A stopped instance is started first and waited for, so Open
    * wakes one its idle timeout stopped.
    */
-  async openTunnel(name: string, options: { port?: number; signal?: AbortSignal } = {}): Promise<Tunnel> {
+  async openTunnel(name: string, options: { port?: number } = {}): Promise<Tunnel> {
     const rec = await requireInstance(this.opts.store, name);
     if (rec.state === 'stopped' || rec.state === 'created') {
       await this.lifecycle.start(name);
-      await this.health.waitHealthy(name, { timeoutMs: 120_000, ...(options.signal ? { signal: options.signal } : {}) });
+      await this.health.waitHealthy(name, { timeoutMs: 120_000 });
     }
-    const tunnel = await openTunnel(this.tunnels, name, options.port !== undefined ? { port: options.port } : {});
-    const mine = this.openTunnels.get(rec.id) ?? new Set<Tunnel>();
-    for (const t of mine) if (!t.isOpen) mine.delete(t);
-    mine.add(tunnel);
-    this.openTunnels.set(rec.id, mine);
+    const tunnel = await openTunnel(this.tunnels, name, options);
+    this.idle.noteTunnel(rec.id, tunnel);
     return tunnel;
   }
 
