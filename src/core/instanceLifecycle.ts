@@ -192,6 +192,7 @@ export class InstanceLifecycle {
           r.containerId = observed.containerId;
           r.state = observed.state;
           if (observed.port !== undefined) r.port = observed.port;
+          else delete r.port;
         }
         r.updatedAt = new Date().toISOString();
         return { ...r };
