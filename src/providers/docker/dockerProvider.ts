@@ -188,20 +188,24 @@ export class DockerProvider implements Provider {
    * A container's environment and restart policy are fixed at create, so the
    * container is recreated the way a restore does it, from a commit of itself:
    * its file system, volume, password and port policy stay; only the timeout
-   * and the policy change. The commit's tag goes afterwards (its layers stay
-   * while the container uses them, as with a deleted snapshot).
+   * and the policy change. The commit is kept as the container's base image,
+   * not as a snapshot (DockerSnapshots.keepAsBase).
    */
   async setIdleTimeout(ref: InstanceRef, seconds: number | undefined): Promise<ObservedInstance> {
     const taken = await this.snaps.take(ref, 'idle timeout change');
+    let id: string;
     try {
-      const id = await this.snaps.restore(ref, taken.name, await this.network.ensure(), (spec) => {
+      id = await this.snaps.restore(ref, taken.name, await this.network.ensure(), (spec) => {
         const { idleTimeoutSeconds: _old, ...rest } = spec;
         return seconds === undefined ? rest : { ...rest, idleTimeoutSeconds: seconds };
       });
-      return await this.observe(id);
-    } finally {
+    } catch (e) {
+      // Nothing runs from the commit: it goes whole.
       await this.snaps.delete(ref, taken.name).catch(() => undefined);
+      throw e;
     }
+    await this.snaps.keepAsBase(ref, taken.name);
+    return this.observe(id);
   }
 
   stoppedForIdle(ref: InstanceRef): Promise<boolean> {

@@ -138,6 +138,23 @@ export class DockerSnapshots {
     return created.id;
   }
 
+  /**
+   * Keeps a commit that a container now runs from, without it being a
+   * snapshot: it gets the tag `<repo>_base:current` (`_` is in no instance
+   * name, and the snapshot list reads `<repo>:*` only), then loses its
+   * snapshot tag. Untagging needs no force while another tag holds the
+   * image; a forced removal deletes an image a stopped container still uses,
+   * and that container can then no longer be committed. Purge finds it by its
+   * label.
+   */
+  async keepAsBase(ref: InstanceRef, snapshot: string): Promise<void> {
+    const image = `${snapshotRepo(ref)}:${checkedSnapshotTag(snapshot)}`;
+    await this.engine.call('keep the base image', () =>
+      this.engine.api.getImage(image).tag({ repo: `${snapshotRepo(ref)}_base`, tag: 'current' }),
+    );
+    await this.engine.call('untag the base image', () => this.engine.api.getImage(image).remove(), undefined, [404]);
+  }
+
   async delete(ref: InstanceRef, snapshot: string): Promise<void> {
     const image = `${snapshotRepo(ref)}:${checkedSnapshotTag(snapshot)}`;
     await this.require(ref, image, snapshot);
