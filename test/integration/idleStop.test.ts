@@ -55,6 +55,8 @@ describe('idle auto-stop on a Docker host (alpha) and an LXD host (gamma), with 
   const tabbed = uniqueName('idlet');
   /** On LXD, Code Swarm's own rounds stop it (docs/IDLE.md); it waits in the same loop as the others. */
   const onLxd = uniqueName('idlel');
+  /** On Podman, code-server stops itself as on Docker. */
+  const onPodman = uniqueName('idlepm');
 
   const run = (...args: string[]) => {
     const r = spawnSync(process.execPath, [CLI, '--state-dir', state, '--known-hosts', lab().knownHosts, ...args], {
@@ -78,11 +80,13 @@ describe('idle auto-stop on a Docker host (alpha) and an LXD host (gamma), with 
     json('hosts', 'add', 'alpha', '--ssh', `alpha@${a.address}:${a.port}`, '--identity', lab().clientKey);
     const g = lab().hosts.gamma;
     json('hosts', 'add', 'gamma', '--ssh', `gamma@${g.address}:${g.port}`, '--identity', lab().clientKey);
+    const e = lab().hosts.epsilon;
+    json('hosts', 'add', 'epsilon', '--ssh', `epsilon@${e.address}:${e.port}`, '--identity', lab().clientKey, '--provider', 'podman');
     // The same state directory, as the extension would share it: the probing monitor below is Code Swarm's own.
     ({ swarm } = await labSwarm(state));
   });
   after(async () => {
-    for (const name of [probed, tabbed, onLxd]) run('delete', name, '--purge');
+    for (const name of [probed, tabbed, onLxd, onPodman]) run('delete', name, '--purge');
     swarm?.dispose();
   });
 
@@ -114,6 +118,7 @@ describe('idle auto-stop on a Docker host (alpha) and an LXD host (gamma), with 
       TIMEOUT,
     );
     assert.equal(l.idleEnforcedBy, 'code-swarm', 'LXD: Code Swarm stops it');
+    json('create', onPodman, '--host', 'epsilon', '--image', lab().dockerImage, '--cpus', '1', '--memory', '1g', '--idle-timeout', TIMEOUT);
     assert.equal(p?.idleTimeoutSeconds, 61);
     assert.equal(t?.idleTimeoutSeconds, 61);
     const docker = labDocker('alpha');
@@ -167,6 +172,10 @@ describe('idle auto-stop on a Docker host (alpha) and an LXD host (gamma), with 
     const lxd = listed(onLxd);
     assert.equal(lxd?.state, 'stopped', 'the LXD instance, probed as often, was stopped by the idle rounds');
     assert.equal(lxd?.stoppedReason, 'idle');
+    const podman = listed(onPodman);
+    assert.equal(podman?.state, 'stopped', 'the Podman instance stopped by itself');
+    assert.equal(podman?.stoppedReason, 'idle');
+    assert.equal(podman?.idleEnforcedBy, 'code-server');
     assert.match(run('stop', tabbed).stdout, /: stopped, /);
   });
 
