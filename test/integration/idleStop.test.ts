@@ -47,7 +47,7 @@ function openTab(tunnel: Tunnel, cookie: string): { close(): void; opened: () =>
   };
 }
 
-describe('idle auto-stop on a Docker host (alpha) and an LXD host (gamma), with the CLI only', function () {
+describe('idle auto-stop on Docker (alpha), Podman (epsilon) and LXD (gamma), with the CLI only', function () {
   this.timeout(420_000);
   let state: string;
   let swarm: Swarm;
