@@ -7,6 +7,7 @@ import { hostsDoctor } from './commands/hostsDoctor.js';
 import { hostsList } from './commands/hostsList.js';
 import { hostsRemove } from './commands/hostsRemove.js';
 import { hostsTest } from './commands/hostsTest.js';
+import { idle } from './commands/idle.js';
 import { list } from './commands/list.js';
 import { logs } from './commands/logs.js';
 import { open } from './commands/open.js';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   start,
   stop,
   restart,
+  idle,
   deleteInstance,
   health,
   logs,

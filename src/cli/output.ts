@@ -1,3 +1,4 @@
+import { formatIdleTimeout } from '../core/idleTimeout.js';
 import type { HealthReport, HostTestResult, HostView, InstanceView } from '../core/views.js';
 
 /** The CLI's only door to stdout/stderr: everything printed goes through here. */
@@ -42,6 +43,19 @@ export function instanceJson(v: InstanceView): Record<string, unknown> {
     port: v.port ?? null,
     error: v.error ?? null,
     ...(v.node !== undefined ? { node: v.node } : {}),
+    ...idleJson(v),
+  };
+}
+
+/** Idle auto-stop's fields (docs/IDLE.md), each only where it applies. */
+function idleJson(v: InstanceView): Record<string, unknown> {
+  return {
+    ...(v.idleTimeoutSeconds !== undefined ? { idleTimeoutSeconds: v.idleTimeoutSeconds } : {}),
+    ...(v.idleEnforcedBy !== undefined ? { idleEnforcedBy: v.idleEnforcedBy } : {}),
+    ...(v.stoppedReason !== undefined ? { stoppedReason: v.stoppedReason } : {}),
+    ...(v.stoppedAt !== undefined ? { stoppedAt: v.stoppedAt } : {}),
+    ...(v.idle?.lastActivityAt !== undefined ? { lastActivityAt: v.idle.lastActivityAt } : {}),
+    ...(v.idle?.stopsAt !== undefined ? { idleStopsAt: v.idle.stopsAt } : {}),
   };
 }
 
@@ -85,7 +99,9 @@ export function formatBytes(n: number): string {
 }
 
 export function instanceLine(v: InstanceView): string {
-  return `${v.name} on ${v.host}: ${v.state}, ${v.health}${v.error ? ` (${v.error})` : ''}`;
+  const idle =
+    v.stoppedReason === 'idle' && v.idleTimeoutSeconds !== undefined ? ` (idle for ${formatIdleTimeout(v.idleTimeoutSeconds)})` : '';
+  return `${v.name} on ${v.host}: ${v.state}${idle}, ${v.health}${v.error ? ` (${v.error})` : ''}`;
 }
 
 export function instancesTable(list: readonly InstanceView[]): string {

@@ -7,11 +7,13 @@ export const USAGE = `usage: code-swarm <command> [options]
   hosts list | hosts test NAME | hosts remove NAME [--force]
   hosts doctor NAME [--fix] [--dry-run] [--image IMG]   every problem of a host at once, and its fixes
   hosts doctor NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman] [--jump J] [...]   the same, before adding it
-  create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR] [--no-wait]
+  create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR]
+              [--idle-timeout DURATION] [--no-wait]   DURATION: 30m, 2h, 1h30m (more than 60s) or off
   list [--host HOST]
   watch [--host HOST]          print each change the engines report (state, port) until Ctrl-C
   start|restart NAME [--no-wait]
   stop NAME                    delete NAME [--purge]
+  idle NAME DURATION|off       stop it after DURATION without activity (a tab, the tunnel); off: never
   health NAME                  logs NAME [--tail N] [--follow]
   open NAME [--port N]         password NAME
   snapshot NAME [--label L]    snapshots NAME

@@ -69,6 +69,11 @@ export class HealthMonitor {
     return toInstanceView(r, sample, this.started.get(r.id));
   }
 
+  /** When the instance last started, as far as this process knows. */
+  startedAt(id: string): string | undefined {
+    return this.started.get(id);
+  }
+
   /** A list's start times: the engine knows when each instance really started. */
   noteListed(observed: readonly ObservedInstance[]): void {
     for (const o of observed) if (o.startedAt) this.started.set(o.id, o.startedAt);

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { InstanceRef, ObservedInstance, ProgressSink, Provider } from '../providers/provider.js';
 import { SwarmError, toSwarmError, type SwarmErrorCode } from '../shared/errors.js';
-import type { HostRecord, InstanceRecord } from '../shared/model.js';
+import type { HostRecord, InstanceRecord, StoppedReason } from '../shared/model.js';
 import type { BusyMarks } from './busyMarks.js';
 import type { HealthMonitor } from './healthMonitor.js';
 import type { InstanceSecrets } from './instanceSecrets.js';
+import { parseIdleTimeout } from './idleTimeout.js';
 import { generateCookieSuffix, generatePassword, hashPassword } from './password.js';
 import { applyObservation, refOf, requireHost, requireInstance } from './records.js';
 import type { Store } from './store.js';
@@ -35,6 +36,8 @@ export interface CreateInput {
   /** Where a Swarm host may run it: a node's name, or a constraint (`node.labels.gpu==true`). Swarm hosts only. */
   readonly node?: string;
   readonly constraint?: string;
+  /** `30m`, `2h`, `off` (docs/IDLE.md); default the swarm's default, else off. */
+  readonly idleTimeout?: string;
 }
 
 export interface OperationOptions {
@@ -51,7 +54,7 @@ export interface InstanceLifecycleOptions {
   readonly providerOf: (host: HostRecord) => Provider;
   /** Something about this host's instances changed. */
   readonly changed: (host: string) => void;
-  readonly defaults?: { image?: string; cpus?: number; memory?: string } | undefined;
+  readonly defaults?: { image?: string; cpus?: number; memory?: string; idleTimeout?: string } | undefined;
 }
 
 type Operation = (p: Provider, ref: InstanceRef) => Promise<void>;
@@ -73,6 +76,10 @@ export class InstanceLifecycle {
     const cpus = parseCpus(input.cpus ?? defaults?.cpus ?? DEFAULT_CPUS);
     const memoryBytes = parseMemory(input.memory ?? defaults?.memory ?? DEFAULT_MEMORY);
     const placement = validatePlacement(input, host);
+    const idleTimeoutSeconds = parseIdleTimeout(input.idleTimeout ?? defaults?.idleTimeout ?? 'off');
+    // Engines whose code-server can be given the timeout get it; on the others Code Swarm's rounds stop the instance.
+    const provider = this.opts.providerOf(host);
+    const byCodeServer = idleTimeoutSeconds !== undefined && provider.setIdleTimeout !== undefined;
     const password = generatePassword();
     const hashedPassword = hashPassword(password);
     const id = randomUUID();
@@ -104,6 +111,8 @@ export class InstanceLifecycle {
           cpus,
           memoryBytes,
           cookieSuffix,
+          ...(idleTimeoutSeconds !== undefined ? { idleTimeoutSeconds } : {}),
+          ...(idleTimeoutSeconds !== undefined && !byCodeServer ? { idleEnforcedBy: 'code-swarm' as const } : {}),
           updatedAt: now,
         });
         return draft.storeId;
@@ -118,7 +127,7 @@ export class InstanceLifecycle {
     this.opts.changed(host.name);
     const done = this.opts.busy.mark(id, name);
     try {
-      const observed = await this.opts.providerOf(host).create(
+      const observed = await provider.create(
         {
           id,
           name,
@@ -130,6 +139,7 @@ export class InstanceLifecycle {
           hashedPassword,
           storeId,
           ...(placement ? { placement } : {}),
+          ...(byCodeServer ? { idleTimeoutSeconds } : {}),
         },
         options,
       );
@@ -151,8 +161,47 @@ export class InstanceLifecycle {
     return this.run(name, 'start', (p, ref) => p.start(ref));
   }
 
-  stop(name: string): Promise<InstanceView> {
-    return this.run(name, 'stop', (p, ref) => p.stop(ref));
+  /** Stops it; `reason` is what the tree says afterwards ("stopped: idle for 30 min" for `idle`). */
+  stop(name: string, reason: StoppedReason = 'user'): Promise<InstanceView> {
+    return this.run(name, 'stop', (p, ref) => p.stop(ref), reason);
+  }
+
+  /**
+   * A new idle timeout (undefined: off). Where code-server applies it, the
+   * engine gets it too (Docker recreates the container from a commit of
+   * itself, so a running instance restarts); elsewhere the record is enough.
+   */
+  async setIdleTimeout(name: string, text: string): Promise<InstanceView> {
+    const seconds = parseIdleTimeout(text);
+    const rec = await requireInstance(this.opts.store, name);
+    const host = await requireHost(this.opts.store, rec.host);
+    const provider = this.opts.providerOf(host);
+    const done = this.opts.busy.mark(rec.id, rec.name);
+    try {
+      const observed = provider.setIdleTimeout ? await provider.setIdleTimeout(refOf(rec), seconds) : undefined;
+      if (observed && observed.state === 'running') this.opts.health.noteRestored(rec.id, true);
+      const record = await this.opts.store.update((draft) => {
+        const r = draft.instances.find((i) => i.id === rec.id);
+        if (!r) throw new SwarmError('The instance was deleted meanwhile', { code: 'not-found' });
+        if (seconds === undefined) delete r.idleTimeoutSeconds;
+        else r.idleTimeoutSeconds = seconds;
+        // A recreated container's code-server is asked again whether it takes the timeout.
+        if (seconds !== undefined && !provider.setIdleTimeout) r.idleEnforcedBy = 'code-swarm';
+        else delete r.idleEnforcedBy;
+        if (observed) {
+          r.containerId = observed.containerId;
+          r.state = observed.state;
+          if (observed.port !== undefined) r.port = observed.port;
+          else delete r.port;
+        }
+        r.updatedAt = new Date().toISOString();
+        return { ...r };
+      });
+      this.opts.changed(rec.host);
+      return this.opts.health.viewOf(record);
+    } finally {
+      done();
+    }
   }
 
   restart(name: string): Promise<InstanceView> {
@@ -177,7 +226,7 @@ export class InstanceLifecycle {
   }
 
   /** Runs a start, stop or restart, then reads back what the host made of it. */
-  private async run(name: string, verb: string, op: Operation): Promise<InstanceView> {
+  private async run(name: string, verb: string, op: Operation, reason?: StoppedReason): Promise<InstanceView> {
     const rec = await requireInstance(this.opts.store, name);
     const host = await requireHost(this.opts.store, rec.host);
     const provider = this.opts.providerOf(host);
@@ -193,7 +242,7 @@ export class InstanceLifecycle {
           hint: 'Refresh to see what is left',
         });
       }
-      const record = await applyObservation(this.opts.store, rec.id, observed);
+      const record = await applyObservation(this.opts.store, rec.id, observed, reason);
       this.opts.changed(rec.host);
       return this.opts.health.viewOf(record);
     } finally {

@@ -1,5 +1,12 @@
 import type { ObservedInstance } from '../providers/provider.js';
-import { InstanceNameSchema, type HostRecord, type InstanceRecord, type ProviderKind, type StoreFile } from '../shared/model.js';
+import {
+  IDLE_TIMEOUT_MIN_SECONDS,
+  InstanceNameSchema,
+  type HostRecord,
+  type InstanceRecord,
+  type ProviderKind,
+  type StoreFile,
+} from '../shared/model.js';
 import { DEFAULT_CPUS, DEFAULT_MEMORY_BYTES } from '../providers/common/defaultResources.js';
 
 /** A create still in flight (possibly in another process) is not "missing" yet. */
@@ -61,12 +68,15 @@ export function reconcileHost(
     if (o.port === undefined) delete next.port;
     if (next.error === undefined) delete next.error;
     if (next.node === undefined) delete next.node;
+    noteObservedStop(next, o);
     if (
       next.state !== r.state ||
       next.port !== r.port ||
       next.containerId !== r.containerId ||
       next.error !== r.error ||
-      next.node !== r.node
+      next.node !== r.node ||
+      next.stoppedReason !== r.stoppedReason ||
+      next.stoppedAt !== r.stoppedAt
     ) {
       changed = true;
       out.push({ ...next, updatedAt: iso });
@@ -102,6 +112,9 @@ export function reconcileHost(
     if (o.port !== undefined) rec.port = o.port;
     if (o.error !== undefined) rec.error = o.error;
     if (o.node !== undefined) rec.node = o.node;
+    if (o.idleTimeoutSeconds !== undefined && o.idleTimeoutSeconds >= IDLE_TIMEOUT_MIN_SECONDS)
+      rec.idleTimeoutSeconds = o.idleTimeoutSeconds;
+    noteObservedStop(rec, o);
     out.push(rec);
   }
   return { records: out, adopted, missing, changed };
@@ -140,6 +153,20 @@ export function reconcileHosts(
   if (changed.length === 0) return false;
   file.instances = [...file.instances.filter((i) => !changedHosts.has(i.host)), ...changed.flat()];
   return true;
+}
+
+/**
+ * A stop seen in a list: running again clears the reason; a stop keeps the
+ * reason known so far (the idle monitor explains an unknown one) and takes
+ * the engine's stop time once (a list's "Exited 5 minutes ago" drifts).
+ */
+function noteObservedStop(next: InstanceRecord, o: ObservedInstance): void {
+  if (o.state === 'running' || o.state === 'starting') {
+    delete next.stoppedReason;
+    delete next.stoppedAt;
+  } else if (o.state === 'stopped' && next.stoppedAt === undefined && o.stoppedAt !== undefined) {
+    next.stoppedAt = o.stoppedAt;
+  }
 }
 
 /** Records by host, each host's in their order: one pass, for the rounds and refreshes that handle hundreds. */

@@ -1,6 +1,6 @@
 import type { InstanceRef, ObservedInstance } from '../providers/provider.js';
 import { SwarmError } from '../shared/errors.js';
-import type { HostRecord, InstanceRecord } from '../shared/model.js';
+import type { HostRecord, InstanceRecord, InstanceState, StoppedReason } from '../shared/model.js';
 import type { Store } from './store.js';
 import { validateHostName } from './validate.js';
 
@@ -31,7 +31,7 @@ export function refOf(r: InstanceRecord): InstanceRef {
 }
 
 /** Writes what the host reported about one instance (after an operation on it) into its record. */
-export async function applyObservation(store: Store, id: string, o: ObservedInstance): Promise<InstanceRecord> {
+export async function applyObservation(store: Store, id: string, o: ObservedInstance, reason?: StoppedReason): Promise<InstanceRecord> {
   return store.update((draft) => {
     const r = draft.instances.find((i) => i.id === id);
     if (!r) throw new SwarmError('The instance was deleted meanwhile', { code: 'not-found' });
@@ -42,7 +42,27 @@ export async function applyObservation(store: Store, id: string, o: ObservedInst
     if (o.error !== undefined) r.error = o.error;
     else delete r.error;
     if (o.node !== undefined) r.node = o.node;
+    noteStop(r, o.state, reason);
     r.updatedAt = new Date().toISOString();
     return { ...r };
   });
+}
+
+/**
+ * Keeps a record's stop reason in line with its state: a stop we made says
+ * why (`reason`), a stop seen from outside keeps what was known (the idle
+ * monitor explains it later), and a running instance has none.
+ */
+export function noteStop(r: InstanceRecord, state: InstanceState, reason: StoppedReason | undefined, at = new Date().toISOString()): void {
+  if (state === 'stopped') {
+    if (reason !== undefined) {
+      r.stoppedReason = reason;
+      r.stoppedAt = at;
+    }
+    return;
+  }
+  if (state === 'running' || state === 'starting') {
+    delete r.stoppedReason;
+    delete r.stoppedAt;
+  }
 }

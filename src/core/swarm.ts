@@ -1,13 +1,14 @@
 import type { Readable } from 'node:stream';
 import type { EngineChange, EngineEvents, Provider, Snapshot } from '../providers/provider.js';
 import { SwarmError } from '../shared/errors.js';
-import type { HostRecord, ProviderKind } from '../shared/model.js';
+import type { HostRecord, InstanceRecord, ProviderKind } from '../shared/model.js';
 import { TypedEmitter } from '../shared/typedEmitter.js';
 import type { UnknownHostKey } from '../transport/sshTypes.js';
 import { BusyMarks } from './busyMarks.js';
 import { EngineWatcher, type EngineWatcherOptions } from './engineWatcher.js';
 import { HealthMonitor } from './healthMonitor.js';
 import { HostAdmin, type AddHostInput } from './hostAdmin.js';
+import { IdleMonitor } from './idleMonitor.js';
 import { HostDoctor, type DoctorReport, type FixStep } from './hostDoctor.js';
 import { HostRegistry, type HostAccess, type HostAccessOptions, type LinkFactory, type ProviderFactory } from './hostRegistry.js';
 import { DEFAULT_IMAGE, InstanceLifecycle, type CreateInput, type OperationOptions } from './instanceLifecycle.js';
@@ -25,6 +26,7 @@ import type { HealthReport, HealthSample, HostTestResult, HostView, InstanceView
 export { DEFAULT_CPUS, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT } from './instanceLifecycle.js';
 export type { CreateInput, OperationOptions } from './instanceLifecycle.js';
 export type { AddHostInput } from './hostAdmin.js';
+export type { IdleActivity } from './idleMonitor.js';
 export type { HostResources, InstanceUsage, UsageFailure } from './resourceMonitor.js';
 export type { DoctorReport, FixStep } from './hostDoctor.js';
 export type { Finding, Severity } from '../providers/hostCheck.js';
@@ -33,7 +35,7 @@ export interface SwarmOptions {
   readonly store: Store;
   readonly secrets: SecretStore;
   readonly access?: HostAccessOptions;
-  readonly defaults?: { image?: string; cpus?: number; memory?: string };
+  readonly defaults?: { image?: string; cpus?: number; memory?: string; idleTimeout?: string };
   readonly healthTimeoutMs?: number;
   /** How long after a start a refused probe still reads as `starting` (default 60 s). */
   readonly startingGraceMs?: number;
@@ -73,6 +75,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly doctor: HostDoctor;
   private readonly tunnels: TunnelContext;
   private readonly resources: ResourceMonitor;
+  private readonly idle: IdleMonitor;
 
   constructor(private readonly opts: SwarmOptions) {
     super();
@@ -119,6 +122,14 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     });
     this.tunnels = { store, secrets: this.secrets, registry: this.registry, accessOf, workerScript: opts.tunnelWorkerScript };
     this.resources = new ResourceMonitor({ store, providerOf, isDown: (h) => this.reachability.isDown(h) });
+    this.idle = new IdleMonitor({
+      store,
+      linkOf: (host) => this.accessOf(host).link,
+      providerOf,
+      startedAt: (id) => this.health.startedAt(id),
+      stop: (name, reason) => this.lifecycle.stop(name, reason),
+      changed,
+    });
     this.resources.on('changed', () => this.emit('resources'));
     this.reachability.on('hosts', () => this.emit('hosts'));
     this.reachability.on('instances', changed);
@@ -198,6 +209,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   /** Asks every host (in parallel, one list call each) and brings the store in line. */
   async refresh(hostName?: string): Promise<InstanceView[]> {
     await this.refresher.refresh(hostName);
+    await this.idle.explainStops(hostName);
     return this.views(hostName);
   }
 
@@ -241,7 +253,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const file = await this.opts.store.read();
     return file.instances
       .filter((i) => hostName === undefined || i.host === hostName)
-      .map((i) => this.health.viewOf(i))
+      .map((i) => this.viewOf(i))
       .sort((a, b) => a.host.localeCompare(b.host) || a.name.localeCompare(b.name));
   }
 
@@ -251,6 +263,11 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   start(name: string): Promise<InstanceView> {
     return this.lifecycle.start(name);
+  }
+
+  /** A new idle timeout (`30m`, `2h`, `off`); see docs/IDLE.md for what it costs per engine. */
+  setIdleTimeout(name: string, duration: string): Promise<InstanceView> {
+    return this.lifecycle.setIdleTimeout(name, duration);
   }
 
   stop(name: string): Promise<InstanceView> {
@@ -330,9 +347,20 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return { name, health: sample.health, httpStatus: sample.httpStatus, latencyMs: sample.latencyMs ?? 0 };
   }
 
-  /** Probes every running instance, all hosts in parallel. */
-  healthRound(): Promise<Map<string, HealthSample>> {
-    return this.health.round();
+  /**
+   * Probes every running instance, all hosts in parallel; then reads the
+   * heartbeat of those with an idle timeout (and stops the ones due whose
+   * code-server cannot stop itself).
+   */
+  async healthRound(): Promise<Map<string, HealthSample>> {
+    const samples = await this.health.round();
+    await this.idle.round();
+    return samples;
+  }
+
+  /** Reads the heartbeat of the instances with an idle timeout, and stops the due ones Code Swarm enforces. */
+  idleRound(): Promise<void> {
+    return this.idle.round();
   }
 
   /** Polls health until healthy, or throws after the deadline. */
@@ -340,9 +368,27 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return this.health.waitHealthy(name, options);
   }
 
-  /** A local tunnel that logs the browser in by itself; close it when done (see openTunnel). */
-  openTunnel(name: string, options: { port?: number } = {}): Promise<Tunnel> {
-    return openTunnel(this.tunnels, name, options);
+  /**
+   * A local tunnel that logs the browser in by itself; close it when done (see
+   * openTunnel). A stopped instance is started first and waited for, so Open
+   * wakes one its idle timeout stopped.
+   */
+  async openTunnel(name: string, options: { port?: number } = {}): Promise<Tunnel> {
+    const rec = await requireInstance(this.opts.store, name);
+    if (rec.state === 'stopped' || rec.state === 'created') {
+      await this.lifecycle.start(name);
+      await this.health.waitHealthy(name, { timeoutMs: 120_000 });
+    }
+    const tunnel = await openTunnel(this.tunnels, name, options);
+    this.idle.noteTunnel(rec.id, tunnel);
+    return tunnel;
+  }
+
+  /** An instance as shown: its record, health, start time and, while it runs with an idle timeout, its activity. */
+  private viewOf(r: InstanceRecord): InstanceView {
+    const view = this.health.viewOf(r);
+    const idle = r.state === 'running' ? this.idle.activityOf(r.id) : undefined;
+    return idle ? { ...view, idle } : view;
   }
 
   dispose(): void {

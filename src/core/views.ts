@@ -1,5 +1,6 @@
 import type { ClusterNode } from '../providers/provider.js';
-import type { Health, HostKind, InstanceRecord, InstanceState, ProviderKind } from '../shared/model.js';
+import type { Health, HostKind, InstanceRecord, InstanceState, ProviderKind, StoppedReason } from '../shared/model.js';
+import type { IdleActivity } from './idleMonitor.js';
 
 /** An instance as the CLI prints it (--json) and the tree shows it. */
 export interface InstanceView {
@@ -19,6 +20,15 @@ export interface InstanceView {
   readonly healthLatencyMs: number | undefined;
   /** The cluster node it runs on (Swarm hosts). */
   readonly node?: string;
+  /** Its idle timeout (docs/IDLE.md), when it has one. */
+  readonly idleTimeoutSeconds?: number;
+  /** Who stops it when idle: code-server itself, or Code Swarm's rounds. */
+  readonly idleEnforcedBy?: 'code-server' | 'code-swarm';
+  /** Why it is stopped, when known. */
+  readonly stoppedReason?: StoppedReason;
+  readonly stoppedAt?: string;
+  /** While it runs with an idle timeout: what its last heartbeat read said. */
+  readonly idle?: IdleActivity;
 }
 
 export type HostReachability = 'unknown' | 'up' | 'down';
@@ -78,5 +88,9 @@ export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefin
     error: r.error,
     healthLatencyMs: sample?.latencyMs,
     ...(r.node !== undefined ? { node: r.node } : {}),
+    ...(r.idleTimeoutSeconds !== undefined ? { idleTimeoutSeconds: r.idleTimeoutSeconds } : {}),
+    ...(r.idleEnforcedBy !== undefined ? { idleEnforcedBy: r.idleEnforcedBy } : {}),
+    ...(r.state === 'stopped' && r.stoppedReason !== undefined ? { stoppedReason: r.stoppedReason } : {}),
+    ...(r.state === 'stopped' && r.stoppedAt !== undefined ? { stoppedAt: r.stoppedAt } : {}),
   };
 }

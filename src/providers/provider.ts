@@ -18,6 +18,8 @@ export interface InstanceSpec {
   readonly storeId: string;
   /** Where a cluster may run it (Swarm): a node's name or a constraint expression. */
   readonly placement?: { readonly node?: string; readonly constraint?: string };
+  /** code-server's own idle timeout (`CODE_SERVER_IDLE_TIMEOUT_SECONDS`, it exits 0), where the engine can apply it. */
+  readonly idleTimeoutSeconds?: number;
 }
 
 /** An instance as its host reports it. */
@@ -39,6 +41,10 @@ export interface ObservedInstance {
   readonly error: string | undefined;
   /** The cluster node it runs on (Swarm). */
   readonly node?: string;
+  /** The idle timeout it was made with (its label), if any. */
+  readonly idleTimeoutSeconds?: number;
+  /** When it stopped (approximate from a list), if the engine says. */
+  readonly stoppedAt?: string;
 }
 
 /** Identifies an instance to its provider. */
@@ -177,6 +183,22 @@ export interface Provider {
    * once the engine has accepted the subscription, so nothing after that is missed.
    */
   watch?(onChange: (change: EngineChange) => void): Promise<EngineEvents>;
+  /**
+   * Applies code-server's own idle timeout to the instance (undefined: off),
+   * recreating what the engine cannot change in place. Absent: the engine
+   * cannot, and Code Swarm's health rounds stop the instance instead.
+   */
+  setIdleTimeout?(ref: InstanceRef, seconds: number | undefined): Promise<ObservedInstance>;
+  /**
+   * Whether the instance's last exit was code-server's idle timeout (its log
+   * says so), as opposed to a stop or a crash: read once per stop.
+   */
+  stoppedForIdle?(ref: InstanceRef): Promise<boolean>;
+  /**
+   * Whether the instance's code-server took the idle timeout (its start-up
+   * log says "Idle timeout set to"): an older one ignores the variable.
+   */
+  appliesIdleTimeout?(ref: InstanceRef): Promise<boolean>;
   /**
    * The host doctor's checks of this engine (socket access, version, limits,
    * disk, image...); the doctor adds the SSH and system checks around them.

@@ -16,6 +16,18 @@ export type InstanceState = z.infer<typeof InstanceStateSchema>;
 export const HealthSchema = z.enum(['healthy', 'starting', 'unhealthy', 'unreachable', 'unknown']);
 export type Health = z.infer<typeof HealthSchema>;
 
+/**
+ * Why an instance is stopped, when Code Swarm knows: its idle timeout (code-server
+ * exited 0 after no activity, or Code Swarm stopped it for that), a stop through
+ * Code Swarm, or something else (a stop by hand, the host going down).
+ */
+export const StoppedReasonSchema = z.enum(['idle', 'user', 'external']);
+export type StoppedReason = z.infer<typeof StoppedReasonSchema>;
+
+/** code-server refuses `--idle-timeout-seconds` of 60 or less. */
+export const IDLE_TIMEOUT_MIN_SECONDS = 61;
+export const IDLE_TIMEOUT_MAX_SECONDS = 30 * 24 * 3600;
+
 export const ProviderKindSchema = z.enum(['docker', 'lxd', 'podman', 'swarm']);
 export type ProviderKind = z.infer<typeof ProviderKindSchema>;
 
@@ -71,6 +83,18 @@ export const InstanceRecordSchema = z.object({
   error: z.string().optional(),
   /** The cluster node it runs on (Swarm hosts). */
   node: z.string().min(1).optional(),
+  /** Stop after this long without activity (docs/IDLE.md); absent: never. */
+  idleTimeoutSeconds: z.number().int().min(IDLE_TIMEOUT_MIN_SECONDS).max(IDLE_TIMEOUT_MAX_SECONDS).optional(),
+  /**
+   * Who applies the idle timeout: code-server itself (it exits 0, works with
+   * Code Swarm closed) or Code Swarm's health rounds (a code-server without the
+   * option, an engine whose restart policy cannot be set). Absent: not known yet.
+   */
+  idleEnforcedBy: z.enum(['code-server', 'code-swarm']).optional(),
+  /** Why it is stopped, when known; cleared when it runs again. */
+  stoppedReason: StoppedReasonSchema.optional(),
+  /** When it stopped, when known. */
+  stoppedAt: IsoDate.optional(),
   updatedAt: IsoDate,
 });
 export type InstanceRecord = z.infer<typeof InstanceRecordSchema>;

@@ -1,9 +1,11 @@
+import { parseIdleTimeout } from '../../core/idleTimeout.js';
 import { defineCommand, invalidInput } from '../command.js';
 import { instanceJson, instanceLine } from '../output.js';
 
 export const create = defineCommand({
   name: 'create',
-  usage: 'create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR] [--no-wait]',
+  usage:
+    'create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR] [--idle-timeout DURATION] [--no-wait]',
   args: 1,
   options: {
     host: { type: 'string' },
@@ -12,11 +14,14 @@ export const create = defineCommand({
     memory: { type: 'string' },
     node: { type: 'string' },
     constraint: { type: 'string' },
+    'idle-timeout': { type: 'string' },
     'no-wait': { type: 'boolean' },
   },
   check(v) {
     if (!v.host) throw invalidInput('create needs --host HOST', 'List hosts with: code-swarm hosts list');
     if (v.node !== undefined && v.constraint !== undefined) throw invalidInput('Give --node or --constraint, not both');
+    // Before any host is asked: a bad duration is the user's to fix.
+    if (v['idle-timeout'] !== undefined) parseIdleTimeout(v['idle-timeout']);
   },
   async run({ swarm, out, args: [name], values: v }) {
     let view = await swarm.create(
@@ -29,6 +34,7 @@ export const create = defineCommand({
         ...(v.memory !== undefined ? { memory: v.memory } : {}),
         ...(v.node !== undefined ? { node: v.node } : {}),
         ...(v.constraint !== undefined ? { constraint: v.constraint } : {}),
+        ...(v['idle-timeout'] !== undefined ? { idleTimeout: v['idle-timeout'] } : {}),
       },
       { onProgress: (m) => (out.json ? undefined : out.error(m)) },
     );

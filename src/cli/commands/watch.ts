@@ -3,6 +3,9 @@ import { defineCommand } from '../command.js';
 import { changeLine, instanceChanges } from '../instanceChanges.js';
 import { untilInterrupted } from '../untilInterrupted.js';
 
+/** Between two idle rounds of a watch (docs/IDLE.md): a timeout is at least a minute. */
+const IDLE_ROUND_MS = 15_000;
+
 /**
  * Follows the engines' events (as the extension's view does) and prints one
  * line per change; with --json, one object per line. Progress and retries go
@@ -26,12 +29,16 @@ export const watch = defineCommand({
       onOpen: (h) => out.error(`code-swarm: watching ${h} (Ctrl-C ends)`),
       onError: (h, e) => out.error(`code-swarm: ${h}: ${toSwarmError(e).oneLine()} (retrying)`),
     });
+    // Instances whose code-server cannot stop itself when idle (LXD, Swarm, an
+    // older code-server) are stopped by Code Swarm's idle rounds: a watch runs them.
+    const idleRounds = setInterval(() => void swarm.idleRound().catch(() => undefined), IDLE_ROUND_MS);
     // Listening before the first line is out: a Ctrl-C at any point ends the watch cleanly.
     const interrupted = untilInterrupted();
     try {
       await watcher.sync();
       await interrupted;
     } finally {
+      clearInterval(idleRounds);
       watcher.dispose();
     }
   },

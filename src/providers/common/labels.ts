@@ -9,6 +9,18 @@ export const LABEL = {
   cookieSuffix: 'code-swarm.cookie-suffix',
 } as const;
 
+/** Seconds of code-server's own idle timeout, on an instance that has one (docs/IDLE.md). */
+export const IDLE_LABEL = 'code-swarm.idle-timeout';
+
+/** The environment variable code-server 4.106+ reads its idle timeout from; older ones ignore it. */
+export const IDLE_TIMEOUT_ENV = 'CODE_SERVER_IDLE_TIMEOUT_SECONDS';
+
+/** An idle-timeout label read back: a whole number of seconds, or nothing. */
+export function parseIdleLabel(raw: string | undefined): number | undefined {
+  if (raw === undefined || !/^\d{1,9}$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
 /** What the spec label keeps of a spec: what a list shows without asking the engine for its limits. */
 export interface SpecLabel {
   readonly image: string;
@@ -28,6 +40,7 @@ export function instanceLabels(spec: InstanceSpec, prefix = ''): Record<string, 
     [`${prefix}${LABEL.store}`]: spec.storeId,
     [`${prefix}${LABEL.spec}`]: JSON.stringify(specLabel),
     [`${prefix}${LABEL.cookieSuffix}`]: spec.cookieSuffix,
+    ...(spec.idleTimeoutSeconds !== undefined ? { [`${prefix}${IDLE_LABEL}`]: String(spec.idleTimeoutSeconds) } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { SwarmError } from '../../shared/errors.js';
 import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { DEFAULT_CPUS } from '../common/defaultResources.js';
-import { instanceLabels, LABEL, parseSpecLabel } from '../common/labels.js';
+import { IDLE_LABEL, IDLE_TIMEOUT_ENV, instanceLabels, LABEL, parseIdleLabel, parseSpecLabel } from '../common/labels.js';
 import type { InstanceRef, InstanceSpec } from '../provider.js';
 
 /** The workspace volume's mount point, where code-server opens. */
@@ -30,8 +30,14 @@ export function containerOptions(spec: InstanceSpec, at: ContainerPlacement): Do
     User: at.user,
     // The image's default argument "." then opens the workspace volume.
     WorkingDir: PROJECT_DIR,
-    Env: [`HASHED_PASSWORD=${spec.hashedPassword}`, `CODE_SERVER_COOKIE_SUFFIX=${spec.cookieSuffix}`],
-    Labels: instanceLabels(spec),
+    Env: [
+      `HASHED_PASSWORD=${spec.hashedPassword}`,
+      `CODE_SERVER_COOKIE_SUFFIX=${spec.cookieSuffix}`,
+      // Empty (off) when unset: a container recreated from a commit of one
+      // with a timeout would otherwise inherit it from the image's config.
+      `${IDLE_TIMEOUT_ENV}=${spec.idleTimeoutSeconds ?? ''}`,
+    ],
+    Labels: { [IDLE_LABEL]: '', ...instanceLabels(spec) },
     ExposedPorts: { [`${CODE_SERVER_PORT}/tcp`]: {} },
     HostConfig: {
       // Loopback only: the SSH tunnel is the one way in.
@@ -43,11 +49,22 @@ export function containerOptions(spec: InstanceSpec, at: ContainerPlacement): Do
       PidsLimit: spec.pidsLimit,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
-      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+      RestartPolicy: restartPolicy(spec.idleTimeoutSeconds),
       // Not the default bridge, where every container can reach every other.
       ...(at.network ? { NetworkMode: at.network } : {}),
     },
   };
+}
+
+/**
+ * `unless-stopped` brings code-server back after any exit but a stop. With an
+ * idle timeout, code-server's exit 0 after idling must stay an exit:
+ * `on-failure` restarts a crash (non-zero) and nothing else. The price: a
+ * container of that kind stopped by its engine's own shutdown (code-server
+ * exits 0 on SIGTERM) stays stopped after the engine restarts (docs/IDLE.md).
+ */
+export function restartPolicy(idleTimeoutSeconds: number | undefined): { Name: string; MaximumRetryCount: number } {
+  return idleTimeoutSeconds === undefined ? { Name: 'unless-stopped', MaximumRetryCount: 0 } : { Name: 'on-failure', MaximumRetryCount: 0 };
 }
 
 /**
@@ -86,5 +103,11 @@ export function specFromInspect(info: Docker.ContainerInspectInfo, ref: Instance
     cookieSuffix,
     hashedPassword,
     storeId,
+    ...idleOf(env.get(IDLE_TIMEOUT_ENV) ?? labels[IDLE_LABEL]),
   };
+}
+
+function idleOf(raw: string | undefined): { idleTimeoutSeconds?: number } {
+  const seconds = parseIdleLabel(raw);
+  return seconds === undefined ? {} : { idleTimeoutSeconds: seconds };
 }

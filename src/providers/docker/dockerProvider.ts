@@ -22,6 +22,7 @@ import type {
 } from '../provider.js';
 import { containerOptions } from './containerOptions.js';
 import { dockerChecks } from './dockerChecks.js';
+import { appliesIdleTimeout, stoppedForIdle } from './dockerIdle.js';
 import { DockerEngine, STOP_TIMEOUT_S } from './dockerEngine.js';
 import { statusOf } from './dockerErrors.js';
 import { watchDocker } from './dockerEvents.js';
@@ -181,6 +182,38 @@ export class DockerProvider implements Provider {
 
   deleteSnapshot(ref: InstanceRef, snapshot: string): Promise<void> {
     return this.snaps.delete(ref, snapshot);
+  }
+
+  /**
+   * A container's environment and restart policy are fixed at create, so the
+   * container is recreated the way a restore does it, from a commit of itself:
+   * its file system, volume, password and port policy stay; only the timeout
+   * and the policy change. The commit is kept as the container's base image,
+   * not as a snapshot (DockerSnapshots.keepAsBase).
+   */
+  async setIdleTimeout(ref: InstanceRef, seconds: number | undefined): Promise<ObservedInstance> {
+    const taken = await this.snaps.take(ref, 'idle timeout change');
+    let id: string;
+    try {
+      id = await this.snaps.restore(ref, taken.name, await this.network.ensure(), (spec) => {
+        const { idleTimeoutSeconds: _old, ...rest } = spec;
+        return seconds === undefined ? rest : { ...rest, idleTimeoutSeconds: seconds };
+      });
+    } catch (e) {
+      // Nothing runs from the commit: it goes whole.
+      await this.snaps.delete(ref, taken.name).catch(() => undefined);
+      throw e;
+    }
+    await this.snaps.keepAsBase(ref, taken.name);
+    return this.observe(id);
+  }
+
+  stoppedForIdle(ref: InstanceRef): Promise<boolean> {
+    return stoppedForIdle(this.engine, ref);
+  }
+
+  appliesIdleTimeout(ref: InstanceRef): Promise<boolean> {
+    return appliesIdleTimeout(this.engine, ref);
   }
 
   /** Current observation of one container. */

@@ -4,7 +4,7 @@ import { SwarmError, toSwarmError } from '../../shared/errors.js';
 import { LABEL } from '../common/labels.js';
 import { noSnapshotError } from '../common/providerErrors.js';
 import { freeSnapshotName, snapshotBaseName } from '../common/snapshotNames.js';
-import type { InstanceRef, Snapshot } from '../provider.js';
+import type { InstanceRef, InstanceSpec, Snapshot } from '../provider.js';
 import { containerOptions, PROJECT_DIR, specFromInspect } from './containerOptions.js';
 import { STOP_TIMEOUT_S, type DockerEngine } from './dockerEngine.js';
 import { containerKey, containerName, snapshotRepo, volumeName } from './dockerNames.js';
@@ -95,11 +95,16 @@ export class DockerSnapshots {
    * if the old one ran, as an LXD restore does, on the `network` given (the
    * isolated one, whatever network the old container was on). Answers the new container's id.
    */
-  async restore(ref: InstanceRef, snapshot: string, network: string): Promise<string> {
+  async restore(
+    ref: InstanceRef,
+    snapshot: string,
+    network: string,
+    respec: (spec: InstanceSpec) => InstanceSpec = (spec) => spec,
+  ): Promise<string> {
     const image = `${snapshotRepo(ref)}:${checkedSnapshotTag(snapshot)}`;
     const old = await this.engine.call('inspect the container', () => this.engine.container(ref).inspect(), ref);
     await this.require(ref, image, snapshot);
-    const spec = specFromInspect(old, ref);
+    const spec = respec(specFromInspect(old, ref));
     const wasRunning = old.State.Running || old.State.Restarting;
     const mount = old.Mounts.find((m) => m.Destination === PROJECT_DIR && m.Type === 'volume');
     const temporary = `${containerName(ref.name)}-restoring-${randomBytes(3).toString('hex')}`;
@@ -131,6 +136,23 @@ export class DockerSnapshots {
     }
     if (wasRunning) await this.engine.call('start the restored container', () => created.start());
     return created.id;
+  }
+
+  /**
+   * Keeps a commit that a container now runs from, without it being a
+   * snapshot: it gets the tag `<repo>_base:current` (`_` is in no instance
+   * name, and the snapshot list reads `<repo>:*` only), then loses its
+   * snapshot tag. Untagging needs no force while another tag holds the
+   * image; a forced removal deletes an image a stopped container still uses,
+   * and that container can then no longer be committed. Purge finds it by its
+   * label.
+   */
+  async keepAsBase(ref: InstanceRef, snapshot: string): Promise<void> {
+    const image = `${snapshotRepo(ref)}:${checkedSnapshotTag(snapshot)}`;
+    await this.engine.call('keep the base image', () =>
+      this.engine.api.getImage(image).tag({ repo: `${snapshotRepo(ref)}_base`, tag: 'current' }),
+    );
+    await this.engine.call('untag the base image', () => this.engine.api.getImage(image).remove(), undefined, [404]);
   }
 
   async delete(ref: InstanceRef, snapshot: string): Promise<void> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { InstanceState } from '../../shared/model.js';
 import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { ownName } from '../common/instanceName.js';
-import { LABEL, parseSpecLabel, type SpecLabel } from '../common/labels.js';
+import { IDLE_LABEL, LABEL, parseIdleLabel, parseSpecLabel, type SpecLabel } from '../common/labels.js';
 import type { ObservedInstance } from '../provider.js';
 
 /** Exit codes of a container that was asked to stop (SIGTERM/SIGKILL/^C). */
@@ -54,9 +54,19 @@ export function mapDockerState(state: string, exitCode: number | undefined, erro
  */
 export function observedFromList(rows: readonly Docker.ContainerInfo[], now: number): ObservedInstance[] {
   const started = memo((status: string) => startedFromStatus(status, now));
+  const stopped = memo((status: string) => stoppedFromStatus(status, now));
   const created = memo((seconds: number) => new Date(seconds * 1000).toISOString());
   const spec = memo((label: string) => parseSpecLabel(label));
-  return rows.map((c) => fromListRow(c, spec(c.Labels?.[LABEL.spec] ?? ''), created(c.Created), started(c.Status ?? '')));
+  return rows.map((c) => ({
+    ...fromListRow(c, spec(c.Labels?.[LABEL.spec] ?? ''), created(c.Created), started(c.Status ?? '')),
+    ...idleFields(c.Labels?.[IDLE_LABEL], c.State === 'exited' ? stopped(c.Status ?? '') : undefined),
+  }));
+}
+
+/** The optional fields of idle auto-stop, left out when there is nothing to say. */
+function idleFields(label: string | undefined, stoppedAt: string | undefined): Pick<ObservedInstance, 'idleTimeoutSeconds' | 'stoppedAt'> {
+  const seconds = parseIdleLabel(label);
+  return { ...(seconds !== undefined ? { idleTimeoutSeconds: seconds } : {}), ...(stoppedAt !== undefined ? { stoppedAt } : {}) };
 }
 
 function memo<K, V>(f: (k: K) => V): (k: K) => V {
@@ -115,7 +125,13 @@ export function observedFromInspect(info: Docker.ContainerInspectInfo): Observed
     createdAt: info.Created,
     startedAt: info.State.StartedAt,
     error: mapped.error,
+    ...idleFields(labels[IDLE_LABEL], info.State.Status === 'exited' ? realTime(info.State.FinishedAt) : undefined),
   };
+}
+
+/** Docker's "never" is year 1. */
+function realTime(iso: string | undefined): string | undefined {
+  return iso && !iso.startsWith('0001-') ? iso : undefined;
 }
 
 /** Docker names a container "/code-swarm-web": the instance is "web" (a stranger's name is kept whole). */
@@ -140,7 +156,15 @@ const UNIT_MS: Record<string, number> = {
  * call per container.
  */
 export function startedFromStatus(status: string | undefined, now: number): string | undefined {
-  const m = /^Up (Less than a second|About an? (\w+)|(\d+) (\w+?)s?)\b/.exec(status ?? '');
+  return timeFromStatus(/^Up (Less than a second|About an? (\w+)|(\d+) (\w+?)s?)\b/.exec(status ?? ''), now);
+}
+
+/** "Exited (0) 5 minutes ago": when it stopped, as nearly as the list says. */
+export function stoppedFromStatus(status: string | undefined, now: number): string | undefined {
+  return timeFromStatus(/^Exited \(\d+\) (Less than a second|About an? (\w+)|(\d+) (\w+?)s?) ago\b/.exec(status ?? ''), now);
+}
+
+function timeFromStatus(m: RegExpExecArray | null, now: number): string | undefined {
   if (!m) return undefined;
   let ms = 0;
   if (m[2]) ms = UNIT_MS[m[2]] ?? 0;

@@ -21,6 +21,7 @@ export const COMMAND_IDS = [
   'codeSwarm.showLogs',
   'codeSwarm.refresh',
   'codeSwarm.showLog',
+  'codeSwarm.setIdleTimeout',
   'codeSwarm.snapshotInstance',
   'codeSwarm.restoreSnapshot',
   'codeSwarm.deleteSnapshot',

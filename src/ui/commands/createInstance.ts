@@ -147,6 +147,7 @@ export const createInstance: CommandHandler = async (services, node) => {
     image: state.image,
     cpus: state.cpus,
     memory: state.memory,
+    idleTimeout: settings.defaultIdleTimeout,
     ...placementInput(state.placement),
   };
   await vscode.window.withProgress(

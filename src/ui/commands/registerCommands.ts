@@ -18,6 +18,7 @@ import { refresh } from './refresh.js';
 import { removeHost } from './removeHost.js';
 import { restartInstance } from './restartInstance.js';
 import { restoreSnapshot } from './restoreSnapshot.js';
+import { setIdleTimeout } from './setIdleTimeout.js';
 import { showLog } from './showLog.js';
 import { showLogs } from './showLogs.js';
 import { snapshotInstance } from './snapshotInstance.js';
@@ -45,6 +46,7 @@ export const COMMANDS: { readonly [K in CommandId]: CommandHandler } = {
   'codeSwarm.showLogs': showLogs,
   'codeSwarm.refresh': refresh,
   'codeSwarm.showLog': showLog,
+  'codeSwarm.setIdleTimeout': setIdleTimeout,
   'codeSwarm.snapshotInstance': snapshotInstance,
   'codeSwarm.restoreSnapshot': restoreSnapshot,
   'codeSwarm.deleteSnapshot': deleteSnapshot,

@@ -3,6 +3,7 @@ import type { InstanceUsage } from '../../core/swarm.js';
 import type { HostReachability, InstanceView } from '../../core/views.js';
 import { instanceContextValue, type InstanceContextValue } from './contextValues.js';
 import { usageLines, usageShort } from './describeUsage.js';
+import { formatIdleTimeout } from '../../core/idleTimeout.js';
 import { codeSpan, escapeMarkdown, formatBytes, formatDuration, formatTimestamp, plural } from './format.js';
 
 export interface InstanceLook {
@@ -55,9 +56,9 @@ export function instanceIcon(state: InstanceState, health: Health, hostDown = fa
   }
 }
 
-/** `running · healthy · up 5m`, `stopped`, `failed`, `stopped · host unreachable`. */
+/** `running · healthy · up 5m`, `stopped`, `stopped: idle for 30 min`, `failed`, `stopped · host unreachable`. */
 export function instanceStatusText(view: InstanceView, now: number, hostDown = false): string {
-  const parts: string[] = [view.state];
+  const parts: string[] = [stateText(view)];
   if (view.state === 'running' || view.state === 'starting') {
     if (hostDown) parts.push('unreachable');
     else if (view.health !== 'unknown' && view.health !== view.state) parts.push(view.health);
@@ -65,10 +66,63 @@ export function instanceStatusText(view: InstanceView, now: number, hostDown = f
       const since = Date.parse(view.startedAt);
       if (!Number.isNaN(since)) parts.push(`up ${formatDuration(now - since)}`);
     }
+    const countdown = idleCountdown(view, now);
+    if (countdown !== undefined && !hostDown) parts.push(countdown);
   } else if (hostDown) {
     parts.push('host unreachable');
   }
   return parts.join(' · ');
+}
+
+/** The state, and why it stopped where that is worth a word. */
+function stateText(view: InstanceView): string {
+  if (view.state === 'stopped' && view.stoppedReason === 'idle' && view.idleTimeoutSeconds !== undefined) {
+    return `stopped: idle for ${formatIdleTimeout(view.idleTimeoutSeconds)}`;
+  }
+  return view.state;
+}
+
+/** `active` while something keeps it alive, `idle, stops in 12m` while it counts down. */
+export function idleCountdown(view: InstanceView, now: number): string | undefined {
+  const idle = view.idle;
+  if (view.idleTimeoutSeconds === undefined || idle === undefined) return undefined;
+  if (idle.active) return 'active';
+  if (idle.stopsAt === undefined) return undefined;
+  const left = Date.parse(idle.stopsAt) - now;
+  return left > 0 ? `idle, stops in ${formatDuration(left)}` : 'idle, stopping';
+}
+
+/** The tooltip's lines about the idle timeout: what it is, who applies it, what kept it alive, why it stopped. */
+function idleLines(view: InstanceView, now: number): string[] {
+  if (view.idleTimeoutSeconds === undefined) return view.state === 'running' ? ['- Idle timeout: off'] : [];
+  const by =
+    view.idleEnforcedBy === 'code-swarm'
+      ? ' (applied by Code Swarm while VS Code or the CLI runs)'
+      : view.idleEnforcedBy === 'code-server'
+        ? ' (applied by code-server, also with VS Code closed)'
+        : '';
+  const lines = [`- Idle timeout: ${formatIdleTimeout(view.idleTimeoutSeconds)}${by}`];
+  const idle = view.state === 'running' ? view.idle : undefined;
+  if (idle) {
+    const last =
+      idle.lastActivityAt === undefined ? 'none since it started' : `${formatDuration(now - Date.parse(idle.lastActivityAt))} ago`;
+    lines.push(`- Last activity: ${last}`);
+    if (idle.active) {
+      lines.push(
+        idle.keptAliveBy === 'tunnel'
+          ? "- Kept alive by: an open tab through this window's tunnel"
+          : '- Kept alive by: a connection from elsewhere (a tab or tunnel of another window or the CLI)',
+      );
+    } else if (idle.stopsAt !== undefined) {
+      lines.push(`- Stops at ${formatTimestamp(idle.stopsAt)} unless a tab or tunnel opens`);
+    }
+  }
+  if (view.state === 'stopped' && view.stoppedReason !== undefined) {
+    const why = { idle: 'its idle timeout', user: 'a Stop', external: 'something outside Code Swarm (a stop by hand, its host)' };
+    const at = view.stoppedAt !== undefined ? ` at ${formatTimestamp(view.stoppedAt)}` : '';
+    lines.push(`- Stopped by ${why[view.stoppedReason]}${at}; Open starts it again`);
+  }
+  return lines;
 }
 
 export function describeInstance(view: InstanceView, ctx: InstanceLookContext): InstanceLook {
@@ -99,6 +153,7 @@ function instanceTooltip(view: InstanceView, status: string, ctx: InstanceLookCo
   lines.push(`- Created: ${formatTimestamp(view.createdAt)}`);
   if (view.port !== undefined) lines.push(`- Port: ${codeSpan(`127.0.0.1:${view.port}`)} on ${escapeMarkdown(view.host)}`);
   if (view.healthLatencyMs !== undefined) lines.push(`- Health check: ${Math.round(view.healthLatencyMs)} ms`);
+  lines.push(...idleLines(view, ctx.now));
   if (view.state === 'missing') lines.push('- Its container is gone from the host; delete it here to forget it');
   if (view.error !== undefined && view.error !== '') lines.push(`- Error: ${escapeMarkdown(view.error)}`);
   return lines.join('\n');

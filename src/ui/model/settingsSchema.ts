@@ -1,6 +1,7 @@
 import type { WorkspaceConfiguration } from 'vscode';
 import { z } from 'zod';
 import { DEFAULT_CPUS, DEFAULT_IMAGE, DEFAULT_MEMORY } from '../../core/swarm.js';
+import { parseIdleTimeout } from '../../core/idleTimeout.js';
 import { parseCpus, parseMemory, validateImageRef } from '../../core/validate.js';
 
 /** The `codeSwarm.*` settings, validated. Keys are relative to the `codeSwarm` section. */
@@ -18,6 +19,8 @@ export interface Settings {
   readonly knownHostsFiles: readonly string[];
   /** Empty means ~/.ssh/config. */
   readonly sshConfigFile: string;
+  /** New instances' idle timeout: `30m`, `2h`, or `off` (docs/IDLE.md). */
+  readonly defaultIdleTimeout: string;
 }
 
 export const SETTINGS_SECTION = 'codeSwarm';
@@ -57,6 +60,7 @@ const FIELDS = {
   watchEngineEvents: { key: 'watchEngineEvents', schema: z.boolean(), fallback: true },
   knownHostsFiles: { key: 'knownHostsFiles', schema: z.array(z.string().min(1)), fallback: [] as string[] },
   sshConfigFile: { key: 'sshConfigFile', schema: z.string(), fallback: '' },
+  defaultIdleTimeout: { key: 'defaultIdleTimeout', schema: z.string().refine(passes(parseIdleTimeout)), fallback: 'off' },
 } as const;
 
 export interface SettingsReading {
@@ -90,6 +94,7 @@ export function readSettings(config: Pick<WorkspaceConfiguration, 'get'>): Setti
     watchEngineEvents: read(FIELDS.watchEngineEvents),
     knownHostsFiles: read(FIELDS.knownHostsFiles),
     sshConfigFile: read(FIELDS.sshConfigFile).trim(),
+    defaultIdleTimeout: read(FIELDS.defaultIdleTimeout).trim(),
   };
   return { settings, problems };
 }

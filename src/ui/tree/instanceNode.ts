@@ -11,9 +11,13 @@ export const INSTANCE_WHEN = {
   stoppable: 'viewItem =~ /^instance:(running|starting)$/',
   restartable: 'viewItem =~ /^instance:(running|starting|failed)$/',
   openable: 'viewItem == instance:running',
+  /** Open starts a stopped instance first (one its idle timeout stopped, docs/IDLE.md). */
+  wakeable: 'viewItem =~ /^instance:(running|stopped)$/',
   hasLogs: 'viewItem =~ /^instance:(starting|running|stopped|failed)$/',
   /** Snapshots need the instance's container: any state but `missing`. */
   snapshottable: 'viewItem =~ /^instance:(created|starting|running|stopped|failed)$/',
+  /** An idle timeout is set on an instance that exists and is not in the middle of something. */
+  idleSettable: 'viewItem =~ /^instance:(created|running|stopped)$/',
 } as const;
 
 /** An instance row; kept by instance id, its view replaced on every change. */

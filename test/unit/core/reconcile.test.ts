@@ -161,3 +161,41 @@ describe('reconcileHosts', () => {
     assert.equal(f.instances.find((i) => i.name === 'a')?.state, 'missing');
   });
 });
+
+describe('reconcileHost: why an instance stopped', () => {
+  it('keeps a known reason while stopped, takes the engine stop time once, and clears both when it runs again', () => {
+    const stopped = reconcileHost(
+      'h',
+      'docker',
+      [rec({ idleTimeoutSeconds: 61 })],
+      [obs({ state: 'stopped', port: undefined, stoppedAt: '2026-11-23T09:58:00.000Z' })],
+      new Set(),
+      now,
+      STORE,
+    );
+    const r = stopped.records[0]!;
+    assert.equal(r.state, 'stopped');
+    assert.equal(r.stoppedReason, undefined, 'left for the idle monitor to explain');
+    assert.equal(r.stoppedAt, '2026-11-23T09:58:00.000Z');
+    const known = reconcileHost(
+      'h',
+      'docker',
+      [{ ...r, stoppedReason: 'idle' }],
+      [obs({ state: 'stopped', port: undefined, stoppedAt: '2026-11-23T09:59:00.000Z' })],
+      new Set(),
+      now,
+      STORE,
+    );
+    assert.equal(known.changed, false, "a list's drifting stop time is no news");
+    assert.equal(known.records[0]!.stoppedReason, 'idle');
+    const again = reconcileHost('h', 'docker', known.records, [obs()], new Set(), now, STORE).records[0]!;
+    assert.equal(again.state, 'running');
+    assert.equal(again.stoppedReason, undefined);
+    assert.equal(again.stoppedAt, undefined);
+  });
+
+  it("adopts an instance's idle timeout from its label", () => {
+    const r = reconcileHost('h', 'docker', [], [obs({ idleTimeoutSeconds: 1800 })], new Set(), now, STORE);
+    assert.equal(r.records[0]!.idleTimeoutSeconds, 1800);
+  });
+});

@@ -64,13 +64,13 @@ describe('tree context values and package.json when clauses', () => {
     }
   });
 
-  it('a stopped instance offers Start and not Stop; a running one the reverse', () => {
+  it('a stopped instance offers Start (and Open, which starts it: docs/IDLE.md) and not Stop; a running one the reverse', () => {
     const commandsFor = (value: string) =>
       new Set(itemMenus.filter((i) => viewItemTerms(i.when ?? '').some((t) => t.matches(value))).map((i) => i.command));
     const stopped = commandsFor('instance:stopped');
     assert.ok(stopped.has('codeSwarm.startInstance'));
     assert.ok(!stopped.has('codeSwarm.stopInstance'));
-    assert.ok(!stopped.has('codeSwarm.openInstance'));
+    assert.ok(stopped.has('codeSwarm.openInstance'), 'Open wakes an instance its idle timeout stopped');
     const running = commandsFor('instance:running');
     assert.ok(running.has('codeSwarm.stopInstance'));
     assert.ok(running.has('codeSwarm.openInstance'));

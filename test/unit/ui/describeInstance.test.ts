@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describeInstance, instanceIcon } from '../../../src/ui/model/describeInstance.js';
+import type { InstanceView } from '../../../src/core/views.js';
 import { instanceView, NOW } from './fixtures.js';
 
 describe('describeInstance', () => {
@@ -80,5 +81,44 @@ describe('describeInstance', () => {
         assert.ok(instanceIcon(state, health).iconId.length > 0);
       }
     }
+  });
+});
+
+describe('describeInstance: idle timeout', () => {
+  const idleView = (over: Partial<InstanceView> = {}) => instanceView({ idleTimeoutSeconds: 1800, idleEnforcedBy: 'code-server', ...over });
+
+  it('says an instance stopped for idling, and why, apart from a Stop', () => {
+    const look = describeInstance(
+      idleView({ state: 'stopped', health: 'unknown', startedAt: undefined, stoppedReason: 'idle', stoppedAt: '2025-06-01T11:00:00Z' }),
+      { now: NOW },
+    );
+    assert.equal(look.description, 'stopped: idle for 30 min');
+    assert.match(look.tooltip, /^- Stopped by its idle timeout at .*; Open starts it again$/m);
+    const user = describeInstance(idleView({ state: 'stopped', health: 'unknown', startedAt: undefined, stoppedReason: 'user' }), {
+      now: NOW,
+    });
+    assert.equal(user.description, 'stopped');
+    assert.match(user.tooltip, /^- Stopped by a Stop; Open starts it again$/m);
+  });
+
+  it('counts down while idle, and says what keeps it alive while active', () => {
+    const idle = {
+      active: false,
+      lastActivityAt: '2025-06-01T11:50:00.000Z',
+      stopsAt: '2025-06-01T12:12:00.000Z',
+      keptAliveBy: undefined,
+      readAt: '',
+    };
+    const counting = describeInstance(idleView({ idle }), { now: NOW });
+    assert.equal(counting.description, 'running · healthy · up 5m · idle, stops in 12m');
+    assert.match(counting.tooltip, /^- Idle timeout: 30 min \(applied by code-server, also with VS Code closed\)$/m);
+    assert.match(counting.tooltip, /^- Last activity: 10m ago$/m);
+    const active = describeInstance(idleView({ idle: { ...idle, active: true, stopsAt: undefined, keptAliveBy: 'tunnel' } }), { now: NOW });
+    assert.equal(active.description, 'running · healthy · up 5m · active');
+    assert.match(active.tooltip, /^- Kept alive by: an open tab through this window's tunnel$/m);
+  });
+
+  it('says the timeout is off on a running instance without one', () => {
+    assert.match(describeInstance(instanceView(), { now: NOW }).tooltip, /^- Idle timeout: off$/m);
   });
 });

@@ -16,6 +16,10 @@ export class FakeHostLink implements HostLink {
   readonly ports = new Map<number, PortBehaviour>();
   /** Ports asked for, in order. */
   readonly opened: number[] = [];
+  /** The request line of every HTTP request sent to a port, in order. */
+  readonly requests: string[] = [];
+  /** What /healthz answers on a port (code-server's JSON), instead of an empty body. */
+  readonly healthz = new Map<number, { status: string; lastHeartbeat: number }>();
   connectMs: number | undefined = 12.5;
   disposed = false;
   private readonly listeners = new Set<(state: LinkState, reason?: Error) => void>();
@@ -36,7 +40,8 @@ export class FakeHostLink implements HostLink {
     // What SshConnection says when the host's sshd cannot connect to the port.
     if (behaviour === 'refused')
       throw new SwarmError(`Could not open 127.0.0.1:${port} on ${this.label}: Connection refused`, { code: 'internal' });
-    return answering(200);
+    const body = this.healthz.get(port);
+    return answering(200, body === undefined ? '' : JSON.stringify(body), (line) => this.requests.push(line));
   }
 
   async exec(): Promise<ExecResult> {
@@ -63,12 +68,13 @@ export class FakeHostLink implements HostLink {
   }
 }
 
-/** A stream that answers the first request with an HTTP status line, then ends. */
-function answering(status: number): Duplex {
+/** A stream that answers the first request with an HTTP status line (and `body`), then ends. */
+function answering(status: number, body: string, onRequest: (line: string) => void): Duplex {
   const stream: Duplex = new Duplex({
     read() {},
-    write(_chunk, _encoding, callback) {
-      stream.push(`HTTP/1.0 ${status} OK\r\nContent-Length: 0\r\n\r\n`);
+    write(chunk: Buffer, _encoding, callback) {
+      onRequest(chunk.toString('latin1').split('\r\n')[0] ?? '');
+      stream.push(`HTTP/1.0 ${status} OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       stream.push(null);
       callback();
     },

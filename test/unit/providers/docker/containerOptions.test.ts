@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { SwarmError } from '../../../../src/shared/errors.js';
 import { containerOptions, PROJECT_DIR, specFromInspect } from '../../../../src/providers/docker/containerOptions.js';
-import { LABEL } from '../../../../src/providers/common/labels.js';
+import { IDLE_LABEL, LABEL } from '../../../../src/providers/common/labels.js';
 import type { InstanceSpec } from '../../../../src/providers/provider.js';
 
 describe('containerOptions and specFromInspect', () => {
@@ -54,6 +54,23 @@ describe('containerOptions and specFromInspect', () => {
     assert.deepEqual(o.HostConfig?.CapDrop, ['ALL']);
     assert.deepEqual(o.HostConfig?.SecurityOpt, ['no-new-privileges']);
     assert.equal(o.HostConfig?.RestartPolicy?.Name, 'unless-stopped');
+  });
+
+  it('gives code-server its idle timeout, and a restart policy that leaves its exit 0 alone', () => {
+    const idle = { ...spec, idleTimeoutSeconds: 1800 };
+    const o = containerOptions(idle, { name: 'n', image: spec.image, user: '1000:1000', volume: 'v' });
+    assert.ok(o.Env?.includes('CODE_SERVER_IDLE_TIMEOUT_SECONDS=1800'));
+    assert.equal(o.Labels?.[IDLE_LABEL], '1800');
+    assert.deepEqual(o.HostConfig?.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 0 });
+    assert.deepEqual(specFromInspect(inspectOf(o), ref), idle, 'a restore keeps the timeout');
+  });
+
+  it('turns a timeout inherited from a committed image off explicitly', () => {
+    const o = containerOptions(spec, { name: 'n', image: spec.image, user: '1000:1000', volume: 'v' });
+    assert.ok(o.Env?.includes('CODE_SERVER_IDLE_TIMEOUT_SECONDS='), 'empty: code-server ignores it');
+    assert.equal(o.Labels?.[IDLE_LABEL], '');
+    const fromCommit = inspectOf({ ...o, Env: ['CODE_SERVER_IDLE_TIMEOUT_SECONDS=61', ...(o.Env ?? [])] });
+    assert.equal(specFromInspect(fromCommit, ref).idleTimeoutSeconds, undefined, "the container's own (last) value wins");
   });
 
   it('refuses to recreate a container whose password hash is gone', () => {

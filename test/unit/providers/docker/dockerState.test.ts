@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mapDockerState, startedFromStatus } from '../../../../src/providers/docker/dockerState.js';
+import { exitedForIdle } from '../../../../src/providers/docker/dockerIdle.js';
+import { mapDockerState, startedFromStatus, stoppedFromStatus } from '../../../../src/providers/docker/dockerState.js';
 
 describe('mapDockerState', () => {
   it("maps Docker's states to ours", () => {
@@ -32,5 +33,28 @@ describe('startedFromStatus', () => {
   it('says nothing for a container that is not up', () => {
     assert.equal(startedFromStatus('Exited (0) 3 minutes ago', now), undefined);
     assert.equal(startedFromStatus(undefined, now), undefined);
+  });
+});
+
+describe('stoppedFromStatus', () => {
+  const now = Date.parse('2026-11-23T10:00:00.000Z');
+  it("reads when a container exited from Docker's words", () => {
+    assert.equal(stoppedFromStatus('Exited (0) 3 minutes ago', now), '2026-11-23T09:57:00.000Z');
+    assert.equal(stoppedFromStatus('Exited (143) About an hour ago', now), '2026-11-23T09:00:00.000Z');
+    assert.equal(stoppedFromStatus('Up 5 minutes', now), undefined);
+  });
+});
+
+describe("code-server's idle exit in its log", () => {
+  const start = '[2026-11-23T09:00:00.000Z] info    - Idle timeout set to 61 seconds\n';
+  const exceeded = '[2026-11-23T09:01:01.000Z] warn  Idle timeout of 61 seconds exceeded\n';
+  it('is an idle exit when the last run ended with "exceeded"', () => {
+    assert.equal(exitedForIdle(start + exceeded), true);
+    assert.equal(exitedForIdle(start + exceeded + start + exceeded), true);
+  });
+  it('is not when the last run was stopped, or never took the timeout', () => {
+    assert.equal(exitedForIdle(start), false, 'a stop (SIGTERM) logs no "exceeded"');
+    assert.equal(exitedForIdle(start + exceeded + start), false, 'restarted after an idle exit, then stopped');
+    assert.equal(exitedForIdle('[x] info  HTTP server listening on http://0.0.0.0:8080/\n'), false);
   });
 });
