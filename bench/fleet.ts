@@ -29,6 +29,7 @@ import { lab, labSwarm, type LabHost } from '../test/lab/lab.js';
 import { readLabEnv } from '../test/lab/labEnv.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { createSshWrapper } from './createSshWrapper.js';
+import { dashboardRoundMs } from './dashboardCost.js';
 import { median } from './median.js';
 
 const execFileAsync = promisify(execFile);
@@ -39,6 +40,10 @@ export interface FleetFigures {
   dockerCliSshRefresh500Ms: number | null;
   healthRound500Ms: number | null;
   healthCpuPercent: number | null;
+  /** The open dashboard's own work per round (history, model, JSON) over the whole fleet. */
+  dashboardRoundMs: number | null;
+  /** healthCpuPercent plus that work once per health round: the dashboard open. */
+  dashboardCpuPercent: number | null;
   heapGrowthMB: number | null;
   /** A container stopped on its engine, by hand, until the store shows it (engine events; the timed refresh would take up to refreshIntervalSeconds). */
   eventToStoreMs: number | null;
@@ -184,6 +189,8 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     dockerCliSshRefresh500Ms: null,
     healthRound500Ms: null,
     healthCpuPercent: null,
+    dashboardRoundMs: null,
+    dashboardCpuPercent: null,
     heapGrowthMB: null,
     eventToStoreMs: null,
     instances: hostCount * perHost,
@@ -338,6 +345,8 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     const cpuMs = (cpu.user + cpu.system) / 1000;
     // Per window of the stated length: the CPU of the rounds a full window holds.
     d.healthCpuPercent = round1((cpuMs / Math.max(d.cpuWindowS * 1000, performance.now() - wall0)) * 100);
+    d.dashboardRoundMs = round1(await dashboardRoundMs(swarm));
+    d.dashboardCpuPercent = round1(d.healthCpuPercent + (d.dashboardRoundMs / (healthS * 1000)) * 100);
     await profileIfAsked('CODE_SWARM_PROFILE_ROUNDS', 'code-swarm-health.cpuprofile', () => swarm.healthRound());
 
     if (watchMinutes > 0) {
@@ -504,6 +513,8 @@ export function fleetJson(d: FleetDetail | undefined): FleetFigures {
     dockerCliSshRefresh500Ms: d?.dockerCliSshRefresh500Ms ?? null,
     healthRound500Ms: d?.healthRound500Ms ?? null,
     healthCpuPercent: d?.healthCpuPercent ?? null,
+    dashboardRoundMs: d?.dashboardRoundMs ?? null,
+    dashboardCpuPercent: d?.dashboardCpuPercent ?? null,
     heapGrowthMB: d?.heapGrowthMB ?? null,
     eventToStoreMs: d?.eventToStoreMs ?? null,
   };
@@ -549,6 +560,11 @@ function renderFleetReport(d: FleetDetail | undefined): string {
       `health monitor CPU, every ${d.healthIntervalS} s for ${d.cpuWindowS} s (${d.cpuRounds} rounds; ${d.watchedHosts} event streams open)`,
       `${d.healthCpuPercent} % of a core`,
       '≤ 2 %',
+    ],
+    [
+      `  with the dashboard open: + its own work per round (${d.dashboardRoundMs} ms over ${d.instances} instances, full charts)`,
+      `${d.dashboardCpuPercent} % of a core`,
+      '≤ 2 % (closed or hidden: + 0)',
     ],
     [
       `docker stop on an engine → the store shows it (events; median of ${d.eventToStoreSamples.length})`,

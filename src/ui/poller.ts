@@ -11,14 +11,18 @@ const STALE_AFTER_MS = 5_000;
 
 /**
  * The only place that asks hosts on a timer. Listing (refresh) runs while the
- * tree is visible; health rounds run while it is visible or, for the status
- * bar, while the store has running instances; resource figures (stats and
- * host capacity) follow a health round only while the tree is visible. Nothing here runs on
+ * tree or the dashboard is visible; health rounds run while one is or, for the
+ * status bar, while the store has running instances; resource figures (stats
+ * and host capacity) follow a health round only while one is visible. Nothing here runs on
  * activation: the first network call waits for the view or the first health
  * tick. A round never overlaps the previous one, so a slow host cannot pile
  * up calls (the core asks hosts in parallel, so it cannot freeze the others).
  */
+/** What shows the swarm's figures. */
+export type Viewer = 'tree' | 'dashboard';
+
 export class Poller implements vscode.Disposable {
+  private readonly viewers = new Set<Viewer>();
   private visible = false;
   private refreshTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
@@ -39,10 +43,17 @@ export class Poller implements vscode.Disposable {
     this.schedule();
   }
 
-  setViewVisible(visible: boolean): void {
-    if (visible === this.visible) return;
-    this.visible = visible;
-    if (visible && Date.now() - this.lastRefresh > STALE_AFTER_MS) void this.refreshNow();
+  /**
+   * Whether a viewer (the tree, the dashboard) is on screen. Figures are read
+   * while any is, and not at all while none is: a hidden dashboard costs nothing.
+   */
+  setViewVisible(visible: boolean, viewer: Viewer = 'tree'): void {
+    if (visible) this.viewers.add(viewer);
+    else this.viewers.delete(viewer);
+    const any = this.viewers.size > 0;
+    if (any === this.visible) return;
+    this.visible = any;
+    if (any && Date.now() - this.lastRefresh > STALE_AFTER_MS) void this.refreshNow();
     this.schedule();
   }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Swarm } from '../core/swarm.js';
 import { VIEW_ID } from './commands/commandIds.js';
+import { Dashboard } from './dashboard/dashboardPanel.js';
 import { registerCommands } from './commands/registerCommands.js';
 import type { ActivationTiming } from './activationTiming.js';
 import { HostAlerts } from './hostAlerts.js';
@@ -42,7 +43,8 @@ export function registerUi(
   const tunnels = new TunnelRegistry(swarm, log.child('tunnel'));
   const logStreams = new LogStreams(swarm);
   const poller = new Poller(swarm, swarmState, currentSettings, log.child('poll'));
-  const services: Services = { swarm, swarmState, poller, tunnels, logStreams, log, settings: currentSettings };
+  const dashboard = new Dashboard(swarmState, poller, log.child('dashboard'));
+  const services: Services = { swarm, swarmState, poller, tunnels, logStreams, log, dashboard, settings: currentSettings };
 
   const tree = new SwarmTreeProvider(swarmState, tunnels, Date.now, timing && ((hosts) => timing.rendered(hosts)));
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
@@ -67,6 +69,7 @@ export function registerUi(
   };
 
   context.subscriptions.push(
+    dashboard,
     tunnels,
     logStreams,
     poller,

@@ -1,4 +1,5 @@
 import type { Swarm } from '../core/swarm.js';
+import type { Dashboard } from './dashboard/dashboardPanel.js';
 import type { Logger } from './logger.js';
 import type { LogStreams } from './logStreams.js';
 import type { Settings } from './model/settingsSchema.js';
@@ -14,6 +15,7 @@ export interface Services {
   readonly tunnels: TunnelRegistry;
   readonly logStreams: LogStreams;
   readonly log: Logger;
+  readonly dashboard: Dashboard;
   /** Read on each call, so setting changes apply at once. */
   readonly settings: () => Settings;
 }

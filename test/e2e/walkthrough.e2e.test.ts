@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { volumeName } from '../../src/providers/docker/dockerNames.js';
 import { lab, labDocker } from '../lab/lab.js';
 import { recordPassword, suiteDir } from '../support/suiteArtifacts.js';
@@ -129,6 +129,23 @@ async function elideAddressQuery(page: Page): Promise<void> {
     return;
   }
   assert.fail('the Simple Browser address bar was not found');
+}
+
+/** The dashboard's page: the webview's inner frame that has its instances table. */
+async function dashboardFrame(page: Page, timeoutMs = 60_000): Promise<Frame> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    for (const f of page.frames()) {
+      if (
+        (await f
+          .locator('#instances')
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return f;
+    }
+    await page.waitForTimeout(500);
+  }
+  assert.fail('the dashboard webview did not load');
 }
 
 async function removeDemoInstances(): Promise<void> {
@@ -293,5 +310,55 @@ describe('e2e: the Get Started walkthrough, step by step (and the README picture
     await waitDone(page, 'openInstance');
     for (const s of ['chooseHost', 'createInstance']) assert.equal(await isDone(page, s), true, `${s} stays checked`);
     await wb.screenshot('walkthrough-03-done');
+  });
+
+  it('the dashboard shows every instance with its figures, stops one from its row, and reads in light, dark and high-contrast themes', async () => {
+    const { page } = wb;
+    await runCommand(page, 'Code Swarm: Open Dashboard');
+    await page.locator('.tabs-container .tab').filter({ hasText: 'Code Swarm Dashboard' }).waitFor({ timeout: 60_000 });
+    const frame = await dashboardFrame(page);
+    const row = (name: string) => frame.locator(`tr[data-instance="${name}"]`);
+    for (const i of INSTANCES) await row(i.name).waitFor({ timeout: 30_000 });
+    assert.equal(await frame.locator('tr.instance').count(), INSTANCES.length, 'one row per instance, no more');
+    for (const host of ['local', 'alpha']) {
+      await frame
+        .locator(`.host[data-host="${host}"]`)
+        .filter({ hasText: /\d+ CPUs? · .* memory/ })
+        .waitFor({ timeout: 60_000 });
+    }
+    // The running ones: figures from the stats rounds the dashboard's visibility runs, and a chart once two were read.
+    for (const i of INSTANCES.slice(0, 2)) {
+      await row(i.name).locator('svg.cpu polyline').waitFor({ state: 'attached', timeout: 90_000 });
+      assert.match((await row(i.name).locator('td').nth(3).textContent()) ?? '', /^[\d.]+% · [\d.]+ [KMG]iB\/1 GiB$/, i.name);
+      assert.match((await row(i.name).locator('td').nth(2).textContent()) ?? '', /^running · healthy/, i.name);
+    }
+    const stopped = INSTANCES[2].name;
+    assert.match((await row(stopped).locator('td').nth(2).textContent()) ?? '', /^stopped/);
+    assert.deepEqual(await row(stopped).locator('button').allTextContents(), ['Start', 'Delete']);
+    await wb.screenshot('dashboard-dark');
+
+    // Stop from the dashboard: the tree's own command runs; both the dashboard and the tree follow.
+    const target = INSTANCES[1].name;
+    await row(target).locator('button[data-action="stop"]').click();
+    await row(target)
+      .filter({ hasText: /stopped/ })
+      .waitFor({ timeout: 60_000 });
+    await waitForRow(page, target, /stopped/);
+    const container = await labDocker(INSTANCES[1].host).getContainer(`code-swarm-${target}`).inspect();
+    assert.equal(container.State.Running, false, 'the engine says it is stopped');
+
+    for (const [theme, shot] of [
+      ['Light Modern', 'dashboard-light'],
+      ['Dark High Contrast', 'dashboard-high-contrast'],
+    ] as const) {
+      await runCommand(page, 'Preferences: Color Theme');
+      await answer(page, theme);
+      await page
+        .locator(`.monaco-workbench.${theme.startsWith('Light') ? 'vs' : 'hc-black'}`)
+        .waitFor({ state: 'attached', timeout: 30_000 });
+      const again = await dashboardFrame(page);
+      await again.locator(`tr[data-instance="${target}"]`).waitFor({ timeout: 30_000 });
+      await wb.screenshot(shot);
+    }
   });
 });

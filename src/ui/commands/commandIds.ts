@@ -25,6 +25,7 @@ export const COMMAND_IDS = [
   'codeSwarm.snapshotInstance',
   'codeSwarm.restoreSnapshot',
   'codeSwarm.deleteSnapshot',
+  'codeSwarm.openDashboard',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

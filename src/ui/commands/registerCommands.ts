@@ -12,6 +12,7 @@ import { copyUrl } from './copyUrl.js';
 import { createInstance } from './createInstance.js';
 import { deleteInstance } from './deleteInstance.js';
 import { deleteSnapshot } from './deleteSnapshot.js';
+import { openDashboard } from './openDashboard.js';
 import { openInstance } from './openInstance.js';
 import { openInstanceExternal } from './openInstanceExternal.js';
 import { refresh } from './refresh.js';
@@ -50,6 +51,7 @@ export const COMMANDS: { readonly [K in CommandId]: CommandHandler } = {
   'codeSwarm.snapshotInstance': snapshotInstance,
   'codeSwarm.restoreSnapshot': restoreSnapshot,
   'codeSwarm.deleteSnapshot': deleteSnapshot,
+  'codeSwarm.openDashboard': openDashboard,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {
