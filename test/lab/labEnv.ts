@@ -38,6 +38,8 @@ export const LabEnvSchema = z.object({
   codeServerBin: z.string(),
   nodeDir: z.string(),
   local: z.object({ dockerSocket: z.string() }),
+  /** An LXD image of gamma's without any engine (sshd, sudo) and the offline apt repository its apt knows, for the doctor's install. */
+  engineless: z.object({ image: z.string(), aptRepository: z.string() }),
   hosts: z.object({
     alpha: LabHostSchema,
     beta: LabHostSchema,

@@ -51,6 +51,13 @@ export async function socketAccess(ctx: CheckContext, code: string, socket: Engi
       `${where} lets only its owner in: have ${socket.engine} create it group read-write for group ${socket.group} in its own settings (its socket unit or --group), not by hand`,
     );
   }
+  // Joining group root would give far more than the socket: the engine must make the socket its own group's.
+  if (s.group === 'root') {
+    return error(
+      code,
+      `${user.name} may not use ${where}: only root may; have ${socket.engine} create it for group ${socket.group} (SocketGroup= in its socket unit, or its --group), never by joining group root`,
+    );
+  }
   if (user.groups.includes(s.group)) {
     return {
       ...error(code, `${user.name} is in group ${s.group} but this SSH login predates it: the connection must be reopened`),

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { asRoot, freeDisk } from '../common/hostFacts.js';
+import { freeDisk } from '../common/hostFacts.js';
 import { socketAccess, socketState } from '../common/socketAccess.js';
 import { type CheckContext, error, type Finding, type HostCheck, NotChecked, ok, warning } from '../hostCheck.js';
 import type { DockerEngine } from './dockerEngine.js';
 import { DOCKER_DIALECT, type EngineDialect } from './engineDialect.js';
 import { statusOf } from './dockerErrors.js';
+import { DOCKER_SETUP, type EngineSetup, notRunning } from './engineSetup.js';
 
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string(), Os: z.string().optional(), Arch: z.string().optional() });
 
@@ -43,27 +44,6 @@ export function limitsFinding(info: DockerInfo, dialect: Pick<EngineDialect, 'ki
   const text = `${dialect.engine} would ignore the ${off.join(', ')} limit${off.length > 1 ? 's' : ''} (${cgroup})`;
   return off.includes('memory') || off.includes('pids') ? error(code, text) : warning(code, text);
 }
-
-/** How the engine behind a Docker-API socket is installed, started and pulled with, for the fixes. */
-export interface EngineSetup {
-  /** The binary whose presence says the engine is installed. */
-  readonly binary: string;
-  /** The distribution's package of the engine, by package manager. */
-  readonly packages: Readonly<Record<'apt-get' | 'dnf', string>>;
-  /** The command that starts it under systemd, now and at boot. */
-  start(ctx: CheckContext): Promise<string[]>;
-  /** The pull of an image, or undefined when the host has no CLI to run it. */
-  pull(ctx: CheckContext, image: string): Promise<string[] | undefined>;
-}
-
-const hasCommand = async (ctx: CheckContext, name: string) => (await ctx.exec(['sh', '-c', 'command -v "$1"', 'sh', name])).code === 0;
-
-export const DOCKER_SETUP: EngineSetup = {
-  binary: 'dockerd',
-  packages: { 'apt-get': 'docker.io', dnf: 'moby-engine' },
-  start: (ctx) => asRoot(ctx, ['systemctl', 'enable', '--now', 'docker']),
-  pull: async (ctx, image) => ((await hasCommand(ctx, 'docker')) ? ['docker', 'pull', image] : undefined),
-};
 
 /** The engine's /info, once per run; NotChecked while its socket or the engine itself fails (their own findings say why). */
 export function engineInfo(ctx: CheckContext, engine: DockerEngine): Promise<DockerInfo> {
@@ -116,55 +96,6 @@ async function engineFinding(ctx: CheckContext, engine: DockerEngine, setup: Eng
   } catch (e) {
     return error(code, `${name} does not answer on ${engine.socketPath}: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-/** What a host without a Docker socket has: the engine's binary, systemd, a package manager. */
-export interface EngineHost {
-  readonly installed: boolean;
-  readonly systemd: boolean;
-  readonly packageManager: 'apt-get' | 'dnf' | undefined;
-}
-
-// /run/systemd/system exists exactly when systemd is the running init (sd_booted).
-// A user's PATH often lacks the sbin directories dockerd is installed in.
-const ENGINE_HOST_SCRIPT =
-  'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; if command -v "$1" >/dev/null 2>&1; then d=yes; else d=no; fi; if [ -d /run/systemd/system ]; then s=yes; else s=no; fi; ' +
-  'm=-; for x in apt-get dnf; do if command -v "$x" >/dev/null 2>&1; then m=$x; break; fi; done; echo "$d $s $m"';
-
-export function parseEngineHost(stdout: string): EngineHost {
-  const [d, s, m] = stdout.trim().split(' ');
-  return { installed: d === 'yes', systemd: s === 'yes', packageManager: m === 'apt-get' || m === 'dnf' ? m : undefined };
-}
-
-/** No socket: installed but stopped (a start fix under systemd), or not installed (an install fix where a package manager is known). */
-export async function notRunning(
-  ctx: CheckContext,
-  dialect: Pick<EngineDialect, 'kind' | 'engine'> = DOCKER_DIALECT,
-  setup: EngineSetup = DOCKER_SETUP,
-): Promise<Finding> {
-  const { engine: name, kind } = dialect;
-  const code = `${kind}.engine`;
-  const h = parseEngineHost((await ctx.exec(['sh', '-c', ENGINE_HOST_SCRIPT, 'sh', setup.binary])).stdout);
-  const start = h.systemd ? [await setup.start(ctx)] : [];
-  if (h.installed) {
-    return h.systemd
-      ? error(code, `${name} is installed but not running`, start)
-      : error(
-          code,
-          `${name} is installed but not running, and systemd does not run this host: start ${setup.binary} the way it is run here`,
-        );
-  }
-  if (!h.packageManager)
-    return error(code, `${name} is not installed (no ${setup.binary}), and neither apt-get nor dnf is here: install it by hand`);
-  const pkg = setup.packages[h.packageManager];
-  const install =
-    h.packageManager === 'apt-get'
-      ? [await asRoot(ctx, ['apt-get', 'update']), await asRoot(ctx, ['apt-get', 'install', '-y', pkg])]
-      : [await asRoot(ctx, ['dnf', 'install', '-y', pkg])];
-  return error(code, `${name} is not installed (no ${setup.binary}): --fix installs ${pkg} with ${h.packageManager}`, [
-    ...install,
-    ...start,
-  ]);
 }
 
 async function imageFinding(ctx: CheckContext, engine: DockerEngine, setup: EngineSetup): Promise<Finding> {

@@ -42,7 +42,7 @@ export function dropInLines(u: Ulimits): string[] {
 }
 
 // set -C: the write fails rather than overwrite a file that is there by then.
-const WRITE_NEW = 'f=$1; shift; set -C; printf "%s\\n" "$@" >"$f"';
+export const WRITE_NEW = 'f=$1; shift; set -C; printf "%s\\n" "$@" >"$f"';
 
 /** The argv that write the drop-in as a new file (never over an existing one); the caller adds sudo. */
 export function dropInCommands(u: Ulimits): string[][] {

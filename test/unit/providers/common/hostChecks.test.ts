@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { parseDf, parseRemoteUser } from '../../../../src/providers/common/hostFacts.js';
 import { parseSocketState, socketAccess } from '../../../../src/providers/common/socketAccess.js';
 import { parseCgroup, parseSystem, sudoCheck } from '../../../../src/providers/common/systemChecks.js';
-import { apiOlder, limitsFinding, notRunning, parseEngineHost } from '../../../../src/providers/docker/dockerChecks.js';
+import { apiOlder, limitsFinding } from '../../../../src/providers/docker/dockerChecks.js';
+import { distroFamily, notRunning, parseEngineHost } from '../../../../src/providers/docker/engineSetup.js';
 import { poolFinding, rootPoolOf } from '../../../../src/providers/lxd/lxdChecks.js';
 import { error } from '../../../../src/providers/hostCheck.js';
 import type { ExecResult } from '../../../../src/transport/execTypes.js';
@@ -132,22 +133,74 @@ describe('host checks: the socket and sudo verdicts', () => {
     assert.equal((await sudoCheck.run(none, []))[0]?.severity, 'ok', 'no fix needs root: a missing sudo is no problem');
   });
 
-  it('a host without Docker: the install with its package manager, then the start under systemd', async () => {
-    assert.deepEqual(parseEngineHost('no yes apt-get\n'), { installed: false, systemd: true, packageManager: 'apt-get' });
-    assert.deepEqual(parseEngineHost('yes no -\n'), { installed: true, systemd: false, packageManager: undefined });
-    const debian = fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'no yes apt-get\n' } });
-    assert.deepEqual((await notRunning(debian)).fix, [
+  it('a host without Docker: the install with its package manager, then the start under systemd and the group', async () => {
+    assert.deepEqual(parseEngineHost('no yes apt-get\nubuntu debian\n'), {
+      installed: false,
+      systemd: true,
+      packageManager: 'apt-get',
+      distro: ['ubuntu', 'debian'],
+    });
+    assert.deepEqual(parseEngineHost('yes no -\n \n'), { installed: true, systemd: false, packageManager: undefined, distro: [] });
+    const debian = fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'no yes apt-get\ndebian\n' } });
+    const f = await notRunning(debian);
+    assert.deepEqual(f.fix, [
       ['sudo', '-n', 'apt-get', 'update'],
       ['sudo', '-n', 'apt-get', 'install', '-y', 'docker.io'],
       ['sudo', '-n', 'systemctl', 'enable', '--now', 'docker'],
+      ['sudo', '-n', 'usermod', '-aG', 'docker', 'delta'],
     ]);
-    const fedoraRoot = fakeContext({ 'id -un': { stdout: '0\nroot\nroot\nroot\n' }, dockerd: { stdout: 'no no dnf\n' } });
-    assert.deepEqual((await notRunning(fedoraRoot)).fix, [['dnf', 'install', '-y', 'moby-engine']]);
-    const stopped = fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'yes yes apt-get\n' } });
+    assert.equal(f.reconnect, true, 'the new group needs a new login');
+    assert.match(
+      f.message,
+      /^Docker is not installed \(no dockerd\): --fix installs docker\.io with apt-get and starts it, and lets delta use/,
+    );
+    const fedoraRoot = fakeContext({ 'id -un': { stdout: '0\nroot\nroot\nroot\n' }, dockerd: { stdout: 'no yes dnf\nfedora\n' } });
+    const root = await notRunning(fedoraRoot);
+    assert.deepEqual(root.fix, [
+      ['dnf', 'install', '-y', 'moby-engine'],
+      ['systemctl', 'enable', '--now', 'docker'],
+    ]);
+    assert.equal(root.reconnect, undefined, 'root joins no group');
+    const noSystemd = fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'no no apt-get\ndebian\n' } });
+    const n = await notRunning(noSystemd);
+    assert.deepEqual(n.fix, [
+      ['sudo', '-n', 'apt-get', 'update'],
+      ['sudo', '-n', 'apt-get', 'install', '-y', 'docker.io'],
+    ]);
+    assert.match(n.message, /systemd does not run this host: then start dockerd the way services are run here$/);
+    const stopped = fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'yes yes apt-get\ndebian\n' } });
     assert.deepEqual((await notRunning(stopped)).fix, [['sudo', '-n', 'systemctl', 'enable', '--now', 'docker']]);
-    const bare = fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'no no -\n' } });
-    const f = await notRunning(bare);
+    const bare = fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'no no -\n\n' } });
+    const b = await notRunning(bare);
+    assert.equal(b.fix, undefined);
+    assert.match(b.message, /install it by hand/);
+  });
+
+  it('installs nothing it would have to guess: other distributions, Docker on RHEL, a missing package manager', async () => {
+    assert.equal(distroFamily(['rhel', 'fedora']), 'rhel');
+    assert.equal(distroFamily(['rocky', 'rhel', 'centos', 'fedora']), 'rhel');
+    assert.equal(distroFamily(['fedora']), 'fedora');
+    assert.equal(distroFamily(['linuxmint', 'ubuntu', 'debian']), 'debian');
+    assert.equal(distroFamily(['alpine']), undefined);
+    const alpine = await notRunning(fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'no yes -\nalpine\n' } }));
+    assert.equal(alpine.fix, undefined);
+    assert.equal(
+      alpine.message,
+      "Docker is not installed (no dockerd): --fix installs it only from Debian/Ubuntu's or Fedora/RHEL's packages (docker.io on Debian/Ubuntu, moby-engine on Fedora), not on this distribution (alpine): install it by hand",
+    );
+    const rhel = await notRunning(fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'no yes dnf\nrhel fedora\n' } }));
+    assert.equal(rhel.fix, undefined, 'RHEL does not package Docker');
+    const noApt = await notRunning(fakeContext({ 'id -un': ID_DELTA, dockerd: { stdout: 'no yes -\ndebian\n' } }));
+    assert.equal(noApt.fix, undefined);
+    assert.match(noApt.message, /apt-get is not here to install docker\.io with/);
+  });
+
+  it('a socket only root may use: no fix that joins group root', async () => {
+    const ctx = fakeContext({ 'id -un': ID_DELTA, 'stat -L': { stdout: '660 root root\nno\n' } });
+    const f = await socketAccess(ctx, 'docker.socket', SOCKET);
+    assert.equal(f.severity, 'error');
     assert.equal(f.fix, undefined);
-    assert.match(f.message, /install it by hand/);
+    assert.equal(f.reconnect, undefined);
+    assert.match(f.message, /only root may; have Docker create it for group docker \(SocketGroup= in its socket unit/);
   });
 });

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { limitsFinding, notRunning } from '../../../../src/providers/docker/dockerChecks.js';
+import { limitsFinding } from '../../../../src/providers/docker/dockerChecks.js';
+import { notRunning } from '../../../../src/providers/docker/engineSetup.js';
 import type { DockerEngine } from '../../../../src/providers/docker/dockerEngine.js';
 import { modeFinding, podmanSetup } from '../../../../src/providers/podman/podmanChecks.js';
 import { PODMAN_DIALECT } from '../../../../src/providers/podman/podmanDialect.js';
@@ -15,6 +16,7 @@ import {
   isRlimitRefusal,
   parseHardLimits,
   ulimitsFinding,
+  WRITE_NEW,
 } from '../../../../src/providers/podman/podmanUlimits.js';
 import type { ExecResult } from '../../../../src/transport/execTypes.js';
 import { fakeCheckContext } from '../fakeCheckContext.js';
@@ -36,6 +38,7 @@ function fakeEngine(startError?: string): DockerEngine & { removed: number } {
   const container = {
     inspect: () => Promise.resolve({ HostConfig: { Ulimits: LAB_ULIMITS } }),
     start: () => (startError ? Promise.reject(Object.assign(new Error('HTTP 500'), { json: { message: startError } })) : Promise.resolve()),
+    // The check waits for the exit of its `true` before removing the container.
     wait: () => Promise.resolve({ StatusCode: 0 }),
     remove: () => ((state.removed += 1), Promise.resolve()),
   };
@@ -156,13 +159,48 @@ describe('Podman checks', () => {
       '/run/user/1000/podman/podman.sock',
     );
     assert.equal(v1.severity, 'warning');
-    const debian = fakeContext({ 'id -un': ID_EPSILON, podman: { stdout: 'no yes apt-get\n' } });
+    const debian = fakeContext({ 'id -un': ID_EPSILON, 'sh -c PATH': { stdout: 'no yes apt-get\ndebian\n' } });
     const missing = await notRunning(debian, PODMAN_DIALECT, podmanSetup(false));
     assert.deepEqual(
       [missing.code, missing.message],
-      ['podman.engine', 'Podman is not installed (no podman): --fix installs podman with apt-get'],
+      [
+        'podman.engine',
+        'Podman is not installed (no podman): --fix installs podman with apt-get and starts it, and lets epsilon use its socket (a new login)',
+      ],
     );
-    assert.deepEqual(missing.fix?.at(-1), ['sudo', '-n', 'systemctl', 'enable', '--now', 'podman.socket']);
+    // The socket's group first (the package starts the socket as it installs), then the install, the start and the membership.
+    assert.deepEqual(missing.fix, [
+      ['sudo', '-n', 'groupadd', '-f', '--system', 'podman'],
+      ['sudo', '-n', 'mkdir', '-p', '/etc/systemd/system/podman.socket.d'],
+      [
+        'sudo',
+        '-n',
+        'sh',
+        '-c',
+        WRITE_NEW,
+        'sh',
+        '/etc/systemd/system/podman.socket.d/90-code-swarm.conf',
+        '[Socket]',
+        'SocketGroup=podman',
+      ],
+      ['sudo', '-n', 'apt-get', 'update'],
+      ['sudo', '-n', 'apt-get', 'install', '-y', 'podman'],
+      ['sudo', '-n', 'systemctl', 'enable', '--now', 'podman.socket'],
+      ['sudo', '-n', 'usermod', '-aG', 'podman', 'epsilon'],
+    ]);
+    assert.equal(missing.reconnect, true);
+    const withDropIn = fakeContext({
+      'id -un': ID_EPSILON,
+      'sh -c PATH': { stdout: 'no yes apt-get\ndebian\n' },
+      'test -e /etc/systemd/system/podman.socket.d': { code: 0 },
+    });
+    const kept = await notRunning(withDropIn, PODMAN_DIALECT, podmanSetup(false));
+    assert.ok(!kept.fix?.some((argv) => argv.includes('mkdir')), 'a drop-in already there is left as it is');
+    const rootless = fakeContext({ 'id -un': ID_EPSILON, 'sh -c PATH': { stdout: 'no yes dnf\nrocky rhel centos fedora\n' } });
+    assert.deepEqual((await notRunning(rootless, PODMAN_DIALECT, podmanSetup(true))).fix, [
+      ['sudo', '-n', 'dnf', 'install', '-y', 'podman'],
+      ['systemctl', '--user', 'enable', '--now', 'podman.socket'],
+    ]);
     const withCli = fakeContext({ 'id -un': ID_EPSILON, 'command -v podman': {} });
     assert.deepEqual(await podmanSetup(false).pull(withCli, 'img'), ['sudo', '-n', 'podman', 'pull', 'img']);
     assert.deepEqual(await podmanSetup(true).pull(withCli, 'img'), ['podman', 'pull', 'img']);
