@@ -11,6 +11,7 @@ import { list } from './commands/list.js';
 import { logs } from './commands/logs.js';
 import { open } from './commands/open.js';
 import { password } from './commands/password.js';
+import { rename } from './commands/rename.js';
 import { restart } from './commands/restart.js';
 import { restore } from './commands/restore.js';
 import { snapshot } from './commands/snapshot.js';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   stop,
   restart,
   deleteInstance,
+  rename,
   health,
   logs,
   open,

@@ -57,6 +57,8 @@ export function reconcileHost(
       ...(o.port !== undefined ? { port: o.port } : {}),
       error: o.error,
       node: o.node,
+      // Tags are labels on the host, which anyone with the engine may edit: the host's win.
+      ...(o.tags !== undefined && !sameTags(o.tags, r.tags) ? { tags: { ...o.tags } } : {}),
     };
     if (o.port === undefined) delete next.port;
     if (next.error === undefined) delete next.error;
@@ -66,7 +68,8 @@ export function reconcileHost(
       next.port !== r.port ||
       next.containerId !== r.containerId ||
       next.error !== r.error ||
-      next.node !== r.node
+      next.node !== r.node ||
+      next.tags !== r.tags
     ) {
       changed = true;
       out.push({ ...next, updatedAt: iso });
@@ -102,6 +105,8 @@ export function reconcileHost(
     if (o.port !== undefined) rec.port = o.port;
     if (o.error !== undefined) rec.error = o.error;
     if (o.node !== undefined) rec.node = o.node;
+    if (o.tags !== undefined) rec.tags = { ...o.tags };
+    if (o.mounts !== undefined) rec.mounts = [...o.mounts];
     out.push(rec);
   }
   return { records: out, adopted, missing, changed };
@@ -151,4 +156,9 @@ export function groupByHost(records: readonly InstanceRecord[]): Map<string, Ins
     else byHost.set(r.host, [r]);
   }
   return byHost;
+}
+
+function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>> | undefined): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b ?? {}).length && ka.every((k) => b?.[k] === a[k]);
 }

@@ -1,5 +1,5 @@
 import type { ClusterNode } from '../providers/provider.js';
-import type { Health, HostKind, InstanceRecord, InstanceState, ProviderKind } from '../shared/model.js';
+import type { GpuRequest, Health, HostKind, InstanceRecord, InstanceState, MountSpec, ProviderKind } from '../shared/model.js';
 
 /** An instance as the CLI prints it (--json) and the tree shows it. */
 export interface InstanceView {
@@ -19,6 +19,11 @@ export interface InstanceView {
   readonly healthLatencyMs: number | undefined;
   /** The cluster node it runs on (Swarm hosts). */
   readonly node?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** The names of its `--env` variables (never their values). */
+  readonly envNames?: readonly string[];
+  readonly mounts?: readonly MountSpec[];
+  readonly gpus?: GpuRequest;
 }
 
 export type HostReachability = 'unknown' | 'up' | 'down';
@@ -78,5 +83,9 @@ export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefin
     error: r.error,
     healthLatencyMs: sample?.latencyMs,
     ...(r.node !== undefined ? { node: r.node } : {}),
+    ...(r.tags !== undefined ? { tags: r.tags } : {}),
+    ...(r.envNames !== undefined ? { envNames: r.envNames } : {}),
+    ...(r.mounts !== undefined ? { mounts: r.mounts } : {}),
+    ...(r.gpus !== undefined ? { gpus: r.gpus } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { InstanceState, ProviderKind } from '../shared/model.js';
+import type { GpuRequest, InstanceState, MountSpec, ProviderKind } from '../shared/model.js';
 import type { HostCheck } from './hostCheck.js';
 
 /** What to create: everything the provider needs, already validated. */
@@ -18,6 +18,12 @@ export interface InstanceSpec {
   readonly storeId: string;
   /** Where a cluster may run it (Swarm): a node's name or a constraint expression. */
   readonly placement?: { readonly node?: string; readonly constraint?: string };
+  /** `--env`: values may be secrets, so they are never logged or labelled. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** `--tag`: written as labels under TAG_LABEL_PREFIX (common/labels.ts). */
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly mounts?: readonly MountSpec[];
+  readonly gpus?: GpuRequest;
 }
 
 /** An instance as its host reports it. */
@@ -39,6 +45,10 @@ export interface ObservedInstance {
   readonly error: string | undefined;
   /** The cluster node it runs on (Swarm). */
   readonly node?: string;
+  /** Its tags, read back from its labels. */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Its mounts besides the workspace, as the engine reports them. */
+  readonly mounts?: readonly MountSpec[];
 }
 
 /** Identifies an instance to its provider. */
@@ -158,6 +168,12 @@ export interface Provider {
    * fails too, leaves it labelled so the next list shows it as failed.
    */
   create(spec: InstanceSpec, options?: CreateOptions): Promise<ObservedInstance>;
+  /**
+   * The host paths of these that do not exist on the host (looked up over
+   * its own link, before anything is created); absent for an engine that
+   * takes no host paths.
+   */
+  missingHostPaths?(paths: readonly string[]): Promise<string[]>;
   start(ref: InstanceRef): Promise<void>;
   stop(ref: InstanceRef): Promise<void>;
   restart(ref: InstanceRef): Promise<void>;

@@ -3,7 +3,8 @@ import { instanceJson, instanceLine } from '../output.js';
 
 export const create = defineCommand({
   name: 'create',
-  usage: 'create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR] [--no-wait]',
+  usage:
+    'create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--env K=V]… [--mount SRC:DST[:ro]]… [--tag K=V]… [--gpus all|N] [--node NODE | --constraint EXPR] [--no-wait]',
   args: 1,
   options: {
     host: { type: 'string' },
@@ -12,6 +13,10 @@ export const create = defineCommand({
     memory: { type: 'string' },
     node: { type: 'string' },
     constraint: { type: 'string' },
+    env: { type: 'string', multiple: true },
+    mount: { type: 'string', multiple: true },
+    tag: { type: 'string', multiple: true },
+    gpus: { type: 'string' },
     'no-wait': { type: 'boolean' },
   },
   check(v) {
@@ -29,6 +34,10 @@ export const create = defineCommand({
         ...(v.memory !== undefined ? { memory: v.memory } : {}),
         ...(v.node !== undefined ? { node: v.node } : {}),
         ...(v.constraint !== undefined ? { constraint: v.constraint } : {}),
+        ...(v.env !== undefined ? { env: v.env } : {}),
+        ...(v.mount !== undefined ? { mounts: v.mount } : {}),
+        ...(v.tag !== undefined ? { tags: v.tag } : {}),
+        ...(v.gpus !== undefined ? { gpus: v.gpus } : {}),
       },
       { onProgress: (m) => (out.json ? undefined : out.error(m)) },
     );

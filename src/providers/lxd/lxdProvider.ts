@@ -22,6 +22,8 @@ import type {
 import { pushCodeServerConfig } from './codeServerConfig.js';
 import { instanceBody } from './instanceConfig.js';
 import { lxdChecks } from './lxdChecks.js';
+import { ensureVolumes } from './lxdOptions.js';
+import { missingHostPaths } from '../common/hostPaths.js';
 import { LxdApiError } from './lxdClient.js';
 import { isNotFound, LxdDaemon } from './lxdDaemon.js';
 import { watchLxd } from './lxdEvents.js';
@@ -84,6 +86,10 @@ export class LxdProvider implements Provider {
     return watchLxd(this.daemon, onChange);
   }
 
+  missingHostPaths(paths: readonly string[]): Promise<string[]> {
+    return missingHostPaths(this.daemon.link, paths);
+  }
+
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
     const name = lxdInstanceName(spec.name);
@@ -93,6 +99,7 @@ export class LxdProvider implements Provider {
     let made = false;
     try {
       progress(`Creating ${name} from ${spec.image}`, 0.05);
+      await this.daemon.call('create the mounted volumes', (api) => ensureVolumes(api, spec.mounts));
       await this.daemon.call('create the instance', async (api) => {
         try {
           await api.run('POST', '/1.0/instances', { body: instanceBody(name, spec, port), waitS: SLOW_OP_S });

@@ -24,6 +24,9 @@ export const COMMAND_IDS = [
   'codeSwarm.snapshotInstance',
   'codeSwarm.restoreSnapshot',
   'codeSwarm.deleteSnapshot',
+  'codeSwarm.renameInstance',
+  'codeSwarm.filterInstances',
+  'codeSwarm.clearFilter',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

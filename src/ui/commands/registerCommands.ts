@@ -5,6 +5,7 @@ import type { Services } from '../services.js';
 import { isTreeNode, type TreeNode } from '../tree/treeNode.js';
 import { addHost } from './addHost.js';
 import { checkHost } from './checkHost.js';
+import { clearFilter } from './clearFilter.js';
 import type { CommandHandler, NodeArg } from './commandHandler.js';
 import type { CommandId } from './commandIds.js';
 import { copyPassword } from './copyPassword.js';
@@ -12,10 +13,12 @@ import { copyUrl } from './copyUrl.js';
 import { createInstance } from './createInstance.js';
 import { deleteInstance } from './deleteInstance.js';
 import { deleteSnapshot } from './deleteSnapshot.js';
+import { filterInstances } from './filterInstances.js';
 import { openInstance } from './openInstance.js';
 import { openInstanceExternal } from './openInstanceExternal.js';
 import { refresh } from './refresh.js';
 import { removeHost } from './removeHost.js';
+import { renameInstance } from './renameInstance.js';
 import { restartInstance } from './restartInstance.js';
 import { restoreSnapshot } from './restoreSnapshot.js';
 import { showLog } from './showLog.js';
@@ -48,6 +51,9 @@ export const COMMANDS: { readonly [K in CommandId]: CommandHandler } = {
   'codeSwarm.snapshotInstance': snapshotInstance,
   'codeSwarm.restoreSnapshot': restoreSnapshot,
   'codeSwarm.deleteSnapshot': deleteSnapshot,
+  'codeSwarm.renameInstance': renameInstance,
+  'codeSwarm.filterInstances': filterInstances,
+  'codeSwarm.clearFilter': clearFilter,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {
