@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Swarm } from '../../src/core/swarm.js';
 import { SwarmError } from '../../src/shared/errors.js';
 import { TAG_LABEL_PREFIX } from '../../src/providers/common/labels.js';
@@ -10,6 +11,8 @@ import { SshHostLink } from '../../src/transport/sshHostLink.js';
 import { failsWith } from '../lab/failsWith.js';
 import { addLabHost, dockerExec, dockerExecResult, lab, labConnection, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 import { recordError } from '../support/suiteArtifacts.js';
+
+const CLI = resolve(__dirname, '../../../dist/cli.js');
 
 /** A value that stands for a secret: it must reach the instance and nothing else Code Swarm writes. */
 const SECRET = `s3cr3t-${process.pid}-value`;
@@ -134,6 +137,34 @@ function dockerApiOptionCases(host: 'alpha' | 'epsilon', engine: 'Docker' | 'Pod
       assert.deepEqual(await docker.listContainers({ all: true, filters: { name: [containerName(name)] } }), []);
       assert.deepEqual((await docker.listVolumes({ filters: { name: [`${containerName(name)}-project`] } })).Volumes ?? [], []);
     });
+
+    it('rename keeps the running instance, its password and its workspace; the container keeps the name it was made with', async () => {
+      const name = uniqueName(`ren-${host}`);
+      const next = uniqueName(`renamed-${host}`);
+      await swarm.create({ name, host, image: lab().lightImage });
+      const password = await swarm.password(name);
+      const info = await docker.getContainer(containerName(name)).inspect();
+      await dockerExec(docker, info.Id, ['sh', '-c', 'echo kept > /home/coder/project/k']);
+
+      const renamed = await swarm.rename(name, next);
+      assert.equal(renamed.id, (await swarm.views()).find((v) => v.name === next)?.id);
+      assert.equal(renamed.state, 'running', 'a rename does not stop it');
+      assert.equal(await swarm.password(next), password);
+      assert.equal((await docker.getContainer(containerName(name)).inspect()).Id, info.Id, 'the same container');
+      assert.equal((await swarm.restart(next)).state, 'running');
+      await swarm.waitHealthy(next, { timeoutMs: 90_000 });
+      assert.equal(await dockerExec(docker, info.Id, ['cat', '/home/coder/project/k']), 'kept\n');
+      assert.deepEqual(
+        (await swarm.refresh()).filter((v) => v.name === next || v.name === name).map((v) => [v.name, v.state]),
+        [[next, 'running']],
+      );
+      await failsWith(swarm.create({ name, host, image: lab().lightImage }), 'conflict', /renamed/);
+
+      await swarm.delete(next, { purge: true });
+      assert.deepEqual(await docker.listContainers({ all: true, filters: { name: [containerName(name)] } }), []);
+      const volumes = (await docker.listVolumes({ filters: { name: [`${containerName(name)}-project`] } })).Volumes ?? [];
+      assert.deepEqual(volumes, [], 'purge found the workspace volume by its old name');
+    });
   });
 }
 
@@ -187,6 +218,22 @@ describe('instance options on LXD (gamma): env, tags, mounts', function () {
     assert.deepEqual(view?.mounts, [{ type: 'bind', source: shared, target: '/mnt/ref', readOnly: true }]);
   });
 
+  it('rename keeps the LXD instance (under the name it was made with) and its password; stop and start reach it', async () => {
+    const name = uniqueName('ren-lxd');
+    const next = uniqueName('renamed-lxd');
+    await swarm.create({ name, host: 'gamma', image: lab().lxdImage });
+    const password = await swarm.password(name);
+    await swarm.rename(name, next);
+    assert.equal(await swarm.password(next), password);
+    assert.equal((await swarm.stop(next)).state, 'stopped');
+    assert.equal((await swarm.start(next)).state, 'running');
+    const list = await link.exec(['lxc', 'list', '--format', 'csv', '--columns', 'n']);
+    assert.ok(list.stdout.split('\n').includes(lxdInstanceName(name)), 'the LXD instance keeps its name');
+    await swarm.delete(next, { purge: true });
+    const after = await link.exec(['lxc', 'list', '--format', 'csv', '--columns', 'n']);
+    assert.ok(!after.stdout.split('\n').includes(lxdInstanceName(name)), 'delete found it by that name');
+  });
+
   it("--gpus becomes a gpu device; with no GPU LXD's refusal is one line and no instance is left", async () => {
     const name = uniqueName('gpu-lxd');
     await refusedInOneLine(swarm.create({ name, host: 'gamma', image: lab().lxdImage, gpus: 'all' }), /gpu|device/i);
@@ -196,5 +243,48 @@ describe('instance options on LXD (gamma): env, tags, mounts', function () {
     );
     const list = await link.exec(['lxc', 'list', '--format', 'csv', '--columns', 'n']);
     assert.ok(!list.stdout.split('\n').includes(lxdInstanceName(name)), 'the LXD instance is gone');
+  });
+});
+
+describe('instance options through the CLI (dist/cli.js --json) on alpha', function () {
+  this.timeout(180_000);
+  let swarm: Swarm;
+  let dir: string;
+  const run = (args: readonly string[]) => {
+    const r = spawnSync(process.execPath, [CLI, '--json', '--state-dir', dir, '--known-hosts', lab().knownHosts, ...args], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, SSH_AUTH_SOCK: '' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+
+  before(async () => {
+    ({ swarm, dir } = await labSwarm());
+    await addLabHost(swarm, 'alpha');
+  });
+  after(async () => {
+    for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
+    swarm.dispose();
+  });
+
+  it('create and list print "tags" and the env names; rename prints the instance under its new name', () => {
+    const name = uniqueName('cli-opt');
+    const next = uniqueName('cli-ren');
+    const args = ['create', name, '--host', 'alpha', '--image', lab().lightImage, '--no-wait'];
+    const created = JSON.parse(run([...args, '--tag', 'team=cli', '--env', `TOKEN=${SECRET}`, '--env', 'B=1'])) as Record<string, unknown>;
+    assert.deepEqual(created['tags'], { team: 'cli' });
+    assert.deepEqual(created['env'], ['TOKEN', 'B']);
+    const listed = JSON.parse(run(['list'])) as Record<string, unknown>[];
+    assert.deepEqual(listed.find((v) => v['name'] === name)?.['tags'], { team: 'cli' });
+    const renamed = JSON.parse(run(['rename', name, next])) as Record<string, unknown>;
+    assert.equal(renamed['name'], next);
+    assert.equal(renamed['id'], created['id']);
+    assert.deepEqual(
+      (JSON.parse(run(['list'])) as Record<string, unknown>[]).map((v) => v['name']),
+      [next],
+    );
+    assert.ok(!run(['list']).includes(SECRET), 'no env value in the output');
   });
 });
