@@ -24,7 +24,14 @@ export const ContainerListSchema = z.array(
       .nullable()
       .optional(),
     Mounts: z
-      .array(z.object({ Type: z.string().optional(), Name: z.string().optional(), Destination: z.string().optional() }))
+      .array(
+        z.object({
+          Type: z.string().optional(),
+          Name: z.string().optional(),
+          Source: z.string().optional(),
+          Destination: z.string().optional(),
+        }),
+      )
       .nullable()
       .optional(),
   }),

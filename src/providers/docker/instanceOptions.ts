@@ -66,7 +66,9 @@ export function mountsFromEngine(mounts: readonly EngineMount[] | null | undefin
   const out: MountSpec[] = [];
   for (const m of mounts ?? []) {
     if (!m.Destination || m.Destination === workspace) continue;
-    if (m.Type === 'volume' && m.Name) out.push({ type: 'volume', source: m.Name, target: m.Destination, readOnly: m.RW === false });
+    // Podman's compat answers may leave a volume's name out: its source path has it (…/volumes/NAME/_data).
+    const volume = m.Name || /\/volumes\/([^/]+)\/_data$/.exec(m.Source ?? '')?.[1];
+    if (m.Type === 'volume' && volume) out.push({ type: 'volume', source: volume, target: m.Destination, readOnly: m.RW === false });
     else if (m.Type === 'bind' && m.Source) out.push({ type: 'bind', source: m.Source, target: m.Destination, readOnly: m.RW === false });
   }
   return out;

@@ -3,6 +3,7 @@ import type { GpuRequest, MountSpec } from '../../shared/model.js';
 import type { InstanceSpec } from '../provider.js';
 import type { LxdClient } from './lxdClient.js';
 import { isNotFound } from './lxdDaemon.js';
+import { fileHeaders, filesPath } from './lxdPaths.js';
 
 /** Our disk devices are named after this prefix and their index, so they are told from a profile's. */
 export const MOUNT_DEVICE_PREFIX = 'code-swarm-mount-';
@@ -10,13 +11,33 @@ export const GPU_DEVICE_PREFIX = 'code-swarm-gpu';
 /** Where a named volume lives: LXD's custom volumes of the default pool. */
 export const VOLUME_POOL = 'default';
 
+/** Where the environment file and the drop-in that hands it to code-server's unit live in the instance. */
+const ENV_FILE = '/etc/code-swarm/env';
+const DROP_IN_DIR = '/etc/systemd/system/code-server@coder.service.d';
+
 /**
- * `--env` as LXD's `environment.*` keys: LXD hands them to the container's
- * init, and systemd passes its own environment on to the services it starts
- * (code-server's unit among them).
+ * `--env` as a systemd EnvironmentFile of code-server's unit (root's, 0600),
+ * not LXD's `environment.*` keys: those reach `lxc exec` and the container's
+ * init, but systemd does not pass its own environment on to the services it
+ * starts, so code-server would never see them.
  */
-export function environmentConfig(env: Readonly<Record<string, string>> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [`environment.${k}`, v]));
+export function environmentFile(env: Readonly<Record<string, string>>): string {
+  // Inside double quotes systemd takes \" \\ \` \$ as the character itself and expands nothing.
+  return Object.entries(env)
+    .map(([k, v]) => `${k}="${v.replace(/["\\`$]/g, (c) => `\\${c}`)}"\n`)
+    .join('');
+}
+
+/** Writes the environment file and the drop-in before code-server first starts; nothing when there is no env. */
+export async function pushEnvironment(api: LxdClient, name: string, env: Readonly<Record<string, string>> | undefined): Promise<void> {
+  if (!env || Object.keys(env).length === 0) return;
+  await api.run('POST', filesPath(name, '/etc/code-swarm'), { headers: fileHeaders('directory', 0, 0o700) });
+  await api.run('POST', filesPath(name, ENV_FILE), { rawBody: environmentFile(env), headers: fileHeaders('file', 0, 0o600) });
+  await api.run('POST', filesPath(name, DROP_IN_DIR), { headers: fileHeaders('directory', 0, 0o755) });
+  await api.run('POST', filesPath(name, `${DROP_IN_DIR}/code-swarm-env.conf`), {
+    rawBody: `[Service]\nEnvironmentFile=${ENV_FILE}\n`,
+    headers: fileHeaders('file', 0, 0o644),
+  });
 }
 
 /** `--mount` and `--gpus` as LXD devices: a disk per mount (a host path, or a custom volume of the default pool), a gpu per GPU. */

@@ -22,7 +22,7 @@ import type {
 import { pushCodeServerConfig } from './codeServerConfig.js';
 import { instanceBody } from './instanceConfig.js';
 import { lxdChecks } from './lxdChecks.js';
-import { ensureVolumes } from './lxdOptions.js';
+import { ensureVolumes, pushEnvironment } from './lxdOptions.js';
 import { missingHostPaths } from '../common/hostPaths.js';
 import { LxdApiError } from './lxdClient.js';
 import { isNotFound, LxdDaemon } from './lxdDaemon.js';
@@ -115,6 +115,7 @@ export class LxdProvider implements Provider {
       throwIfAborted(options.signal);
       progress('Writing the code-server configuration', 0.7);
       await this.daemon.call('write the code-server configuration', (api) => pushCodeServerConfig(api, name, spec), ref);
+      await this.daemon.call('write the environment', (api) => pushEnvironment(api, name, spec.env), ref);
       throwIfAborted(options.signal);
       progress('Starting code-server', 0.8);
       await this.daemon.call('start', (api) => startInstance(api, name, this.ports), ref);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { instanceBody } from '../../../../src/providers/lxd/instanceConfig.js';
+import { environmentFile } from '../../../../src/providers/lxd/lxdOptions.js';
 import { fromLxdInstance } from '../../../../src/providers/lxd/lxdState.js';
 import type { InstanceSpec } from '../../../../src/providers/provider.js';
 
@@ -27,9 +28,16 @@ describe('LXD create body carries env, tags, mounts and GPUs', () => {
     devices: Record<string, Record<string, string>>;
   };
 
-  it('env as environment.* keys, tags as user.code-swarm.tag.* keys', () => {
-    assert.equal(body.config['environment.API_URL'], 'https://x');
+  it('tags as user.code-swarm.tag.* keys; env nowhere in the config (it goes to a file of root in the instance)', () => {
     assert.equal(body.config['user.code-swarm.tag.team'], 'web');
+    assert.ok(!JSON.stringify(body).includes('https://x'));
+  });
+
+  it('writes env as a systemd EnvironmentFile that systemd reads back exactly', () => {
+    assert.equal(
+      environmentFile({ A: 'plain', B: 'say "hi" \\ `id` $HOME ${X}', C: '' }),
+      'A="plain"\nB="say \\"hi\\" \\\\ \\`id\\` \\$HOME \\${X}"\nC=""\n',
+    );
   });
 
   it('a disk device per mount: a host path, or a custom volume of the default pool; read-only as asked', () => {
