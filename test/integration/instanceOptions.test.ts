@@ -89,11 +89,12 @@ function dockerApiOptionCases(host: 'alpha' | 'epsilon', engine: 'Docker' | 'Pod
       const view = (await swarm.refresh()).find((v) => v.name === name);
       assert.deepEqual(view?.tags, { team: 'web', stage: 'prod' }, 'read back from the labels');
       assert.deepEqual(view?.envNames, ['API_TOKEN', 'GREETING']);
+      // Sorted by target: Podman lists them in an order of its own.
       assert.deepEqual(
-        view?.mounts?.map((m) => [m.type, m.source, m.target, m.readOnly]),
+        view?.mounts?.map((m) => [m.type, m.source, m.target, m.readOnly]).sort((a, b) => String(a[2]).localeCompare(String(b[2]))),
         [
-          ['bind', shared, '/mnt/ref', true],
           ['volume', volume, '/home/coder/data', false],
+          ['bind', shared, '/mnt/ref', true],
         ],
       );
       // The value went to the engine only: not into the store, not into a label.
