@@ -12,6 +12,7 @@ import { list } from './commands/list.js';
 import { logs } from './commands/logs.js';
 import { open } from './commands/open.js';
 import { password } from './commands/password.js';
+import { rename } from './commands/rename.js';
 import { restart } from './commands/restart.js';
 import { restore } from './commands/restore.js';
 import { snapshot } from './commands/snapshot.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   restart,
   idle,
   deleteInstance,
+  rename,
   health,
   logs,
   open,

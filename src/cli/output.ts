@@ -43,6 +43,10 @@ export function instanceJson(v: InstanceView): Record<string, unknown> {
     port: v.port ?? null,
     error: v.error ?? null,
     ...(v.node !== undefined ? { node: v.node } : {}),
+    tags: v.tags ?? {},
+    ...(v.envNames !== undefined ? { env: v.envNames } : {}),
+    ...(v.mounts !== undefined ? { mounts: v.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })) } : {}),
+    ...(v.gpus !== undefined ? { gpus: v.gpus } : {}),
     ...idleJson(v),
   };
 }

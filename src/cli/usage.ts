@@ -9,11 +9,15 @@ export const USAGE = `usage: code-swarm <command> [options]
   hosts doctor NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman] [--jump J] [...]   the same, before adding it
   create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR]
               [--idle-timeout DURATION] [--no-wait]   DURATION: 30m, 2h, 1h30m (more than 60s) or off
+         [--env K=V]… [--tag K=V]… [--mount SRC:DST[:ro]]… [--gpus all|N]   (docs/INSTANCE-OPTIONS.md)
+
   list [--host HOST]
   watch [--host HOST]          print each change the engines report (state, port) until Ctrl-C
   start|restart NAME [--no-wait]
   stop NAME                    delete NAME [--purge]
   idle NAME DURATION|off       stop it after DURATION without activity (a tab, the tunnel); off: never
+  rename OLD NEW               keeps its password, workspace and container (which keep the old name)
+
   health NAME                  logs NAME [--tail N] [--follow]
   open NAME [--port N]         password NAME
   snapshot NAME [--label L]    snapshots NAME

@@ -11,6 +11,7 @@ import { applyObservation, refOf, requireHost, requireInstance } from './records
 import type { Store } from './store.js';
 import { parseCpus, parseMemory, validateImageRef, validateInstanceName } from './validate.js';
 import { validatePlacement } from './validatePlacement.js';
+import { validateInstanceOptions, type InstanceOptions, type OptionsInput } from './validateOptions.js';
 import type { InstanceView } from './views.js';
 import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
 
@@ -27,7 +28,7 @@ const REFUSALS: ReadonlySet<SwarmErrorCode> = new Set([
   'engine-missing',
 ]);
 
-export interface CreateInput {
+export interface CreateInput extends OptionsInput {
   readonly name: string;
   readonly host: string;
   readonly image?: string;
@@ -80,6 +81,9 @@ export class InstanceLifecycle {
     // Engines whose code-server can be given the timeout get it; on the others Code Swarm's rounds stop the instance.
     const provider = this.opts.providerOf(host);
     const byCodeServer = idleTimeoutSeconds !== undefined && provider.setIdleTimeout !== undefined;
+    const extra = validateInstanceOptions(input, host);
+    await this.requireHostPaths(host, extra);
+
     const password = generatePassword();
     const hashedPassword = hashPassword(password);
     const id = randomUUID();
@@ -93,12 +97,16 @@ export class InstanceLifecycle {
     // not go in is taken out again, and a record whose secrets could not.
     const [stored, saved] = await Promise.allSettled([
       store.update((draft) => {
-        const clash = draft.instances.find((i) => i.name === name);
+        // A renamed instance's engine objects keep its old name: that name is taken too.
+        const clash = draft.instances.find((i) => i.name === name || i.engineName === name);
         if (clash) {
-          throw new SwarmError(`An instance named ${name} already exists on ${clash.host}`, {
-            code: 'conflict',
-            hint: 'Pick another name, or delete the existing instance first',
-          });
+          throw new SwarmError(
+            `An instance named ${name} already exists on ${clash.host}${clash.name !== name ? ` (${clash.name}, renamed)` : ''}`,
+            {
+              code: 'conflict',
+              hint: 'Pick another name, or delete the existing instance first',
+            },
+          );
         }
         draft.instances.push({
           id,
@@ -114,6 +122,7 @@ export class InstanceLifecycle {
           ...(idleTimeoutSeconds !== undefined ? { idleTimeoutSeconds } : {}),
           ...(idleTimeoutSeconds !== undefined && !byCodeServer ? { idleEnforcedBy: 'code-swarm' as const } : {}),
           updatedAt: now,
+          ...recordOptions(extra),
         });
         return draft.storeId;
       }),
@@ -140,6 +149,10 @@ export class InstanceLifecycle {
           storeId,
           ...(placement ? { placement } : {}),
           ...(byCodeServer ? { idleTimeoutSeconds } : {}),
+          env: extra.env,
+          tags: extra.tags,
+          mounts: extra.mounts,
+          ...(extra.gpus !== undefined ? { gpus: extra.gpus } : {}),
         },
         options,
       );
@@ -250,6 +263,26 @@ export class InstanceLifecycle {
     }
   }
 
+  /** A host path to mount must exist on the host: asked over its link before anything is written or made. */
+  private async requireHostPaths(host: HostRecord, options: InstanceOptions): Promise<void> {
+    const paths = options.mounts.filter((m) => m.type === 'bind').map((m) => m.source);
+    if (paths.length === 0) return;
+    const provider = this.opts.providerOf(host);
+    if (!provider.missingHostPaths) {
+      throw new SwarmError(`${host.name}'s engine takes no host paths to mount`, {
+        code: 'invalid-input',
+        hint: 'Mount a named volume instead',
+      });
+    }
+    const missing = await provider.missingHostPaths(paths);
+    if (missing.length > 0) {
+      throw new SwarmError(`--mount source ${JSON.stringify(missing[0]).slice(0, 80)} does not exist on ${host.name}`, {
+        code: 'invalid-input',
+        hint: `Create it there first (mkdir -p), or check the path; it is looked up as ${host.name}'s SSH user`,
+      });
+    }
+  }
+
   /** Takes out what went in of a create that failed before the host was asked (best effort: the first error is the one to report). */
   private async undoRecord(id: string, recordIn: boolean, secretsIn: boolean): Promise<void> {
     if (recordIn) {
@@ -293,4 +326,15 @@ export class InstanceLifecycle {
     });
     if (!keep) await this.opts.secrets.forget(id);
   }
+}
+
+/** What the record keeps of the options: tags, mounts and GPUs as asked; of the environment its names only (values may be secrets). */
+function recordOptions(o: InstanceOptions): Partial<InstanceRecord> {
+  const envNames = Object.keys(o.env);
+  return {
+    ...(Object.keys(o.tags).length > 0 ? { tags: o.tags } : {}),
+    ...(envNames.length > 0 ? { envNames } : {}),
+    ...(o.mounts.length > 0 ? { mounts: o.mounts } : {}),
+    ...(o.gpus !== undefined ? { gpus: o.gpus } : {}),
+  };
 }

@@ -64,6 +64,8 @@ export function reconcileHost(
       ...(o.port !== undefined ? { port: o.port } : {}),
       error: o.error,
       node: o.node,
+      // Tags are labels on the host, which anyone with the engine may edit: the host's win.
+      ...(o.tags !== undefined && !sameTags(o.tags, r.tags) ? { tags: { ...o.tags } } : {}),
     };
     if (o.port === undefined) delete next.port;
     if (next.error === undefined) delete next.error;
@@ -76,7 +78,8 @@ export function reconcileHost(
       next.error !== r.error ||
       next.node !== r.node ||
       next.stoppedReason !== r.stoppedReason ||
-      next.stoppedAt !== r.stoppedAt
+      next.stoppedAt !== r.stoppedAt ||
+      next.tags !== r.tags
     ) {
       changed = true;
       out.push({ ...next, updatedAt: iso });
@@ -115,6 +118,9 @@ export function reconcileHost(
     if (o.idleTimeoutSeconds !== undefined && o.idleTimeoutSeconds >= IDLE_TIMEOUT_MIN_SECONDS)
       rec.idleTimeoutSeconds = o.idleTimeoutSeconds;
     noteObservedStop(rec, o);
+    if (o.tags !== undefined) rec.tags = { ...o.tags };
+    if (o.mounts !== undefined) rec.mounts = [...o.mounts];
+
     out.push(rec);
   }
   return { records: out, adopted, missing, changed };
@@ -178,4 +184,9 @@ export function groupByHost(records: readonly InstanceRecord[]): Map<string, Ins
     else byHost.set(r.host, [r]);
   }
   return byHost;
+}
+
+function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>> | undefined): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b ?? {}).length && ka.every((k) => b?.[k] === a[k]);
 }

@@ -25,9 +25,9 @@ export async function requireInstance(store: Store, name: string): Promise<Insta
   return r;
 }
 
-/** What a provider needs to find an instance. */
+/** What a provider needs to find an instance: a renamed one by the name its engine objects carry. */
 export function refOf(r: InstanceRecord): InstanceRef {
-  return { id: r.id, name: r.name, containerId: r.containerId };
+  return { id: r.id, name: r.engineName ?? r.name, containerId: r.containerId };
 }
 
 /** Writes what the host reported about one instance (after an operation on it) into its record. */
@@ -43,6 +43,9 @@ export async function applyObservation(store: Store, id: string, o: ObservedInst
     else delete r.error;
     if (o.node !== undefined) r.node = o.node;
     noteStop(r, o.state, reason);
+    if (o.tags !== undefined) r.tags = { ...o.tags };
+    if (o.mounts !== undefined) r.mounts = [...o.mounts];
+
     r.updatedAt = new Date().toISOString();
     return { ...r };
   });

@@ -16,6 +16,7 @@ import { InstanceSecrets } from './instanceSecrets.js';
 import { InstanceSnapshots } from './instanceSnapshots.js';
 import { openTunnel, type Tunnel, type TunnelContext } from './openTunnel.js';
 import { ReachabilityTracker } from './reachabilityTracker.js';
+import { renameInstance } from './instanceRename.js';
 import { refOf, requireHost, requireInstance } from './records.js';
 import { ResourceMonitor, type HostResources, type InstanceUsage, type UsageFailure } from './resourceMonitor.js';
 import { Refresher } from './refresher.js';
@@ -280,6 +281,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   delete(name: string, options: { purge?: boolean } = {}): Promise<void> {
     return this.lifecycle.delete(name, options);
+  }
+
+  /** Renames an instance; it keeps its id, password, workspace and engine objects (core/instanceRename.ts). */
+  async rename(oldName: string, newName: string): Promise<InstanceView> {
+    const rec = await renameInstance(this.opts.store, this.busy, oldName, newName);
+    this.emit('instances', rec.host);
+    return this.health.viewOf(rec);
   }
 
   async password(name: string): Promise<string> {

@@ -1,5 +1,14 @@
 import type { ClusterNode } from '../providers/provider.js';
-import type { Health, HostKind, InstanceRecord, InstanceState, ProviderKind, StoppedReason } from '../shared/model.js';
+import type {
+  GpuRequest,
+  Health,
+  HostKind,
+  InstanceRecord,
+  InstanceState,
+  MountSpec,
+  ProviderKind,
+  StoppedReason,
+} from '../shared/model.js';
 import type { IdleActivity } from './idleMonitor.js';
 
 /** An instance as the CLI prints it (--json) and the tree shows it. */
@@ -29,6 +38,11 @@ export interface InstanceView {
   readonly stoppedAt?: string;
   /** While it runs with an idle timeout: what its last heartbeat read said. */
   readonly idle?: IdleActivity;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** The names of its `--env` variables (never their values). */
+  readonly envNames?: readonly string[];
+  readonly mounts?: readonly MountSpec[];
+  readonly gpus?: GpuRequest;
 }
 
 export type HostReachability = 'unknown' | 'up' | 'down';
@@ -92,5 +106,9 @@ export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefin
     ...(r.idleEnforcedBy !== undefined ? { idleEnforcedBy: r.idleEnforcedBy } : {}),
     ...(r.state === 'stopped' && r.stoppedReason !== undefined ? { stoppedReason: r.stoppedReason } : {}),
     ...(r.state === 'stopped' && r.stoppedAt !== undefined ? { stoppedAt: r.stoppedAt } : {}),
+    ...(r.tags !== undefined ? { tags: r.tags } : {}),
+    ...(r.envNames !== undefined ? { envNames: r.envNames } : {}),
+    ...(r.mounts !== undefined ? { mounts: r.mounts } : {}),
+    ...(r.gpus !== undefined ? { gpus: r.gpus } : {}),
   };
 }

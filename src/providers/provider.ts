@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { InstanceState, ProviderKind } from '../shared/model.js';
+import type { GpuRequest, InstanceState, MountSpec, ProviderKind } from '../shared/model.js';
 import type { HostCheck } from './hostCheck.js';
 
 /** What to create: everything the provider needs, already validated. */
@@ -20,6 +20,12 @@ export interface InstanceSpec {
   readonly placement?: { readonly node?: string; readonly constraint?: string };
   /** code-server's own idle timeout (`CODE_SERVER_IDLE_TIMEOUT_SECONDS`, it exits 0), where the engine can apply it. */
   readonly idleTimeoutSeconds?: number;
+  /** `--env`: values may be secrets, so they are never logged or labelled. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** `--tag`: written as labels under TAG_LABEL_PREFIX (common/labels.ts). */
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly mounts?: readonly MountSpec[];
+  readonly gpus?: GpuRequest;
 }
 
 /** An instance as its host reports it. */
@@ -45,6 +51,10 @@ export interface ObservedInstance {
   readonly idleTimeoutSeconds?: number;
   /** When it stopped (approximate from a list), if the engine says. */
   readonly stoppedAt?: string;
+  /** Its tags, read back from its labels. */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Its mounts besides the workspace, as the engine reports them. */
+  readonly mounts?: readonly MountSpec[];
 }
 
 /** Identifies an instance to its provider. */
@@ -164,6 +174,12 @@ export interface Provider {
    * fails too, leaves it labelled so the next list shows it as failed.
    */
   create(spec: InstanceSpec, options?: CreateOptions): Promise<ObservedInstance>;
+  /**
+   * The host paths of these that do not exist on the host (looked up over
+   * its own link, before anything is created); absent for an engine that
+   * takes no host paths.
+   */
+  missingHostPaths?(paths: readonly string[]): Promise<string[]>;
   start(ref: InstanceRef): Promise<void>;
   stop(ref: InstanceRef): Promise<void>;
   restart(ref: InstanceRef): Promise<void>;

@@ -38,6 +38,19 @@ export const InstanceNameSchema = z.string().max(INSTANCE_NAME_MAX).regex(DNS_LA
 export const HostNameSchema = z.string().max(HOST_NAME_MAX).regex(DNS_LABEL);
 
 const IsoDate = z.iso.datetime({ offset: true });
+
+/** A volume or a host path mounted into an instance (`--mount SRC:DST[:ro]`), checked by core/validateOptions.ts. */
+export const MountSpecSchema = z.object({
+  type: z.enum(['volume', 'bind']),
+  source: z.string().min(1),
+  target: z.string().min(1),
+  readOnly: z.boolean(),
+});
+export type MountSpec = z.infer<typeof MountSpecSchema>;
+
+/** `--gpus all` or a count. */
+export const GpuRequestSchema = z.union([z.literal('all'), z.number().int().positive()]);
+export type GpuRequest = z.infer<typeof GpuRequestSchema>;
 const Port = z.number().int().min(1).max(65535);
 
 export const HostRecordSchema = z.object({
@@ -95,6 +108,15 @@ export const InstanceRecordSchema = z.object({
   stoppedReason: StoppedReasonSchema.optional(),
   /** When it stopped, when known. */
   stoppedAt: IsoDate.optional(),
+  /** `--tag K=V`: also on the host as labels, which win when they differ. */
+  tags: z.record(z.string(), z.string()).optional(),
+  /** The names given with `--env`: the values may be secrets, so they live on the host only. */
+  envNames: z.array(z.string()).optional(),
+  mounts: z.array(MountSpecSchema).optional(),
+  gpus: GpuRequestSchema.optional(),
+  /** After a rename: the name its container, volume and service were made with, and keep (core/instanceRename.ts). */
+  engineName: InstanceNameSchema.optional(),
+
   updatedAt: IsoDate,
 });
 export type InstanceRecord = z.infer<typeof InstanceRecordSchema>;

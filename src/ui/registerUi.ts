@@ -16,6 +16,7 @@ import { SwarmStateCache } from './swarmStateCache.js';
 import { SwarmStatusBar } from './swarmStatusBar.js';
 import { SwarmTreeProvider } from './tree/swarmTreeProvider.js';
 import type { TreeNode } from './tree/treeNode.js';
+import { TreeFilter } from './treeFilter.js';
 import { TunnelRegistry } from './tunnelRegistry.js';
 
 /**
@@ -44,9 +45,10 @@ export function registerUi(
   const logStreams = new LogStreams(swarm);
   const poller = new Poller(swarm, swarmState, currentSettings, log.child('poll'));
   const dashboard = new Dashboard(swarmState, poller, log.child('dashboard'));
-  const services: Services = { swarm, swarmState, poller, tunnels, logStreams, log, dashboard, settings: currentSettings };
+  const treeFilter = new TreeFilter();
+  const services: Services = { swarm, swarmState, poller, tunnels, logStreams, log, dashboard, settings: currentSettings, treeFilter };
 
-  const tree = new SwarmTreeProvider(swarmState, tunnels, Date.now, timing && ((hosts) => timing.rendered(hosts)));
+  const tree = new SwarmTreeProvider(swarmState, tunnels, Date.now, timing && ((hosts) => timing.rendered(hosts)), treeFilter);
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const statusBar = new SwarmStatusBar(swarmState, currentSettings);
   const contextKeys = new SwarmContextKeys(swarmState);
@@ -80,6 +82,8 @@ export function registerUi(
     tree,
     swarmState,
     ...registerCommands(services),
+    treeFilter,
+    treeFilter.onDidChange((f) => (treeView.message = f ? `Filtered: ${f.text}` : undefined)),
     treeView.onDidChangeVisibility((e) => onVisible(e.visible)),
     swarmState.onDidChange((s) => tunnels.prune(new Map(s.instances.map((i) => [i.name, { state: i.state, port: i.port }])))),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -5,6 +5,7 @@ import type { LogStreams } from './logStreams.js';
 import type { Settings } from './model/settingsSchema.js';
 import type { Poller } from './poller.js';
 import type { SwarmStateCache } from './swarmStateCache.js';
+import type { TreeFilter } from './treeFilter.js';
 import type { TunnelRegistry } from './tunnelRegistry.js';
 
 /** Everything a command handler may use; built once in registerUi(), no globals. */
@@ -18,4 +19,6 @@ export interface Services {
   readonly dashboard: Dashboard;
   /** Read on each call, so setting changes apply at once. */
   readonly settings: () => Settings;
+  /** What the tree shows (Filter Instances). */
+  readonly treeFilter: TreeFilter;
 }

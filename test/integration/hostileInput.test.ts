@@ -9,6 +9,7 @@ import { SwarmError } from '../../src/shared/errors.js';
 import { DNS_LABEL, INSTANCE_NAME_MAX, StoreFileSchema, type StoreFile } from '../../src/shared/model.js';
 import type { CreateInput, Swarm } from '../../src/core/swarm.js';
 import { parseCpus, parseMemory, validateImageRef, validateInstanceName } from '../../src/core/validate.js';
+import { parseEnv, parseGpus, parseMounts, parseTags } from '../../src/core/validateOptions.js';
 import { LxdProvider } from '../../src/providers/lxd/lxdProvider.js';
 import { LABEL } from '../../src/providers/common/labels.js';
 import type { ExecStream } from '../../src/transport/execTypes.js';
@@ -286,22 +287,31 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
     swarm.dispose();
   });
 
-  const inputWith = (host: Target, field: 'name' | 'image' | 'cpus' | 'memory', value: string): CreateInput => ({
+  type Field = 'name' | 'image' | 'cpus' | 'memory' | 'env' | 'tag' | 'mount' | 'gpus';
+  const FIELDS: readonly Field[] = ['name', 'image', 'cpus', 'memory', 'env', 'tag', 'mount', 'gpus'];
+  /** The instance options take lists: a hostile value is the env name, the tag key, the whole mount. */
+  const optionOf = (field: Field, value: string): Partial<CreateInput> => {
+    if (field === 'env') return { env: ['OK=1', `${value}=x`] };
+    if (field === 'tag') return { tags: [`${value}=v`] };
+    if (field === 'mount') return { mounts: [value] };
+    return { [field]: value };
+  };
+  const inputWith = (host: Target, field: Field, value: string): CreateInput => ({
     name: okName,
     host,
     image: okImage[host],
     cpus: '1',
     memory: '1g',
-    [field]: value,
+    ...optionOf(field, value),
   });
 
   async function assertNoHostTouched(): Promise<void> {
     for (const h of await swarm.hosts()) assert.equal(h.reachability, 'unknown', `${h.name} was contacted (${h.error ?? ''})`);
   }
 
-  it('rejects hostile names, images, memory sizes and CPU counts on Docker and LXD hosts with invalid-input', async () => {
+  it('rejects hostile names, images, memory sizes, CPU counts, env, tags, mounts and GPU counts on Docker and LXD hosts with invalid-input', async () => {
     for (const host of targets) {
-      for (const field of ['name', 'image', 'cpus', 'memory'] as const) {
+      for (const field of FIELDS) {
         for (const value of HOSTILE) {
           const what = `${host} ${field}=${JSON.stringify(value.slice(0, 40))}`;
           const e = assertRejection(await rejectionOf(swarm.create(inputWith(host, field, value)), what), ['invalid-input'], what);
@@ -358,11 +368,20 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
   });
 
   it('property: any string in a field is refused before the host is touched, or the validator vouches for it', async () => {
-    const field = fc.constantFrom('name', 'image', 'cpus', 'memory');
+    const field = fc.constantFrom(...FIELDS);
     const anyString = fc.oneof(hostileString, fc.string({ unit: 'binary', maxLength: 60 }), fc.stringMatching(/^[a-z0-9.:/@_-]{1,30}$/));
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...targets), field, anyString, async (host, f, value) => {
-        const validators = { name: validateInstanceName, image: validateImageRef, cpus: parseCpus, memory: parseMemory };
+        const validators = {
+          name: validateInstanceName,
+          image: validateImageRef,
+          cpus: parseCpus,
+          memory: parseMemory,
+          env: (v: string) => parseEnv([`${v}=x`]),
+          tag: (v: string) => parseTags([`${v}=v`]),
+          mount: (v: string) => parseMounts([v]),
+          gpus: parseGpus,
+        };
         let accepted = true;
         try {
           validators[f](value);
@@ -377,6 +396,10 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
             assert.doesNotMatch(value.replace(/^\[[0-9a-fA-F:]+\]/, ''), /[\s;|&$`'"\\<>(){}*?!#~^\x00-\x1f\x7f]|^-/, value);
           if (f === 'cpus') assert.ok(parseCpus(value) >= 0.1 && parseCpus(value) <= 256, value);
           if (f === 'memory') assert.ok(parseMemory(value) >= 64 * 1024 ** 2, value);
+          if (f === 'env') assert.match(value, /^[A-Za-z_][A-Za-z0-9_]*$/);
+          if (f === 'tag') assert.match(value, /^[A-Za-z0-9][A-Za-z0-9._-]*$/);
+          if (f === 'mount') assert.doesNotMatch(value, /[\x00-\x1f\x7f]|(^|\/)\.\.?(\/|:|$)/, value);
+          if (f === 'gpus') assert.ok(value === 'all' || (Number(value) >= 1 && Number(value) <= 64), value);
           return;
         }
         const what = `create ${host} ${f}=${JSON.stringify(value)}`;
@@ -401,6 +424,16 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
       ['create', okName, '--host', 'gamma', '--image', "code-swarm-test-code-server'; id; '"],
       ['create', okName, '--host', 'gamma', '--memory', `1g; touch ${CANARY}`],
       ['create', okName, '--host', 'alpha', '--cpus', '$(nproc)'],
+      ['create', okName, '--host', 'alpha', '--env', `A$(touch ${CANARY})=1`],
+      ['create', okName, '--host', 'alpha', '--env', 'HASHED_PASSWORD=x'],
+      ['create', okName, '--host', 'gamma', '--env', 'A=line\nbreak'],
+      ['create', okName, '--host', 'alpha', '--tag', 'code-swarm.instance=x'],
+      ['create', okName, '--host', 'gamma', '--tag', `t=a\nb${CANARY}`],
+      ['create', okName, '--host', 'alpha', '--mount', `/tmp:/home/coder/project`],
+      ['create', okName, '--host', 'gamma', '--mount', `/tmp/../etc:/mnt/x`],
+      ['create', okName, '--host', 'alpha', '--mount', `$(touch ${CANARY}):/mnt/x`],
+      ['create', okName, '--host', 'alpha', '--gpus', 'all;id'],
+      ['create', okName, '--host', 'gamma', '--gpus', '0'],
       ['hosts', 'add', "x'y", '--ssh', `${a.user}@${a.address}`, '--identity', lab().clientKey],
       ['hosts', 'add', 'ok', '--ssh', `${a.user}@${a.address};touch ${CANARY}`],
       ['hosts', 'add', 'ok', '--ssh', `-oProxyCommand=touch ${CANARY}`],

@@ -5,7 +5,8 @@ import { instanceJson, instanceLine } from '../output.js';
 export const create = defineCommand({
   name: 'create',
   usage:
-    'create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR] [--idle-timeout DURATION] [--no-wait]',
+    'create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--env K=V]… [--mount SRC:DST[:ro]]… [--tag K=V]… [--gpus all|N] [--node NODE | --constraint EXPR] [--idle-timeout DURATION] [--no-wait]',
+
   args: 1,
   options: {
     host: { type: 'string' },
@@ -15,6 +16,11 @@ export const create = defineCommand({
     node: { type: 'string' },
     constraint: { type: 'string' },
     'idle-timeout': { type: 'string' },
+    env: { type: 'string', multiple: true },
+    mount: { type: 'string', multiple: true },
+    tag: { type: 'string', multiple: true },
+    gpus: { type: 'string' },
+
     'no-wait': { type: 'boolean' },
   },
   check(v) {
@@ -35,6 +41,10 @@ export const create = defineCommand({
         ...(v.node !== undefined ? { node: v.node } : {}),
         ...(v.constraint !== undefined ? { constraint: v.constraint } : {}),
         ...(v['idle-timeout'] !== undefined ? { idleTimeout: v['idle-timeout'] } : {}),
+        ...(v.env !== undefined ? { env: v.env } : {}),
+        ...(v.mount !== undefined ? { mounts: v.mount } : {}),
+        ...(v.tag !== undefined ? { tags: v.tag } : {}),
+        ...(v.gpus !== undefined ? { gpus: v.gpus } : {}),
       },
       { onProgress: (m) => (out.json ? undefined : out.error(m)) },
     );

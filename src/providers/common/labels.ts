@@ -21,6 +21,30 @@ export function parseIdleLabel(raw: string | undefined): number | undefined {
   return Number(raw);
 }
 
+/**
+ * Tags are labels under this prefix, never a bare key: Docker merges an
+ * image's own labels into its containers' (`maintainer`, `org.opencontainers…`),
+ * so only a prefix tells a tag from them when it is read back, and no tag
+ * can pose as one of our labels above. `docker ps --filter
+ * label=code-swarm.tag.team=web` (LXD: `user.code-swarm.tag.team`) finds them.
+ */
+export const TAG_LABEL_PREFIX = 'code-swarm.tag.';
+
+/** The labels of an instance's tags, each key under `prefix` too. */
+export function tagLabels(tags: Readonly<Record<string, string>> | undefined, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tags ?? {})) out[`${prefix}${TAG_LABEL_PREFIX}${k}`] = v;
+  return out;
+}
+
+/** The tags among an instance's labels (or LXD config keys, with their `user.` prefix). */
+export function tagsFromLabels(labels: Readonly<Record<string, string>> | null | undefined, prefix = ''): Record<string, string> {
+  const start = `${prefix}${TAG_LABEL_PREFIX}`;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels ?? {})) if (k.startsWith(start) && k.length > start.length) out[k.slice(start.length)] = v;
+  return out;
+}
+
 /** What the spec label keeps of a spec: what a list shows without asking the engine for its limits. */
 export interface SpecLabel {
   readonly image: string;
@@ -41,6 +65,7 @@ export function instanceLabels(spec: InstanceSpec, prefix = ''): Record<string, 
     [`${prefix}${LABEL.spec}`]: JSON.stringify(specLabel),
     [`${prefix}${LABEL.cookieSuffix}`]: spec.cookieSuffix,
     ...(spec.idleTimeoutSeconds !== undefined ? { [`${prefix}${IDLE_LABEL}`]: String(spec.idleTimeoutSeconds) } : {}),
+    ...tagLabels(spec.tags, prefix),
   };
 }
 

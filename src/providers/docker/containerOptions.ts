@@ -2,8 +2,13 @@ import type Docker from 'dockerode';
 import { SwarmError } from '../../shared/errors.js';
 import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { DEFAULT_CPUS } from '../common/defaultResources.js';
-import { IDLE_LABEL, IDLE_TIMEOUT_ENV, instanceLabels, LABEL, parseIdleLabel, parseSpecLabel } from '../common/labels.js';
+import { IDLE_LABEL, IDLE_TIMEOUT_ENV, instanceLabels, LABEL, parseIdleLabel, parseSpecLabel, tagsFromLabels } from '../common/labels.js';
+
 import type { InstanceRef, InstanceSpec } from '../provider.js';
+import { envEntries, gpuDevices, gpusFromHostConfig, mountsFromEngine, optionMounts, type GpuStyle } from './instanceOptions.js';
+
+/** What code-server's login reads from the environment: set by us, never taken from an option or an old container. */
+const OWN_ENV = new Set(['HASHED_PASSWORD', 'CODE_SERVER_COOKIE_SUFFIX']);
 
 /** The workspace volume's mount point, where code-server opens. */
 export const PROJECT_DIR = '/home/coder/project';
@@ -19,6 +24,8 @@ export interface ContainerPlacement {
   readonly volume: string;
   /** The isolated network's id (see dockerNetwork.ts); absent only for callers that place it themselves. */
   readonly network?: string;
+  /** How the engine takes GPUs (EngineDialect.gpuStyle); Docker's device requests unless said. */
+  readonly gpuStyle?: GpuStyle;
 }
 
 /** The one place an instance's container is described: create and restore must not drift apart. */
@@ -30,7 +37,9 @@ export function containerOptions(spec: InstanceSpec, at: ContainerPlacement): Do
     User: at.user,
     // The image's default argument "." then opens the workspace volume.
     WorkingDir: PROJECT_DIR,
+    // Ours last: Docker keeps the last of a repeated name, so nothing before can replace the login's.
     Env: [
+      ...envEntries(spec.env, OWN_ENV),
       `HASHED_PASSWORD=${spec.hashedPassword}`,
       `CODE_SERVER_COOKIE_SUFFIX=${spec.cookieSuffix}`,
       // Empty (off) when unset: a container recreated from a commit of one
@@ -38,11 +47,13 @@ export function containerOptions(spec: InstanceSpec, at: ContainerPlacement): Do
       `${IDLE_TIMEOUT_ENV}=${spec.idleTimeoutSeconds ?? ''}`,
     ],
     Labels: { [IDLE_LABEL]: '', ...instanceLabels(spec) },
+
     ExposedPorts: { [`${CODE_SERVER_PORT}/tcp`]: {} },
     HostConfig: {
       // Loopback only: the SSH tunnel is the one way in.
       PortBindings: { [`${CODE_SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
-      Mounts: [{ Type: 'volume', Source: at.volume, Target: PROJECT_DIR }],
+      Mounts: [{ Type: 'volume', Source: at.volume, Target: PROJECT_DIR }, ...optionMounts(spec.mounts)],
+      ...gpuDevices(spec.gpus, at.gpuStyle ?? 'device-requests'),
       NanoCpus: Math.round(spec.cpus * 1e9),
       Memory: spec.memoryBytes,
       MemorySwap: spec.memoryBytes,
@@ -92,6 +103,9 @@ export function specFromInspect(info: Docker.ContainerInspectInfo, ref: Instance
   }
   const saved = parseSpecLabel(labels[LABEL.spec]);
   const host = info.HostConfig;
+  const tags = tagsFromLabels(labels);
+  const mounts = mountsFromEngine(info.Mounts, PROJECT_DIR);
+  const gpus = gpusFromHostConfig(host);
   return {
     id: labels[LABEL.instance] ?? ref.id,
     name: labels[LABEL.name] ?? ref.name,
@@ -104,6 +118,10 @@ export function specFromInspect(info: Docker.ContainerInspectInfo, ref: Instance
     hashedPassword,
     storeId,
     ...idleOf(env.get(IDLE_TIMEOUT_ENV) ?? labels[IDLE_LABEL]),
+    // No env: a snapshot is a commit, and a commit keeps the container's environment in the image.
+    ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    ...(mounts.length > 0 ? { mounts } : {}),
+    ...(gpus !== undefined ? { gpus } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { z } from 'zod';
 import { type SwarmError, toSwarmError } from '../../shared/errors.js';
 import type { HostLink } from '../../transport/hostLink.js';
+import { missingHostPaths } from '../common/hostPaths.js';
 import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
 import type { HostCheck } from '../hostCheck.js';
@@ -91,6 +92,10 @@ export class DockerProvider implements Provider {
     return watchDocker(this.engine, onChange);
   }
 
+  missingHostPaths(paths: readonly string[]): Promise<string[]> {
+    return missingHostPaths(this.engine.link, paths);
+  }
+
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
     // Both are checks (the network is made once per host): the network's list
@@ -108,7 +113,14 @@ export class DockerProvider implements Provider {
     try {
       container = await this.engine.call('create the container', () =>
         this.engine.api.createContainer(
-          containerOptions(spec, { name: containerName(spec.name), image: spec.image, user, volume: volumeName(spec.name), network }),
+          containerOptions(spec, {
+            name: containerName(spec.name),
+            image: spec.image,
+            user,
+            volume: volumeName(spec.name),
+            network,
+            gpuStyle: this.engine.dialect.gpuStyle,
+          }),
         ),
       );
       throwIfAborted(options.signal);

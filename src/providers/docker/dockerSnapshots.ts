@@ -108,7 +108,14 @@ export class DockerSnapshots {
     const wasRunning = old.State.Running || old.State.Restarting;
     const mount = old.Mounts.find((m) => m.Destination === PROJECT_DIR && m.Type === 'volume');
     const temporary = `${containerName(ref.name)}-restoring-${randomBytes(3).toString('hex')}`;
-    const placement = { name: temporary, image, user: old.Config.User, volume: mount?.Name ?? volumeName(ref.name), network };
+    const placement = {
+      name: temporary,
+      image,
+      user: old.Config.User,
+      volume: mount?.Name ?? volumeName(ref.name),
+      network,
+      gpuStyle: this.engine.dialect.gpuStyle,
+    };
     const created = await this.engine.call('create the restored container', () =>
       this.engine.api.createContainer(containerOptions(spec, placement)),
     );

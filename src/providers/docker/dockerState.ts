@@ -3,8 +3,11 @@ import { z } from 'zod';
 import type { InstanceState } from '../../shared/model.js';
 import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { ownName } from '../common/instanceName.js';
-import { IDLE_LABEL, LABEL, parseIdleLabel, parseSpecLabel, type SpecLabel } from '../common/labels.js';
+import { IDLE_LABEL, LABEL, parseIdleLabel, parseSpecLabel, tagsFromLabels, type SpecLabel } from '../common/labels.js';
+
 import type { ObservedInstance } from '../provider.js';
+import { PROJECT_DIR } from './containerOptions.js';
+import { mountsFromEngine } from './instanceOptions.js';
 
 /** Exit codes of a container that was asked to stop (SIGTERM/SIGKILL/^C). */
 const CLEAN_EXIT = new Set([0, 130, 137, 143]);
@@ -19,6 +22,17 @@ export const ContainerListSchema = z.array(
     Labels: z.record(z.string(), z.string()).nullable().optional(),
     Ports: z
       .array(z.object({ PrivatePort: z.number(), PublicPort: z.number().optional(), IP: z.string().optional() }))
+      .nullable()
+      .optional(),
+    Mounts: z
+      .array(
+        z.object({
+          Type: z.string().optional(),
+          Name: z.string().optional(),
+          Source: z.string().optional(),
+          Destination: z.string().optional(),
+        }),
+      )
       .nullable()
       .optional(),
   }),
@@ -102,8 +116,18 @@ function fromListRow(
     createdAt,
     startedAt,
     error: mapped.error,
+    ...options(c.Labels, c.Mounts),
   };
 }
+
+/** Tags and mounts, only when there are any: most instances have neither, and a list of hundreds stays lean. */
+function options(labels: Record<string, string> | null | undefined, mounts: readonly EngineMountLike[] | null | undefined) {
+  const tags = tagsFromLabels(labels);
+  const extra = mountsFromEngine(mounts, PROJECT_DIR);
+  return { ...(Object.keys(tags).length > 0 ? { tags } : {}), ...(extra.length > 0 ? { mounts: extra } : {}) };
+}
+
+type EngineMountLike = Parameters<typeof mountsFromEngine>[0] extends readonly (infer M)[] | null | undefined ? M : never;
 
 /** One container as its inspect reports it. */
 export function observedFromInspect(info: Docker.ContainerInspectInfo): ObservedInstance {
@@ -126,6 +150,7 @@ export function observedFromInspect(info: Docker.ContainerInspectInfo): Observed
     startedAt: info.State.StartedAt,
     error: mapped.error,
     ...idleFields(labels[IDLE_LABEL], info.State.Status === 'exited' ? realTime(info.State.FinishedAt) : undefined),
+    ...options(labels, info.Mounts),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ProviderKind } from '../../shared/model.js';
+import type { GpuStyle } from './instanceOptions.js';
 
 /**
  * How one engine that speaks Docker's API answers: Docker itself, or Podman's
@@ -43,6 +44,8 @@ export interface EngineDialect {
    * (it keeps the network and drops the option without a word).
    */
   readonly ownNetworkMode?: string;
+  /** How `--gpus` reaches the engine: Docker's device requests, or CDI device names (Podman). */
+  readonly gpuStyle: GpuStyle;
 }
 
 /** Events that can change what a list shows (state, port, existence, name); not exec or health noise. */
@@ -58,4 +61,5 @@ export const DOCKER_DIALECT: EngineDialect = {
   exitCodeAttributes: ['exitCode'],
   lateStreamHeaders: false,
   eventLabelKeyFilter: true,
+  gpuStyle: 'device-requests',
 };

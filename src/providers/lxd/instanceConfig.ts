@@ -1,6 +1,7 @@
 import { instanceLabels } from '../common/labels.js';
 import type { InstanceSpec } from '../provider.js';
 import { LXD_LABEL_PREFIX } from './lxdKeys.js';
+import { optionDevices } from './lxdOptions.js';
 import { proxyDevice, PROXY_DEVICE } from './lxdPorts.js';
 
 /** Bytes → what limits.memory takes; whole MiB, rounded up so a limit never shrinks. */
@@ -31,6 +32,6 @@ export function instanceBody(name: string, spec: InstanceSpec, port: number): Re
       'security.nesting': 'false',
       ...instanceLabels(spec, LXD_LABEL_PREFIX),
     },
-    devices: { [PROXY_DEVICE]: proxyDevice(port) },
+    devices: { ...optionDevices(spec), [PROXY_DEVICE]: proxyDevice(port) },
   };
 }

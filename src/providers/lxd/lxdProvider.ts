@@ -22,6 +22,8 @@ import type {
 import { pushCodeServerConfig } from './codeServerConfig.js';
 import { instanceBody } from './instanceConfig.js';
 import { lxdChecks } from './lxdChecks.js';
+import { ensureVolumes, pushEnvironment } from './lxdOptions.js';
+import { missingHostPaths } from '../common/hostPaths.js';
 import { LxdApiError } from './lxdClient.js';
 import { isNotFound, LxdDaemon } from './lxdDaemon.js';
 import { watchLxd } from './lxdEvents.js';
@@ -84,6 +86,10 @@ export class LxdProvider implements Provider {
     return watchLxd(this.daemon, onChange);
   }
 
+  missingHostPaths(paths: readonly string[]): Promise<string[]> {
+    return missingHostPaths(this.daemon.link, paths);
+  }
+
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
     const name = lxdInstanceName(spec.name);
@@ -93,6 +99,7 @@ export class LxdProvider implements Provider {
     let made = false;
     try {
       progress(`Creating ${name} from ${spec.image}`, 0.05);
+      await this.daemon.call('create the mounted volumes', (api) => ensureVolumes(api, spec.mounts));
       await this.daemon.call('create the instance', async (api) => {
         try {
           await api.run('POST', '/1.0/instances', { body: instanceBody(name, spec, port), waitS: SLOW_OP_S });
@@ -108,6 +115,7 @@ export class LxdProvider implements Provider {
       throwIfAborted(options.signal);
       progress('Writing the code-server configuration', 0.7);
       await this.daemon.call('write the code-server configuration', (api) => pushCodeServerConfig(api, name, spec), ref);
+      await this.daemon.call('write the environment', (api) => pushEnvironment(api, name, spec.env), ref);
       throwIfAborted(options.signal);
       progress('Starting code-server', 0.8);
       await this.daemon.call('start', (api) => startInstance(api, name, this.ports), ref);

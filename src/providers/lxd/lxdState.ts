@@ -1,8 +1,9 @@
 import type { InstanceState } from '../../shared/model.js';
 import { ownName } from '../common/instanceName.js';
-import { parseSpecLabel } from '../common/labels.js';
+import { parseSpecLabel, tagsFromLabels } from '../common/labels.js';
 import type { ObservedInstance } from '../provider.js';
-import { LXD_KEY } from './lxdKeys.js';
+import { LXD_KEY, LXD_LABEL_PREFIX } from './lxdKeys.js';
+import { mountsFromDevices } from './lxdOptions.js';
 import { proxyPort } from './lxdPorts.js';
 import type { LxdInstance } from './lxdSchemas.js';
 
@@ -28,6 +29,8 @@ export function fromLxdInstance(inst: LxdInstance): ObservedInstance {
   const config = inst.config ?? {};
   const mapped = mapLxdStatus(inst.status);
   const spec = parseSpecLabel(config[LXD_KEY.spec]);
+  const tags = tagsFromLabels(config, LXD_LABEL_PREFIX);
+  const mounts = mountsFromDevices(inst.devices);
   return {
     id: config[LXD_KEY.instance] ?? inst.name,
     name: config[LXD_KEY.name] ?? ownName(inst.name) ?? inst.name,
@@ -42,6 +45,8 @@ export function fromLxdInstance(inst: LxdInstance): ObservedInstance {
     createdAt: lxdTime(inst.created_at),
     startedAt: mapped.state === 'running' ? lxdTime(inst.last_used_at) : undefined,
     error: mapped.error,
+    ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    ...(mounts.length > 0 ? { mounts } : {}),
   };
 }
 

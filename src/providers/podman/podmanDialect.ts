@@ -22,4 +22,6 @@ export const PODMAN_DIALECT: EngineDialect = {
   // route to the host's loopback or to another instance; the published port
   // is still bound to the host's 127.0.0.1 only.
   ownNetworkMode: 'slirp4netns',
+  // Podman 4 takes GPUs as CDI device names; its compat API ignores Docker's device requests.
+  gpuStyle: 'cdi',
 };

@@ -69,7 +69,8 @@ export function serviceSpec(spec: InstanceSpec, ctx: ServiceContext): Docker.Cre
         Args: [],
         User: ctx.user,
         Dir: PROJECT_DIR,
-        Env: [`CODE_SERVER_COOKIE_SUFFIX=${spec.cookieSuffix}`],
+        // Ours last, so a repeated name cannot replace it (core refuses them before).
+        Env: [...Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`), `CODE_SERVER_COOKIE_SUFFIX=${spec.cookieSuffix}`],
         Mounts: [
           {
             Type: 'volume',
@@ -81,6 +82,8 @@ export function serviceSpec(spec: InstanceSpec, ctx: ServiceContext): Docker.Cre
               Labels: { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId },
             },
           },
+          // Named volumes only (core refuses host paths on Swarm): each is made on the node the task runs on.
+          ...(spec.mounts ?? []).map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
         ],
         Secrets: [
           {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { InstanceState } from '../../shared/model.js';
 import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { ownName } from '../common/instanceName.js';
-import { LABEL, parseSpecLabel } from '../common/labels.js';
+import { LABEL, parseSpecLabel, tagsFromLabels } from '../common/labels.js';
 import type { ClusterNode, ObservedInstance } from '../provider.js';
 import { GATEWAY_LABEL } from './swarmModeSpec.js';
 
@@ -151,6 +151,7 @@ function observedService(
   // Running, but its way in is not: say so rather than show a healthy-looking instance nobody can open.
   const error = mapped.state === 'running' && port === undefined ? 'its gateway on the manager is not running' : mapped.error;
   const node = task?.NodeID ? nodeName.get(task.NodeID) : undefined;
+  const tags = tagsFromLabels(labels);
   return {
     id,
     name: labels[LABEL.name] ?? ownName(svc.Spec.Name) ?? svc.Spec.Name,
@@ -166,5 +167,6 @@ function observedService(
     startedAt: mapped.state === 'running' ? task?.Status.Timestamp : undefined,
     error,
     ...(node !== undefined ? { node } : {}),
+    ...(Object.keys(tags).length > 0 ? { tags } : {}),
   };
 }

@@ -26,6 +26,9 @@ export const COMMAND_IDS = [
   'codeSwarm.restoreSnapshot',
   'codeSwarm.deleteSnapshot',
   'codeSwarm.openDashboard',
+  'codeSwarm.renameInstance',
+  'codeSwarm.filterInstances',
+  'codeSwarm.clearFilter',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

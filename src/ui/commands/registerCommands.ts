@@ -5,6 +5,7 @@ import type { Services } from '../services.js';
 import { isTreeNode, type TreeNode } from '../tree/treeNode.js';
 import { addHost } from './addHost.js';
 import { checkHost } from './checkHost.js';
+import { clearFilter } from './clearFilter.js';
 import type { CommandHandler, NodeArg } from './commandHandler.js';
 import type { CommandId } from './commandIds.js';
 import { copyPassword } from './copyPassword.js';
@@ -13,10 +14,13 @@ import { createInstance } from './createInstance.js';
 import { deleteInstance } from './deleteInstance.js';
 import { deleteSnapshot } from './deleteSnapshot.js';
 import { openDashboard } from './openDashboard.js';
+import { filterInstances } from './filterInstances.js';
+
 import { openInstance } from './openInstance.js';
 import { openInstanceExternal } from './openInstanceExternal.js';
 import { refresh } from './refresh.js';
 import { removeHost } from './removeHost.js';
+import { renameInstance } from './renameInstance.js';
 import { restartInstance } from './restartInstance.js';
 import { restoreSnapshot } from './restoreSnapshot.js';
 import { setIdleTimeout } from './setIdleTimeout.js';
@@ -52,6 +56,9 @@ export const COMMANDS: { readonly [K in CommandId]: CommandHandler } = {
   'codeSwarm.restoreSnapshot': restoreSnapshot,
   'codeSwarm.deleteSnapshot': deleteSnapshot,
   'codeSwarm.openDashboard': openDashboard,
+  'codeSwarm.renameInstance': renameInstance,
+  'codeSwarm.filterInstances': filterInstances,
+  'codeSwarm.clearFilter': clearFilter,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {

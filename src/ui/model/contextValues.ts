@@ -32,6 +32,8 @@ export const CONTEXT_KEYS = {
   hasInstances: 'codeSwarm.hasInstances',
   anyHostUnreachable: 'codeSwarm.anyHostUnreachable',
   localDockerAvailable: 'codeSwarm.localDockerAvailable',
+  /** The tree shows only what its filter lets through. */
+  filtered: 'codeSwarm.filtered',
 } as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[keyof typeof CONTEXT_KEYS];

@@ -4,6 +4,8 @@ import type { HostReachability, InstanceView } from '../../core/views.js';
 import { instanceContextValue, type InstanceContextValue } from './contextValues.js';
 import { usageLines, usageShort } from './describeUsage.js';
 import { formatIdleTimeout } from '../../core/idleTimeout.js';
+import { tagsText } from './instanceFilter.js';
+
 import { codeSpan, escapeMarkdown, formatBytes, formatDuration, formatTimestamp, plural } from './format.js';
 
 export interface InstanceLook {
@@ -133,7 +135,13 @@ export function describeInstance(view: InstanceView, ctx: InstanceLookContext): 
   return {
     label: view.name,
     // On a Swarm host the cluster chose the node: the row says which.
-    description: [status, ...(view.node !== undefined ? [`on ${view.node}`] : []), ...(usage ? [usageShort(usage)] : [])].join(' · '),
+    description: [
+      status,
+      ...(view.node !== undefined ? [`on ${view.node}`] : []),
+      ...(usage ? [usageShort(usage)] : []),
+      // Tags last: they are what a filter picks rows by, so the row shows them.
+      ...(view.tags && Object.keys(view.tags).length > 0 ? [tagsText(view.tags)] : []),
+    ].join(' · '),
     iconId,
     colorId,
     contextValue: instanceContextValue(view.state),
@@ -150,6 +158,7 @@ function instanceTooltip(view: InstanceView, status: string, ctx: InstanceLookCo
   lines.push(`- Image: ${codeSpan(view.image)}`);
   lines.push(`- Resources: ${plural(view.cpus, 'CPU')} · ${formatBytes(view.memoryBytes)}`);
   if (usage) lines.push(...usageLines(usage));
+  lines.push(...optionLines(view));
   lines.push(`- Created: ${formatTimestamp(view.createdAt)}`);
   if (view.port !== undefined) lines.push(`- Port: ${codeSpan(`127.0.0.1:${view.port}`)} on ${escapeMarkdown(view.host)}`);
   if (view.healthLatencyMs !== undefined) lines.push(`- Health check: ${Math.round(view.healthLatencyMs)} ms`);
@@ -157,4 +166,16 @@ function instanceTooltip(view: InstanceView, status: string, ctx: InstanceLookCo
   if (view.state === 'missing') lines.push('- Its container is gone from the host; delete it here to forget it');
   if (view.error !== undefined && view.error !== '') lines.push(`- Error: ${escapeMarkdown(view.error)}`);
   return lines.join('\n');
+}
+
+/** Tags, mounts, GPUs and the names of its environment variables; never their values (they may be secrets). */
+function optionLines(view: InstanceView): string[] {
+  const lines: string[] = [];
+  const tags = Object.entries(view.tags ?? {});
+  if (tags.length > 0) lines.push(`- Tags: ${tags.map(([k, v]) => codeSpan(v === '' ? k : `${k}=${v}`)).join(' ')}`);
+  for (const m of view.mounts ?? [])
+    lines.push(`- Mount: ${codeSpan(m.source)} → ${codeSpan(m.target)}${m.readOnly ? ' (read-only)' : ''}`);
+  if (view.gpus !== undefined) lines.push(`- GPUs: ${view.gpus === 'all' ? 'all' : String(view.gpus)}`);
+  if (view.envNames && view.envNames.length > 0) lines.push(`- Environment: ${view.envNames.map(codeSpan).join(' ')} (values not shown)`);
+  return lines;
 }

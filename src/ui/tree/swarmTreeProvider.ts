@@ -3,7 +3,9 @@ import type { HostReachability } from '../../core/views.js';
 import { describeHost, type HostLook } from '../model/describeHost.js';
 import { describeInstance, type InstanceLook } from '../model/describeInstance.js';
 import { diffTree, EMPTY_SHAPE, isEmptyDiff, type TreeShape } from '../model/treeDiff.js';
+import { hostMatchesFilter, matchesFilter } from '../model/instanceFilter.js';
 import type { SwarmStateCache, SwarmState } from '../swarmStateCache.js';
+import type { TreeFilter } from '../treeFilter.js';
 import type { TunnelRegistry } from '../tunnelRegistry.js';
 import { HostNode } from './hostNode.js';
 import { InstanceNode } from './instanceNode.js';
@@ -36,8 +38,11 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     private readonly now: () => number = Date.now,
     /** Told of each root answer after the store was read (activation timing). */
     private readonly onRootAnswered?: (hosts: number) => void,
+    /** Which instances to show (all when absent); grouping by host stays. */
+    private readonly filter?: TreeFilter,
   ) {
     this.subscriptions = [swarmState.onDidChange((s) => this.update(s)), tunnels.onDidChange((name) => this.refreshInstance(name))];
+    if (filter) this.subscriptions.push(filter.onDidChange(() => this.update(swarmState.current)));
     this.update(swarmState.current);
   }
 
@@ -62,7 +67,7 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   getChildren(node?: TreeNode): TreeNode[] {
     if (node === undefined) {
-      const hosts = [...this.hostNodes.values()];
+      const hosts = this.visibleHosts();
       if (this.loaded) this.onRootAnswered?.(hosts.length);
       return hosts;
     }
@@ -106,10 +111,12 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const ids = new Set(state.instances.map((i) => i.id));
     for (const id of this.instanceNodes.keys()) if (!ids.has(id)) this.instanceNodes.delete(id);
     this.children.clear();
+    const filter = this.filter?.current;
     for (const view of state.instances) {
       const node = this.instanceNodes.get(view.id) ?? new InstanceNode(view);
       node.view = view;
       this.instanceNodes.set(view.id, node);
+      if (!matchesFilter(view, filter)) continue;
       const list = this.children.get(view.host) ?? [];
       list.push(view.id);
       this.children.set(view.host, list);
@@ -138,9 +145,18 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     if (this.visible && this.instanceNodeByName(name)) this.render();
   }
 
+  /** Every host, or under a filter the hosts it names and those with an instance it lets through. */
+  private visibleHosts(): HostNode[] {
+    const filter = this.filter?.current;
+    const hosts = [...this.hostNodes.values()];
+    if (!filter) return hosts;
+    const byInstance = filter.states.length > 0 || filter.tags.length > 0;
+    return hosts.filter((h) => hostMatchesFilter(h.name, filter) && (!byInstance || (this.children.get(h.name)?.length ?? 0) > 0));
+  }
+
   private shape(): TreeShape {
     return {
-      hosts: [...this.hostNodes.values()].map((h) => ({
+      hosts: this.visibleHosts().map((h) => ({
         name: h.name,
         signature: JSON.stringify(this.hostLook(h)),
         instances: (this.children.get(h.name) ?? []).flatMap((id) => {
