@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { volumeName } from '../../src/providers/docker/dockerNames.js';
@@ -334,7 +334,7 @@ describe('e2e: the Get Started walkthrough, step by step (and the README picture
     }
     const stopped = INSTANCES[2].name;
     assert.match((await row(stopped).locator('td').nth(2).textContent()) ?? '', /^stopped/);
-    assert.deepEqual(await row(stopped).locator('button').allTextContents(), ['Start', 'Delete']);
+    assert.deepEqual(await row(stopped).locator('button').allTextContents(), ['Open', 'Start', 'Delete']);
     await wb.screenshot('dashboard-dark');
 
     // Stop from the dashboard: the tree's own command runs; both the dashboard and the tree follow.
@@ -347,17 +347,20 @@ describe('e2e: the Get Started walkthrough, step by step (and the README picture
     const container = await labDocker(INSTANCES[1].host).getContainer(`code-swarm-${target}`).inspect();
     assert.equal(container.State.Running, false, 'the engine says it is stopped');
 
-    for (const [theme, shot] of [
-      ['Light Modern', 'dashboard-light'],
-      ['Dark High Contrast', 'dashboard-high-contrast'],
+    // The theme through settings.json, as a user's setting: the theme picker would offer the
+    // marketplace (a network search) for a name it does not list.
+    const settingsFile = join(wb.userDir, 'User', 'settings.json');
+    for (const [theme, workbenchClass, shot] of [
+      ['Light Modern', 'vs', 'dashboard-light'],
+      ['Dark High Contrast', 'hc-black', 'dashboard-high-contrast'],
     ] as const) {
-      await runCommand(page, 'Preferences: Color Theme');
-      await answer(page, theme);
-      await page
-        .locator(`.monaco-workbench.${theme.startsWith('Light') ? 'vs' : 'hc-black'}`)
-        .waitFor({ state: 'attached', timeout: 30_000 });
+      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
+      await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ state: 'attached', timeout: 30_000 });
       const again = await dashboardFrame(page);
       await again.locator(`tr[data-instance="${target}"]`).waitFor({ timeout: 30_000 });
+      // The page repaints with the theme's variables a moment after the workbench switches.
+      await page.waitForTimeout(1_000);
       await wb.screenshot(shot);
     }
   });
