@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { volumeName } from '../../src/providers/docker/dockerNames.js';
@@ -347,16 +347,20 @@ describe('e2e: the Get Started walkthrough, step by step (and the README picture
     const container = await labDocker(INSTANCES[1].host).getContainer(`code-swarm-${target}`).inspect();
     assert.equal(container.State.Running, false, 'the engine says it is stopped');
 
-    // The theme through settings.json, as a user's setting: the theme picker would offer the
-    // marketplace (a network search) for a name it does not list.
-    const settingsFile = join(wb.userDir, 'User', 'settings.json');
-    for (const [theme, workbenchClass, shot] of [
-      ['Light Modern', 'vs', 'dashboard-light'],
-      ['Dark High Contrast', 'hc-black', 'dashboard-high-contrast'],
-    ] as const) {
-      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
-      writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
-      await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ state: 'attached', timeout: 30_000 });
+    // Offline ways to switch themes: the light/dark toggle, and the system's forced colours, which the
+    // workbench follows with its high-contrast theme (window.autoDetectHighContrast). The Color Theme
+    // picker is not used: it offers a marketplace search, a network call this suite must never make.
+    const themes = [
+      ['dashboard-light', '.monaco-workbench.vs', () => runCommand(page, 'Preferences: Toggle between Light/Dark Themes')],
+      [
+        'dashboard-high-contrast',
+        '.monaco-workbench.hc-black, .monaco-workbench.hc-light',
+        () => page.emulateMedia({ forcedColors: 'active' }),
+      ],
+    ] as const;
+    for (const [shot, workbenchClass, switchTheme] of themes) {
+      await switchTheme();
+      await page.locator(workbenchClass).first().waitFor({ state: 'attached', timeout: 30_000 });
       const again = await dashboardFrame(page);
       await again.locator(`tr[data-instance="${target}"]`).waitFor({ timeout: 30_000 });
       // The page repaints with the theme's variables a moment after the workbench switches.
