@@ -334,7 +334,7 @@ describe('e2e: the Get Started walkthrough, step by step (and the README picture
     }
     const stopped = INSTANCES[2].name;
     assert.match((await row(stopped).locator('td').nth(2).textContent()) ?? '', /^stopped/);
-    assert.deepEqual(await row(stopped).locator('button').allTextContents(), ['Start', 'Delete']);
+    assert.deepEqual(await row(stopped).locator('button').allTextContents(), ['Open', 'Start', 'Delete']);
     await wb.screenshot('dashboard-dark');
 
     // Stop from the dashboard: the tree's own command runs; both the dashboard and the tree follow.
@@ -347,17 +347,24 @@ describe('e2e: the Get Started walkthrough, step by step (and the README picture
     const container = await labDocker(INSTANCES[1].host).getContainer(`code-swarm-${target}`).inspect();
     assert.equal(container.State.Running, false, 'the engine says it is stopped');
 
-    for (const [theme, shot] of [
-      ['Light Modern', 'dashboard-light'],
-      ['Dark High Contrast', 'dashboard-high-contrast'],
-    ] as const) {
-      await runCommand(page, 'Preferences: Color Theme');
-      await answer(page, theme);
-      await page
-        .locator(`.monaco-workbench.${theme.startsWith('Light') ? 'vs' : 'hc-black'}`)
-        .waitFor({ state: 'attached', timeout: 30_000 });
+    // Offline ways to switch themes: the light/dark toggle, and the system's forced colours, which the
+    // workbench follows with its high-contrast theme (window.autoDetectHighContrast). The Color Theme
+    // picker is not used: it offers a marketplace search, a network call this suite must never make.
+    const themes = [
+      ['dashboard-light', '.monaco-workbench.vs', () => runCommand(page, 'Preferences: Toggle between Light/Dark Themes')],
+      [
+        'dashboard-high-contrast',
+        '.monaco-workbench.hc-black, .monaco-workbench.hc-light',
+        () => page.emulateMedia({ forcedColors: 'active' }),
+      ],
+    ] as const;
+    for (const [shot, workbenchClass, switchTheme] of themes) {
+      await switchTheme();
+      await page.locator(workbenchClass).first().waitFor({ state: 'attached', timeout: 30_000 });
       const again = await dashboardFrame(page);
       await again.locator(`tr[data-instance="${target}"]`).waitFor({ timeout: 30_000 });
+      // The page repaints with the theme's variables a moment after the workbench switches.
+      await page.waitForTimeout(1_000);
       await wb.screenshot(shot);
     }
   });

@@ -38,7 +38,7 @@ button:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
 <h2>Hosts <span id="summary"></span></h2>
 <div class="hosts" id="hosts"></div>
 <h2>Instances</h2>
-<table><thead><tr><th>Instance</th><th>Host</th><th>Status</th><th>Use</th><th>CPU</th><th>Memory</th><th>Actions</th></tr></thead>
+<table><thead><tr><th>Instance</th><th>Host</th><th>Status</th><th>Use</th><th>Idle stop</th><th>CPU</th><th>Memory</th><th>Actions</th></tr></thead>
 <tbody id="instances"></tbody></table>
 <p class="muted" id="empty"></p>
 <script nonce="${nonce}">
@@ -102,7 +102,7 @@ function draw(data) {
     cpu.appendChild(chart(i.cpu, i.cpuMax, 'cpu', 'CPU over the last readings (' + i.cpu.length + ')'));
     const mem = el('td');
     mem.appendChild(chart(i.memory, 1, 'memory', 'memory of its limit over the last readings (' + i.memory.length + ')'));
-    tr.append(el('td', i.name), el('td', i.host), status, el('td', i.use), cpu, mem, actions);
+    tr.append(el('td', i.name), el('td', i.host), status, el('td', i.use), el('td', i.idle, 'muted'), cpu, mem, actions);
     return tr;
   }));
   document.getElementById('empty').textContent = !data.loaded ? 'Reading the swarm…' : data.instances.length === 0 ? 'No instances yet: create one with Code Swarm: Create Instance.' : '';

@@ -1,5 +1,6 @@
 import type { InstanceView } from '../../core/views.js';
-import { instanceStatusText } from '../model/describeInstance.js';
+import { formatIdleTimeout } from '../../core/idleTimeout.js';
+import { idleCountdown, instanceStatusText } from '../model/describeInstance.js';
 import { capacityText, formatPercent, usageShort } from '../model/describeUsage.js';
 import { formatBytes, plural } from '../model/format.js';
 import type { SwarmState } from '../swarmStateCache.js';
@@ -13,7 +14,8 @@ export type DashboardAction = (typeof DASHBOARD_ACTIONS)[number];
 export const ACTION_COMMANDS: {
   readonly [A in DashboardAction]: { readonly command: string; readonly when: (v: InstanceView) => boolean };
 } = {
-  open: { command: 'codeSwarm.openInstance', when: (v) => v.state === 'running' },
+  // Open wakes a stopped instance (docs/IDLE.md), as in the tree.
+  open: { command: 'codeSwarm.openInstance', when: (v) => v.state === 'running' || v.state === 'stopped' },
   start: { command: 'codeSwarm.startInstance', when: (v) => v.state === 'stopped' || v.state === 'failed' || v.state === 'created' },
   stop: { command: 'codeSwarm.stopInstance', when: (v) => v.state === 'running' || v.state === 'starting' },
   restart: { command: 'codeSwarm.restartInstance', when: (v) => v.state === 'running' },
@@ -40,6 +42,8 @@ export interface DashboardInstance {
   readonly status: string;
   /** `3% · 210 MiB/1 GiB`, or empty when not running or not read yet. */
   readonly use: string;
+  /** Its idle timeout and countdown: `30m · idle, stops in 12m`, `30m · active`, `off`. */
+  readonly idle: string;
   /** CPU percent of one CPU, oldest first. */
   readonly cpu: readonly number[];
   /** Memory used as a fraction (0–1) of the limit, oldest first. */
@@ -87,6 +91,7 @@ export function dashboardModel(state: SwarmState, history: UsageHistory, now: nu
       health: down ? 'unreachable' : v.health,
       status: instanceStatusText(v, now, down),
       use: usage ? usageShort(usage) : '',
+      idle: idleText(v, now),
       cpu: points.map((p) => p.cpuPercent),
       memory: points.map((p) => (limit > 0 ? Math.min(1, p.memoryBytes / limit) : 0)),
       cpuMax: Math.max(100, v.cpus * 100),
@@ -100,4 +105,10 @@ export function dashboardModel(state: SwarmState, history: UsageHistory, now: nu
     instances,
     summary: `${plural(hosts.length, 'host')} · ${plural(instances.length, 'instance')}, ${running} running`,
   };
+}
+
+function idleText(v: InstanceView, now: number): string {
+  if (v.idleTimeoutSeconds === undefined) return 'off';
+  const countdown = v.state === 'running' ? idleCountdown(v, now) : undefined;
+  return [formatIdleTimeout(v.idleTimeoutSeconds), ...(countdown ? [countdown] : [])].join(' · ');
 }

@@ -81,11 +81,27 @@ describe('dashboard: model', () => {
     assert.equal(web.use, '12% · 1 GiB/2 GiB');
     assert.deepEqual(web.actions, ['open', 'stop', 'restart', 'delete']);
     const api = d.instances.find((i) => i.name === 'api')!;
-    assert.deepEqual(api.actions, ['start', 'delete']);
+    assert.deepEqual(api.actions, ['open', 'start', 'delete'], 'Open wakes a stopped instance, as in the tree');
+    assert.equal(web.idle, 'off');
     assert.equal(api.use, '', 'a stopped instance shows no figures');
     const b1 = d.instances.find((i) => i.name === 'b1')!;
     assert.equal(b1.health, 'unreachable', 'an instance on a down host is unreachable, whatever its last health');
     assert.match(b1.status, /unreachable/);
+  });
+
+  it('shows the idle timeout and its countdown', () => {
+    const idle = instanceView({
+      idleTimeoutSeconds: 1800,
+      idle: {
+        active: false,
+        lastActivityAt: undefined,
+        stopsAt: new Date(NOW + 12 * 60_000).toISOString(),
+        keptAliveBy: undefined,
+        readAt: new Date(NOW).toISOString(),
+      },
+    });
+    const d = dashboardModel(state({ instances: [idle] }), new UsageHistory(), NOW);
+    assert.equal(d.instances[0]!.idle, '30 min · idle, stops in 12m');
   });
 
   it('says it is still reading before the store was read', () => {
