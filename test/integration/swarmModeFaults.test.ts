@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import type { Swarm } from '../../src/core/swarm.js';
+import type { InstanceView } from '../../src/core/views.js';
+import { lab, labSwarm, uniqueName } from '../lab/lab.js';
+import { labFault, restoreLab } from '../lab/labFault.js';
+
+/** Refreshes the cluster until `ok` holds for the instance (or the time is up); returns the last view seen. */
+async function refreshUntil(
+  swarm: Swarm,
+  name: string,
+  ok: (v: InstanceView | undefined) => boolean,
+  ms: number,
+): Promise<InstanceView | undefined> {
+  const deadline = Date.now() + ms;
+  let view: InstanceView | undefined;
+  for (;;) {
+    view = (await swarm.refresh('cluster')).find((v) => v.name === name);
+    if (ok(view) || Date.now() > deadline) return view;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+describe('swarm-mode host: a worker whose engine stops (issue #18)', function () {
+  this.timeout(420_000);
+  let swarm: Swarm;
+  let stopped = false;
+  before(async () => {
+    ({ swarm } = await labSwarm());
+    const h = lab().hosts.swarm1;
+    await swarm.addHost({
+      name: 'cluster',
+      ssh: `${h.user}@${h.address}:${h.port}`,
+      identityFile: lab().clientKey,
+      provider: 'swarm',
+      swarmOverlay: 'plain',
+    });
+  });
+  after(async () => {
+    // The worker's engine comes back whatever happened: other suites need the whole swarm.
+    if (stopped) await restoreLab([['swarm2', 'engine-start']]);
+    for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
+    swarm.dispose();
+  });
+
+  it('shows its instance waiting for its node with Swarm\u2019s reason, keeps the others healthy, and brings it back on the same node', async () => {
+    const down = uniqueName('swdown');
+    const up = uniqueName('swup');
+    await Promise.all([
+      swarm.create({ name: down, host: 'cluster', node: 'swarm2' }),
+      swarm.create({ name: up, host: 'cluster', node: 'swarm3' }),
+    ]);
+    await Promise.all([down, up].map((name) => swarm.waitHealthy(name, { timeoutMs: 120_000 })));
+
+    stopped = true;
+    await labFault('swarm2', 'engine-stop');
+    // Swarm marks a silent node down after its heartbeats stop (seconds), then holds its pinned task pending.
+    const waiting = await refreshUntil(swarm, down, (v) => v?.state !== 'running' && v?.error !== undefined, 90_000);
+    assert.notEqual(waiting?.state, 'running', JSON.stringify(waiting));
+    assert.match(waiting?.error ?? '', /swarm2 is down/, JSON.stringify(waiting));
+    assert.equal(waiting?.node, 'swarm2', 'it still says where its workspace is');
+    assert.notEqual(waiting?.health, 'healthy');
+    const other = (await swarm.checkHealth(up)).health;
+    assert.equal(other, 'healthy', 'an instance on another node is untouched');
+
+    await labFault('swarm2', 'engine-start');
+    stopped = false;
+    const back = await swarm.waitHealthy(down, { timeoutMs: 180_000 });
+    assert.equal(back.node, 'swarm2', 'it comes back where its workspace is');
+    assert.equal(back.error, undefined);
+    assert.equal((await swarm.checkHealth(up)).health, 'healthy');
+    await Promise.all([down, up].map((name) => swarm.delete(name, { purge: true })));
+  });
+});
