@@ -9,6 +9,7 @@ import { throwIfAborted } from '../common/providerErrors.js';
 import { DockerEngine } from '../docker/dockerEngine.js';
 import { statusOf } from '../docker/dockerErrors.js';
 import type {
+  ClusterNode,
   CreateOptions,
   EngineChange,
   EngineEvents,
@@ -22,6 +23,7 @@ import type {
 } from '../provider.js';
 import { watchSwarmMode } from './swarmModeEvents.js';
 import { readServiceLogs } from './swarmModeLogs.js';
+import { listClusterNodes, setClusterNodeAvailability, type NodeAvailability } from './swarmModeNodes.js';
 import { gatewayName, overlayName, passwordSecretName, serviceName, swarmVolumeName } from './swarmModeNames.js';
 import { GATEWAY_LABEL, gatewayOptions, overlayOptions, serviceSpec } from './swarmModeSpec.js';
 import { GatewayListSchema, NodeListSchema, nodeViews, observedFromSwarm, ServiceListSchema, TaskListSchema } from './swarmModeState.js';
@@ -132,7 +134,12 @@ export class SwarmModeProvider implements Provider {
         this.engine.api.createNetwork(overlayOptions(overlayName(spec.name), spec, this.encryptOverlay)),
       );
       made.network = net.id;
-      progress('Creating the service');
+      // The gateway's attach to the overlay is the slowest step (seconds: Swarm
+      // allocates an attachment for a plain container); it needs only the
+      // overlay, so it runs while the service is made, placed and pinned.
+      progress('Starting the gateway on the manager; creating the service');
+      const gateway = this.startGateway(spec, made, user);
+      gateway.catch(() => undefined);
       const svc = await this.engine.call('create the service', () =>
         this.engine.api.createService(
           serviceSpec(spec, {
@@ -147,18 +154,27 @@ export class SwarmModeProvider implements Provider {
       );
       made.service = (svc as unknown as { id: string }).id;
       if (spec.placement?.node === undefined) await this.pinToFirstNode(made.service, options.signal);
-      progress('Starting the gateway on the manager');
+      await gateway;
+      progress('Waiting for Swarm to place and start the task');
+      return await this.settled(spec.id, options.signal);
+    } catch (e) {
+      // A gateway still being made is waited for, so undo finds it.
+      await made.gatewayStarting?.catch(() => undefined);
+      await this.undo(made);
+      throw toSwarmError(e);
+    }
+  }
+
+  /** Creates and starts the instance's gateway on the manager; `made` learns its id as soon as it exists. */
+  private startGateway(spec: InstanceSpec, made: Made, user: string): Promise<void> {
+    made.gatewayStarting = (async () => {
       const gw = await this.engine.call('create the gateway', () =>
         this.engine.api.createContainer(gatewayOptions(spec, made.network as string, user)),
       );
       made.gateway = gw.id;
       await this.engine.call('start the gateway', () => gw.start());
-      progress('Waiting for Swarm to place and start the task');
-      return await this.settled(spec.id, options.signal);
-    } catch (e) {
-      await this.undo(made);
-      throw toSwarmError(e);
-    }
+    })();
+    return made.gatewayStarting;
   }
 
   async start(ref: InstanceRef): Promise<void> {
@@ -196,6 +212,14 @@ export class SwarmModeProvider implements Provider {
     if (!options.purge) return;
     const nodeIds = [...new Set(tasks.flatMap((t) => (t.NodeID ? [t.NodeID] : [])))];
     if (nodeIds.length > 0 && image) await purgeVolumes(this.engine, { name: ref.name, image, volume: swarmVolumeName(ref.name), nodeIds });
+  }
+
+  clusterNodes(): Promise<ClusterNode[]> {
+    return listClusterNodes(this.engine);
+  }
+
+  setNodeAvailability(node: string, availability: NodeAvailability): Promise<void> {
+    return setClusterNodeAvailability(this.engine, node, availability);
   }
 
   logs(ref: InstanceRef, options: LogOptions): Promise<Readable> {
@@ -364,4 +388,6 @@ interface Made {
   network?: string;
   service?: string;
   gateway?: string;
+  /** The gateway's create and start, under way beside the service's. */
+  gatewayStarting?: Promise<void>;
 }
