@@ -44,7 +44,9 @@ export function registerUi(
   const poller = new Poller(swarm, swarmState, currentSettings, log.child('poll'));
   const services: Services = { swarm, swarmState, poller, tunnels, logStreams, log, settings: currentSettings };
 
-  const tree = new SwarmTreeProvider(swarmState, tunnels, Date.now, timing && ((hosts) => timing.rendered(hosts)));
+  const tree = new SwarmTreeProvider(swarmState, tunnels, Date.now, timing && ((hosts) => timing.rendered(hosts)), (host) =>
+    swarm.clusterNodes(host),
+  );
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const statusBar = new SwarmStatusBar(swarmState, currentSettings);
   const contextKeys = new SwarmContextKeys(swarmState);

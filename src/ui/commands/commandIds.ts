@@ -24,6 +24,8 @@ export const COMMAND_IDS = [
   'codeSwarm.snapshotInstance',
   'codeSwarm.restoreSnapshot',
   'codeSwarm.deleteSnapshot',
+  'codeSwarm.drainNode',
+  'codeSwarm.activateNode',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -3,6 +3,7 @@ import { toSwarmError } from '../../shared/errors.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { isTreeNode, type TreeNode } from '../tree/treeNode.js';
+import { activateNode } from './activateNode.js';
 import { addHost } from './addHost.js';
 import { checkHost } from './checkHost.js';
 import type { CommandHandler, NodeArg } from './commandHandler.js';
@@ -12,6 +13,7 @@ import { copyUrl } from './copyUrl.js';
 import { createInstance } from './createInstance.js';
 import { deleteInstance } from './deleteInstance.js';
 import { deleteSnapshot } from './deleteSnapshot.js';
+import { drainNode } from './drainNode.js';
 import { openInstance } from './openInstance.js';
 import { openInstanceExternal } from './openInstanceExternal.js';
 import { refresh } from './refresh.js';
@@ -48,6 +50,8 @@ export const COMMANDS: { readonly [K in CommandId]: CommandHandler } = {
   'codeSwarm.snapshotInstance': snapshotInstance,
   'codeSwarm.restoreSnapshot': restoreSnapshot,
   'codeSwarm.deleteSnapshot': deleteSnapshot,
+  'codeSwarm.drainNode': drainNode,
+  'codeSwarm.activateNode': activateNode,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {
