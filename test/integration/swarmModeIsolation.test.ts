@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import type { Swarm } from '../../src/core/swarm.js';
-import { dockerExecResult, lab, labDocker, labSwarm, uniqueName, type LabHostName } from '../lab/lab.js';
+import { dockerExec, dockerExecResult, lab, labDocker, labSwarm, uniqueName, type LabHostName } from '../lab/lab.js';
 
 const run = promisify(execFile);
 const NODES = ['swarm1', 'swarm2', 'swarm3'] as const satisfies readonly LabHostName[];
@@ -90,9 +90,8 @@ describe('swarm-mode host: no instance port answers anywhere but through the tun
   it('keeps one instance from the other\u2019s code-server, by name or address, on the same node', async () => {
     const docker = labDocker('swarm2');
     const [ta, tb] = await Promise.all([taskOn(docker, `code-swarm-${a}`), taskOn(docker, `code-swarm-${b}`)]);
-    const bAddrs = Object.values(tb.NetworkSettings.Networks ?? {})
-      .map((n) => n.IPAddress)
-      .filter((x) => x !== '');
+    // Its overlay address and its docker_gwbridge one (the engine lists only the overlay in NetworkSettings).
+    const bAddrs = (await dockerExec(docker, tb.Id, ['hostname', '-I'])).trim().split(/\s+/).filter(Boolean);
     assert.ok(bAddrs.length >= 2, `b has its overlay and docker_gwbridge addresses: ${bAddrs.join(' ')}`);
     // The probe itself works from a: its own code-server answers on its loopback.
     const self = await dockerExecResult(docker, ta.Id, ['bash', '-c', PROBE, 'probe', '127.0.0.1:8080']);

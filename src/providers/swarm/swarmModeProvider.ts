@@ -23,6 +23,7 @@ import type {
 } from '../provider.js';
 import { watchSwarmMode } from './swarmModeEvents.js';
 import { readServiceLogs } from './swarmModeLogs.js';
+import { untilTasksDown } from './swarmModeTasks.js';
 import { listClusterNodes, setClusterNodeAvailability, type NodeAvailability } from './swarmModeNodes.js';
 import { gatewayName, overlayName, passwordSecretName, serviceName, swarmVolumeName } from './swarmModeNames.js';
 import { GATEWAY_LABEL, gatewayOptions, overlayOptions, serviceSpec } from './swarmModeSpec.js';
@@ -184,6 +185,7 @@ export class SwarmModeProvider implements Provider {
 
   async stop(ref: InstanceRef): Promise<void> {
     await this.scale(ref, 0);
+    await untilTasksDown(this.engine, ref.containerId ?? serviceName(ref.name));
     await this.gatewayCall(ref, 'stop the gateway', (c) => c.stop({ t: 1 }), [304]);
   }
 
