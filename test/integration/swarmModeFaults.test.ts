@@ -21,7 +21,7 @@ async function refreshUntil(
 }
 
 describe('swarm-mode host: a worker whose engine stops (issue #18)', function () {
-  this.timeout(420_000);
+  this.timeout(480_000);
   let swarm: Swarm;
   let stopped = false;
   before(async () => {
@@ -65,7 +65,19 @@ describe('swarm-mode host: a worker whose engine stops (issue #18)', function ()
 
     await labFault('swarm2', 'engine-start');
     stopped = false;
-    const back = await swarm.waitHealthy(down, { timeoutMs: 180_000 });
+    // Swarm places the waiting task on swarm2 as soon as the node reports in again.
+    const running = await refreshUntil(swarm, down, (v) => v?.state === 'running', 120_000);
+    assert.equal(running?.state, 'running', JSON.stringify(running));
+    assert.equal(running?.node, 'swarm2');
+    let back = await swarm.waitHealthy(down, { timeoutMs: 90_000 }).catch(() => undefined);
+    if (back === undefined) {
+      // Docker 20.10's overlay can drop the manager's neighbour entry of a task
+      // that got its old address back on a restarted node (docs/ARCHITECTURE.md):
+      // a restart gives it a new task and address, on the same node and volume.
+      process.stderr.write(`      note: ${down} ran on swarm2 again but was unreachable from the gateway; restarted\n`);
+      await swarm.restart(down);
+      back = await swarm.waitHealthy(down, { timeoutMs: 120_000 });
+    }
     assert.equal(back.node, 'swarm2', 'it comes back where its workspace is');
     assert.equal(back.error, undefined);
     assert.equal((await swarm.checkHealth(up)).health, 'healthy');

@@ -22,6 +22,7 @@ import type {
   Provider,
 } from '../provider.js';
 import { watchSwarmMode } from './swarmModeEvents.js';
+import { startGateway } from './swarmModeGateway.js';
 import { readServiceLogs } from './swarmModeLogs.js';
 import { untilTasksDown } from './swarmModeTasks.js';
 import { listClusterNodes, setClusterNodeAvailability, type NodeAvailability } from './swarmModeNodes.js';
@@ -180,7 +181,7 @@ export class SwarmModeProvider implements Provider {
 
   async start(ref: InstanceRef): Promise<void> {
     await this.scale(ref, 1);
-    await this.gatewayCall(ref, 'start the gateway', (c) => c.start(), [304]);
+    await startGateway(this.engine, ref.name);
   }
 
   async stop(ref: InstanceRef): Promise<void> {
@@ -197,7 +198,7 @@ export class SwarmModeProvider implements Provider {
       const mode = spec['Mode'] as { Replicated?: { Replicas?: number } } | undefined;
       spec['Mode'] = { Replicated: { Replicas: Math.max(1, mode?.Replicated?.Replicas ?? 1) } };
     });
-    await this.gatewayCall(ref, 'start the gateway', (c) => c.start(), [304]);
+    await startGateway(this.engine, ref.name);
   }
 
   async remove(ref: InstanceRef, options: { purge: boolean }): Promise<void> {
