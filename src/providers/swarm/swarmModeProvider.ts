@@ -24,15 +24,13 @@ import type {
 import { watchSwarmMode } from './swarmModeEvents.js';
 import { startGateway } from './swarmModeGateway.js';
 import { readServiceLogs } from './swarmModeLogs.js';
-import { untilTasksDown } from './swarmModeTasks.js';
+import { settled, untilTasksDown } from './swarmModeTasks.js';
 import { listClusterNodes, setClusterNodeAvailability, type NodeAvailability } from './swarmModeNodes.js';
 import { gatewayName, overlayName, passwordSecretName, serviceName, swarmVolumeName } from './swarmModeNames.js';
 import { GATEWAY_LABEL, gatewayOptions, overlayOptions, serviceSpec } from './swarmModeSpec.js';
 import { GatewayListSchema, NodeListSchema, nodeViews, observedFromSwarm, ServiceListSchema, TaskListSchema } from './swarmModeState.js';
 import { purgeVolumes } from './swarmModeVolumes.js';
 
-/** How long a create waits for its task to run (a cold image start on a busy node takes seconds). */
-const CREATE_SETTLE_MS = 60_000;
 /** How long a create waits for Swarm to choose a node before leaving the instance unpinned. */
 const PIN_WAIT_MS = 5_000;
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
@@ -158,7 +156,7 @@ export class SwarmModeProvider implements Provider {
       if (spec.placement?.node === undefined) await this.pinToFirstNode(made.service, options.signal);
       await gateway;
       progress('Waiting for Swarm to place and start the task');
-      return await this.settled(spec.id, options.signal);
+      return await settled(() => this.observe(spec.id), options.signal);
     } catch (e) {
       // A gateway still being made is waited for, so undo finds it.
       await made.gatewayStarting?.catch(() => undefined);
@@ -187,7 +185,9 @@ export class SwarmModeProvider implements Provider {
   async stop(ref: InstanceRef): Promise<void> {
     await this.scale(ref, 0);
     await untilTasksDown(this.engine, ref.containerId ?? serviceName(ref.name));
-    await this.gatewayCall(ref, 'stop the gateway', (c) => c.stop({ t: 1 }), [304]);
+    // The gateway keeps running (~13 MiB): a stopped one can lose its overlay
+    // attachment when the task leaves the manager, and then forwards nowhere
+    // after a start (seen on a one-node swarm). A stopped instance reports no port.
   }
 
   /** A new task for the same spec (Swarm's `--force` update); it stays on its node when pinned. */
@@ -236,21 +236,6 @@ export class SwarmModeProvider implements Provider {
         hint: 'Run docker stats on the node that runs it (code-swarm list shows the node)',
       }),
     );
-  }
-
-  /**
-   * Like a Docker create, which returns once the container runs: waits until
-   * Swarm has the task running, or says why it cannot (a pending task's
-   * reason returns at once, so it shows within one refresh, never a silent wait).
-   */
-  private async settled(id: string, signal: AbortSignal | undefined): Promise<ObservedInstance> {
-    const deadline = Date.now() + CREATE_SETTLE_MS;
-    for (;;) {
-      const o = await this.observe(id);
-      if (o.state !== 'starting' || o.error !== undefined || Date.now() > deadline) return o;
-      throwIfAborted(signal);
-      await new Promise((r) => setTimeout(r, 250));
-    }
   }
 
   /**
