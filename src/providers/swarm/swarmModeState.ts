@@ -180,12 +180,15 @@ function observedService(
   const pinned = pinnedNode(svc, nodes);
   const mapped = waitingForNode(mapServiceState(svc.Spec.Mode?.Replicated?.Replicas ?? 1, task), pinned);
   const gateway = gatewayOf.get(id);
-  const port =
-    mapped.state === 'running' && gateway?.State === 'running'
+  const gatewayPort =
+    gateway?.State === 'running'
       ? gateway.Ports?.find((p) => p.PrivatePort === CODE_SERVER_PORT && p.PublicPort && p.IP === '127.0.0.1')?.PublicPort
       : undefined;
+  // The gateway's port is known before the task runs (a start reads back
+  // while Swarm still places it): health waits probe it from the first moment.
+  const port = mapped.state === 'stopped' ? undefined : gatewayPort;
   // Running, but its way in is not: say so rather than show a healthy-looking instance nobody can open.
-  const error = mapped.state === 'running' && port === undefined ? 'its gateway on the manager is not running' : mapped.error;
+  const error = mapped.state === 'running' && gatewayPort === undefined ? 'its gateway on the manager is not running' : mapped.error;
   const taskNode = task?.NodeID ? nodes.find((n) => n.ID === task.NodeID) : undefined;
   // A task waiting for its pinned node has no node yet: the pinned one is where it will run.
   const placed = taskNode ?? pinned;

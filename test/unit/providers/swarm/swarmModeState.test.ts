@@ -90,4 +90,26 @@ describe('swarm-mode provider: an instance waiting for its pinned node', () => {
     assert.equal(o?.state, 'stopped');
     assert.equal(o?.error, undefined);
   });
+
+  it('reports the gateway port while the task is still being placed, and none once stopped', () => {
+    const gateways = [
+      {
+        Id: 'g',
+        State: 'running',
+        Labels: { 'code-swarm.gateway-of': ID },
+        Ports: [{ PrivatePort: 8080, PublicPort: 32771, IP: '127.0.0.1' }],
+      },
+    ];
+    const [starting] = observedFromSwarm({
+      services: [service([])],
+      tasks: [{ ...PENDING, Status: { State: 'pending' } }],
+      nodes: [],
+      gateways,
+    });
+    assert.equal(starting?.state, 'starting');
+    assert.equal(starting?.port, 32771);
+    const svc = service([]);
+    const stopped = { ...svc, Spec: { ...svc.Spec, Mode: { Replicated: { Replicas: 0 } } } };
+    assert.equal(observedFromSwarm({ services: [stopped], tasks: [], nodes: [], gateways })[0]?.port, undefined);
+  });
 });
