@@ -7,7 +7,7 @@ import { CODER_UID } from '../common/codeServer.js';
 import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
 import { DockerEngine } from '../docker/dockerEngine.js';
-import { statusOf } from '../docker/dockerErrors.js';
+import { messageOf, statusOf } from '../docker/dockerErrors.js';
 import type {
   ClusterNode,
   CreateOptions,
@@ -168,11 +168,21 @@ export class SwarmModeProvider implements Provider {
   /** Creates and starts the instance's gateway on the manager; `made` learns its id as soon as it exists. */
   private startGateway(spec: InstanceSpec, made: Made, user: string): Promise<void> {
     made.gatewayStarting = (async () => {
-      const gw = await this.engine.call('create the gateway', () =>
-        this.engine.api.createContainer(gatewayOptions(spec, made.network as string, user)),
-      );
-      made.gateway = gw.id;
-      await this.engine.call('start the gateway', () => gw.start());
+      // Many attaches at once can outlast the engine's wait for Swarm's
+      // allocator ("attaching to network failed … context deadline
+      // exceeded"); the container is then made again, twice at most.
+      for (let attempt = 1; ; attempt++) {
+        const gw = await this.engine.call('create the gateway', () =>
+          this.engine.api.createContainer(gatewayOptions(spec, made.network as string, user)),
+        );
+        made.gateway = gw.id;
+        try {
+          return await gw.start();
+        } catch (e) {
+          if (attempt >= 3 || !/attaching to network failed/.test(messageOf(e))) throw this.engine.wrap(e, 'start the gateway');
+          await gw.remove({ force: true }).catch(() => undefined);
+        }
+      }
     })();
     return made.gatewayStarting;
   }
