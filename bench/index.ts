@@ -25,6 +25,7 @@ import { messageOf } from './figures.js';
 import { createFleetBench } from './fleet.js';
 import { createLxdBench } from './lxd.js';
 import { createParallelCreateBench } from './parallelCreate.js';
+import { createSwarmModeBench } from './swarmMode.js';
 import { createTunnelBench } from './tunnel.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -55,6 +56,7 @@ const MODULES: readonly BenchModule[] = [
   createParallelCreateBench(),
   createFleetBench(),
   createCliProcessBench(),
+  createSwarmModeBench(),
 ];
 /**
  * The order the parts run in, never two at once: the workbench part last. It

@@ -72,6 +72,7 @@ export function hostJson(h: HostView): Record<string, unknown> {
     reachability: h.reachability,
     engineVersion: h.engineVersion ?? null,
     instances: h.instanceCount,
+    ...(h.note !== undefined ? { note: h.note } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import type { InstanceSecrets } from './instanceSecrets.js';
 import type { ReachabilityTracker } from './reachabilityTracker.js';
 import { requireHost } from './records.js';
 import { resolveSshAlias } from './sshAliases.js';
+import { swarmManagerNote } from './swarmManagerNote.js';
 import type { Store } from './store.js';
 import { parseSshTarget, validateHostName } from './validate.js';
 import type { HostTestResult, HostView } from './views.js';
@@ -74,8 +75,10 @@ export class HostAdmin {
     if (input.swarmOverlay !== undefined) record.swarmOverlay = input.swarmOverlay;
     const link = registry.probe(record, options.onUnknownHostKey);
     try {
-      if (input.local !== true && input.provider === undefined) Object.assign(record, await detectProvider(link, record));
+      const detected = input.provider === undefined;
+      if (input.local !== true && detected) Object.assign(record, await detectProvider(link, record));
       const info = await registry.providerFor(link, record).engineInfo();
+      const note = detected ? await swarmManagerNote(registry, link, record) : undefined;
       await Promise.all(this.pendingTrust.splice(0));
       await store.update((draft) => {
         if (draft.hosts.some((h) => h.name === name)) {
@@ -86,7 +89,8 @@ export class HostAdmin {
       // A new host has no history: whatever a removed one of that name left goes, and the add is always news.
       this.opts.reachability.forget(name);
       this.opts.reachability.engineAnswered(name, { engineVersion: info.engineVersion, latencyMs: link.connectMs });
-      return this.opts.reachability.viewOf(record, 0);
+      const view = this.opts.reachability.viewOf(record, 0);
+      return note === undefined ? view : { ...view, note };
     } finally {
       link.dispose();
     }

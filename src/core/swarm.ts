@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
-import type { EngineChange, EngineEvents, Provider, Snapshot } from '../providers/provider.js';
+import type { ClusterNode, EngineChange, EngineEvents, Provider, Snapshot } from '../providers/provider.js';
 import { SwarmError } from '../shared/errors.js';
 import type { HostRecord, InstanceRecord, ProviderKind } from '../shared/model.js';
 import { TypedEmitter } from '../shared/typedEmitter.js';
 import type { UnknownHostKey } from '../transport/sshTypes.js';
 import { BusyMarks } from './busyMarks.js';
+import { clusterNodes, setNodeAvailability, type ClusterNodeContext } from './clusterNodes.js';
 import { EngineWatcher, type EngineWatcherOptions } from './engineWatcher.js';
 import { HealthMonitor } from './healthMonitor.js';
 import { HostAdmin, type AddHostInput } from './hostAdmin.js';
@@ -31,6 +32,7 @@ export type { IdleActivity } from './idleMonitor.js';
 export type { HostResources, InstanceUsage, UsageFailure } from './resourceMonitor.js';
 export type { DoctorReport, FixStep } from './hostDoctor.js';
 export type { Finding, Severity } from '../providers/hostCheck.js';
+export type { ClusterNode } from '../providers/provider.js';
 
 export interface SwarmOptions {
   readonly store: Store;
@@ -203,6 +205,16 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     this.reachability.forget(name);
     this.registry.forget(name);
     this.emit('hosts');
+  }
+
+  /** A swarm host's nodes (empty for other hosts). */
+  clusterNodes(hostName: string): Promise<ClusterNode[]> {
+    return clusterNodes(this.nodeContext, hostName);
+  }
+
+  /** Drains a swarm node or makes it active; draining one that runs instances is refused unless `force` (see clusterNodes.ts). */
+  setNodeAvailability(hostName: string, node: string, availability: 'active' | 'drain', options: { force?: boolean } = {}): Promise<void> {
+    return setNodeAvailability(this.nodeContext, hostName, node, availability, options);
   }
 
   // --------------------------------------------------------- instances --
@@ -424,6 +436,10 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const access = this.registry.get(host);
     this.reachability.follow(host, access.link);
     return access;
+  }
+
+  private get nodeContext(): ClusterNodeContext {
+    return { store: this.opts.store, providerOf: (h) => this.accessOf(h).provider, changed: (h) => this.emit('instances', h) };
   }
 
   private async providerOfInstanceHost(hostName: string): Promise<Provider> {

@@ -57,6 +57,8 @@ export interface HostView {
   readonly latencyMs: number | undefined;
   readonly error: string | undefined;
   readonly instanceCount: number;
+  /** Something the user should know about the host just added (e.g. a Swarm manager added as plain Docker). */
+  readonly note?: string;
 }
 
 export interface HostTestResult {

@@ -220,4 +220,8 @@ export interface Provider {
    * disk, image...); the doctor adds the SSH and system checks around them.
    */
   checks?(): readonly HostCheck[];
+  /** A cluster's nodes (Swarm hosts). */
+  clusterNodes?(): Promise<ClusterNode[]>;
+  /** Drains a cluster node for maintenance, or makes it active again (Swarm hosts). */
+  setNodeAvailability?(node: string, availability: 'active' | 'drain'): Promise<void>;
 }

@@ -48,7 +48,9 @@ export function registerUi(
   const treeFilter = new TreeFilter();
   const services: Services = { swarm, swarmState, poller, tunnels, logStreams, log, dashboard, settings: currentSettings, treeFilter };
 
-  const tree = new SwarmTreeProvider(swarmState, tunnels, Date.now, timing && ((hosts) => timing.rendered(hosts)), treeFilter);
+  const tree = new SwarmTreeProvider(swarmState, tunnels, Date.now, timing && ((hosts) => timing.rendered(hosts)), treeFilter, (host) =>
+    swarm.clusterNodes(host),
+  );
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const statusBar = new SwarmStatusBar(swarmState, currentSettings);
   const contextKeys = new SwarmContextKeys(swarmState);

@@ -41,7 +41,7 @@ describe('lab: the testbed is real', function () {
   const track = (c: SshConnection) => (open.push(c), c);
   after(() => open.forEach((c) => c.dispose()));
 
-  for (const name of ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'swarm1', 'swarm2', 'swarm3'] as LabHostName[]) {
+  for (const name of ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'swarm1', 'swarm2', 'swarm3', 'solo'] as LabHostName[]) {
     it(`reaches ${name} over SSH with its host key checked`, async () => {
       const conn = track(labConnection(name));
       const r = await conn.exec(['id', '-un']);

@@ -79,6 +79,19 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
     await swarm.removeHost('clusterlocal');
   });
 
+  it('keeps a manager added without --provider a plain Docker host, with a note saying --provider swarm exists', async () => {
+    const h = lab().hosts.swarm1;
+    const added = await swarm.addHost({ name: 'managerasdocker', ssh: `${h.user}@${h.address}:${h.port}`, identityFile: lab().clientKey });
+    assert.equal(added.provider, 'docker');
+    assert.match(added.note ?? '', /is a Swarm manager \(3 nodes\).*--provider swarm/);
+    await swarm.removeHost('managerasdocker');
+    const a = lab().hosts.alpha;
+    const plain = await swarm.addHost({ name: 'plaindocker', ssh: `${a.user}@${a.address}:${a.port}`, identityFile: lab().clientKey });
+    assert.equal(plain.provider, 'docker');
+    assert.equal(plain.note, undefined, 'a plain engine gets no note');
+    await swarm.removeHost('plaindocker');
+  });
+
   it('refuses a plain Docker engine as a swarm host, saying how to make a manager', async () => {
     const h = lab().hosts.alpha;
     await failsWith(
@@ -248,13 +261,17 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
     const name = uniqueName('swdrain');
     await swarm.create({ name, host: 'cluster', node: 'swarm3' });
     await swarm.waitHealthy(name, { timeoutMs: 120_000 });
-    const node = manager.getNode('swarm3');
-    const drain = async (availability: 'drain' | 'active') => {
-      const info = (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
-      await node.update({ ...info.Spec, Availability: availability, version: info.Version.Index });
-    };
+    const drain = (availability: 'drain' | 'active') => swarm.setNodeAvailability('cluster', 'swarm3', availability, { force: true });
+    // Refused first, saying which instance stops and that its workspace stays.
+    await failsWith(
+      swarm.setNodeAvailability('cluster', 'swarm3', 'drain'),
+      'conflict',
+      new RegExp(`Draining swarm3 stops ${name}: .*nothing is lost`),
+    );
+    assert.equal((await swarm.clusterNodes('cluster')).find((n) => n.name === 'swarm3')?.availability, 'active');
     await drain('drain');
     try {
+      assert.equal((await swarm.clusterNodes('cluster')).find((n) => n.name === 'swarm3')?.availability, 'drain');
       let view;
       for (let i = 0; i < 120; i++) {
         view = (await swarm.refresh('cluster')).find((v) => v.name === name);
@@ -263,6 +280,7 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
       }
       assert.equal(view?.state, 'starting', 'it waits for its node rather than moving away from its workspace');
       assert.match(view?.error ?? '', /no suitable node/);
+      assert.match(view?.error ?? '', /its node swarm3 is drained/);
     } finally {
       await drain('active');
     }

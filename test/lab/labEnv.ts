@@ -11,8 +11,8 @@ export const LabHostSchema = z.object({
   address: z.string(),
   port: z.number().int(),
   user: z.string(),
-  role: z.enum(['docker', 'lxd', 'nodocker', 'podman', 'swarm-manager', 'swarm-worker']),
-  /** swarm for the swarm's manager (issue #18); its workers are plain Docker engines. */
+  role: z.enum(['docker', 'lxd', 'nodocker', 'podman', 'swarm-manager', 'swarm-worker', 'swarm-solo']),
+  /** swarm for the swarm's manager and the one-node swarm (issue #18); the workers are plain Docker engines. */
   provider: z.enum(['docker', 'lxd', 'podman', 'swarm']),
   remoteSocket: z.string(),
   netns: z.string(),
@@ -51,6 +51,8 @@ export const LabEnvSchema = z.object({
     swarm1: LabHostSchema,
     swarm2: LabHostSchema,
     swarm3: LabHostSchema,
+    /** A one-node swarm of its own: a single machine's engine made a manager. */
+    solo: LabHostSchema,
   }),
   /** Only while `scripts/testbed fleet-up` has the fleet up (bench/fleet.ts). */
   fleet: z.record(z.string(), LabHostSchema).optional(),

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 const TESTBED = resolve(__dirname, '../../../scripts/testbed');
 const run = promisify(execFile);
 
-export type LabFaultKind = 'ssh-down' | 'ssh-up' | 'engine-restart' | 'partition' | 'heal';
+export type LabFaultKind = 'ssh-down' | 'ssh-up' | 'engine-restart' | 'engine-stop' | 'engine-start' | 'partition' | 'heal';
 
 /**
  * Flips one of the lab's fault switches (`scripts/testbed fault`). The event

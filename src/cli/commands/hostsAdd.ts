@@ -54,6 +54,7 @@ export const hostsAdd = defineCommand({
       [
         ...seen.map((k) => `Trusted new host key ${k.keyType} ${k.fingerprint} for ${k.host}:${k.port}`),
         `Added ${host.name} (${host.provider}, ${host.address})`,
+        ...(host.note !== undefined ? [`Note: ${host.note}`] : []),
       ].join('\n'),
     );
   },

@@ -7,8 +7,9 @@ import { CODER_UID } from '../common/codeServer.js';
 import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
 import { DockerEngine } from '../docker/dockerEngine.js';
-import { statusOf } from '../docker/dockerErrors.js';
+import { messageOf, statusOf } from '../docker/dockerErrors.js';
 import type {
+  ClusterNode,
   CreateOptions,
   EngineChange,
   EngineEvents,
@@ -21,14 +22,15 @@ import type {
   Provider,
 } from '../provider.js';
 import { watchSwarmMode } from './swarmModeEvents.js';
+import { startGateway } from './swarmModeGateway.js';
 import { readServiceLogs } from './swarmModeLogs.js';
+import { settled, untilTasksDown } from './swarmModeTasks.js';
+import { listClusterNodes, setClusterNodeAvailability, type NodeAvailability } from './swarmModeNodes.js';
 import { gatewayName, overlayName, passwordSecretName, serviceName, swarmVolumeName } from './swarmModeNames.js';
 import { GATEWAY_LABEL, gatewayOptions, overlayOptions, serviceSpec } from './swarmModeSpec.js';
 import { GatewayListSchema, NodeListSchema, nodeViews, observedFromSwarm, ServiceListSchema, TaskListSchema } from './swarmModeState.js';
 import { purgeVolumes } from './swarmModeVolumes.js';
 
-/** How long a create waits for its task to run (a cold image start on a busy node takes seconds). */
-const CREATE_SETTLE_MS = 60_000;
 /** How long a create waits for Swarm to choose a node before leaving the instance unpinned. */
 const PIN_WAIT_MS = 5_000;
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
@@ -132,7 +134,12 @@ export class SwarmModeProvider implements Provider {
         this.engine.api.createNetwork(overlayOptions(overlayName(spec.name), spec, this.encryptOverlay)),
       );
       made.network = net.id;
-      progress('Creating the service');
+      // The gateway's attach to the overlay is the slowest step (seconds: Swarm
+      // allocates an attachment for a plain container); it needs only the
+      // overlay, so it runs while the service is made, placed and pinned.
+      progress('Starting the gateway on the manager; creating the service');
+      const gateway = this.startGateway(spec, made, user);
+      gateway.catch(() => undefined);
       const svc = await this.engine.call('create the service', () =>
         this.engine.api.createService(
           serviceSpec(spec, {
@@ -147,28 +154,50 @@ export class SwarmModeProvider implements Provider {
       );
       made.service = (svc as unknown as { id: string }).id;
       if (spec.placement?.node === undefined) await this.pinToFirstNode(made.service, options.signal);
-      progress('Starting the gateway on the manager');
-      const gw = await this.engine.call('create the gateway', () =>
-        this.engine.api.createContainer(gatewayOptions(spec, made.network as string, user)),
-      );
-      made.gateway = gw.id;
-      await this.engine.call('start the gateway', () => gw.start());
+      await gateway;
       progress('Waiting for Swarm to place and start the task');
-      return await this.settled(spec.id, options.signal);
+      return await settled(() => this.observe(spec.id), options.signal);
     } catch (e) {
+      // A gateway still being made is waited for, so undo finds it.
+      await made.gatewayStarting?.catch(() => undefined);
       await this.undo(made);
       throw toSwarmError(e);
     }
   }
 
+  /** Creates and starts the instance's gateway on the manager; `made` learns its id as soon as it exists. */
+  private startGateway(spec: InstanceSpec, made: Made, user: string): Promise<void> {
+    made.gatewayStarting = (async () => {
+      // Many attaches at once can outlast the engine's wait for Swarm's
+      // allocator ("attaching to network failed … context deadline
+      // exceeded"); the container is then made again, twice at most.
+      for (let attempt = 1; ; attempt++) {
+        const gw = await this.engine.call('create the gateway', () =>
+          this.engine.api.createContainer(gatewayOptions(spec, made.network as string, user)),
+        );
+        made.gateway = gw.id;
+        try {
+          return await gw.start();
+        } catch (e) {
+          if (attempt >= 3 || !/attaching to network failed/.test(messageOf(e))) throw this.engine.wrap(e, 'start the gateway');
+          await gw.remove({ force: true }).catch(() => undefined);
+        }
+      }
+    })();
+    return made.gatewayStarting;
+  }
+
   async start(ref: InstanceRef): Promise<void> {
     await this.scale(ref, 1);
-    await this.gatewayCall(ref, 'start the gateway', (c) => c.start(), [304]);
+    await startGateway(this.engine, ref.name);
   }
 
   async stop(ref: InstanceRef): Promise<void> {
     await this.scale(ref, 0);
-    await this.gatewayCall(ref, 'stop the gateway', (c) => c.stop({ t: 1 }), [304]);
+    await untilTasksDown(this.engine, ref.containerId ?? serviceName(ref.name));
+    // The gateway keeps running (~13 MiB): a stopped one can lose its overlay
+    // attachment when the task leaves the manager, and then forwards nowhere
+    // after a start (seen on a one-node swarm). A stopped instance reports no port.
   }
 
   /** A new task for the same spec (Swarm's `--force` update); it stays on its node when pinned. */
@@ -179,7 +208,7 @@ export class SwarmModeProvider implements Provider {
       const mode = spec['Mode'] as { Replicated?: { Replicas?: number } } | undefined;
       spec['Mode'] = { Replicated: { Replicas: Math.max(1, mode?.Replicated?.Replicas ?? 1) } };
     });
-    await this.gatewayCall(ref, 'start the gateway', (c) => c.start(), [304]);
+    await startGateway(this.engine, ref.name);
   }
 
   async remove(ref: InstanceRef, options: { purge: boolean }): Promise<void> {
@@ -198,6 +227,14 @@ export class SwarmModeProvider implements Provider {
     if (nodeIds.length > 0 && image) await purgeVolumes(this.engine, { name: ref.name, image, volume: swarmVolumeName(ref.name), nodeIds });
   }
 
+  clusterNodes(): Promise<ClusterNode[]> {
+    return listClusterNodes(this.engine);
+  }
+
+  setNodeAvailability(node: string, availability: NodeAvailability): Promise<void> {
+    return setClusterNodeAvailability(this.engine, node, availability);
+  }
+
   logs(ref: InstanceRef, options: LogOptions): Promise<Readable> {
     return readServiceLogs(this.engine, ref, options);
   }
@@ -209,21 +246,6 @@ export class SwarmModeProvider implements Provider {
         hint: 'Run docker stats on the node that runs it (code-swarm list shows the node)',
       }),
     );
-  }
-
-  /**
-   * Like a Docker create, which returns once the container runs: waits until
-   * Swarm has the task running, or says why it cannot (a pending task's
-   * reason returns at once, so it shows within one refresh, never a silent wait).
-   */
-  private async settled(id: string, signal: AbortSignal | undefined): Promise<ObservedInstance> {
-    const deadline = Date.now() + CREATE_SETTLE_MS;
-    for (;;) {
-      const o = await this.observe(id);
-      if (o.state !== 'starting' || o.error !== undefined || Date.now() > deadline) return o;
-      throwIfAborted(signal);
-      await new Promise((r) => setTimeout(r, 250));
-    }
   }
 
   /**
@@ -364,4 +386,6 @@ interface Made {
   network?: string;
   service?: string;
   gateway?: string;
+  /** The gateway's create and start, under way beside the service's. */
+  gatewayStarting?: Promise<void>;
 }

@@ -17,7 +17,12 @@ export const ServiceListSchema = z.array(
       Name: z.string(),
       Labels,
       Mode: z.object({ Replicated: z.object({ Replicas: z.number().optional() }).optional() }).optional(),
-      TaskTemplate: z.object({ ContainerSpec: z.object({ Image: z.string().optional() }).optional() }).optional(),
+      TaskTemplate: z
+        .object({
+          ContainerSpec: z.object({ Image: z.string().optional() }).optional(),
+          Placement: z.object({ Constraints: z.array(z.string()).nullable().optional() }).optional(),
+        })
+        .optional(),
     }),
   }),
 );
@@ -125,32 +130,69 @@ export interface SwarmSnapshot {
 
 /** Our instances on the swarm, from one snapshot of services, tasks, nodes and gateways. */
 export function observedFromSwarm(snap: SwarmSnapshot): ObservedInstance[] {
-  const nodeName = new Map(snap.nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
   const tasksOf = new Map<string, TaskRow[]>();
   for (const t of snap.tasks) tasksOf.set(t.ServiceID, [...(tasksOf.get(t.ServiceID) ?? []), t]);
   const gatewayOf = new Map(snap.gateways.map((g) => [g.Labels?.[GATEWAY_LABEL] ?? '', g]));
-  return snap.services.map((svc) => observedService(svc, tasksOf.get(svc.ID) ?? [], nodeName, gatewayOf));
+  return snap.services.map((svc) => observedService(svc, tasksOf.get(svc.ID) ?? [], snap.nodes, gatewayOf));
+}
+
+/** The node a service is pinned to (`node.id==` or `node.hostname==`), if one. */
+export function pinnedNode(svc: ServiceRow, nodes: readonly NodeRow[]): NodeRow | undefined {
+  for (const c of svc.Spec.TaskTemplate?.Placement?.Constraints ?? []) {
+    const m = /^node\.(id|hostname)\s*==\s*(\S+)$/.exec(c);
+    if (!m) continue;
+    const found = nodes.find((n) => (m[1] === 'id' ? n.ID : n.Description?.Hostname) === m[2]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * A pinned instance whose node is down or drained waits for it (its
+ * workspace is there): its state says so in our words, with Swarm's reason
+ * for the waiting task after them, instead of a bare "no suitable node".
+ */
+function waitingForNode(
+  mapped: { state: InstanceState; error?: string },
+  node: NodeRow | undefined,
+): { state: InstanceState; error?: string } {
+  if (!node || mapped.state === 'stopped') return mapped;
+  const name = node.Description?.Hostname ?? node.ID;
+  const state = node.Status?.State ?? 'unknown';
+  const why = mapped.error !== undefined ? ` (Swarm: ${mapped.error})` : '';
+  if (state !== 'ready') return { state: 'starting', error: `its node ${name} is ${state}; it waits there for its workspace${why}` };
+  if (node.Spec.Availability === 'drain' && mapped.state !== 'running') {
+    return { state: 'starting', error: `its node ${name} is drained; it waits there for its workspace${why}` };
+  }
+  return mapped;
 }
 
 function observedService(
   svc: ServiceRow,
   tasks: readonly TaskRow[],
-  nodeName: ReadonlyMap<string, string>,
+  nodes: readonly NodeRow[],
   gatewayOf: ReadonlyMap<string, GatewayRow>,
 ): ObservedInstance {
   const labels = svc.Spec.Labels ?? {};
   const id = labels[LABEL.instance] ?? svc.ID;
   const spec = parseSpecLabel(labels[LABEL.spec]);
   const task = currentTask(tasks);
-  const mapped = mapServiceState(svc.Spec.Mode?.Replicated?.Replicas ?? 1, task);
+  const pinned = pinnedNode(svc, nodes);
+  const mapped = waitingForNode(mapServiceState(svc.Spec.Mode?.Replicated?.Replicas ?? 1, task), pinned);
   const gateway = gatewayOf.get(id);
-  const port =
-    mapped.state === 'running' && gateway?.State === 'running'
+  const gatewayPort =
+    gateway?.State === 'running'
       ? gateway.Ports?.find((p) => p.PrivatePort === CODE_SERVER_PORT && p.PublicPort && p.IP === '127.0.0.1')?.PublicPort
       : undefined;
+  // The gateway's port is known before the task runs (a start reads back
+  // while Swarm still places it): health waits probe it from the first moment.
+  const port = mapped.state === 'stopped' ? undefined : gatewayPort;
   // Running, but its way in is not: say so rather than show a healthy-looking instance nobody can open.
-  const error = mapped.state === 'running' && port === undefined ? 'its gateway on the manager is not running' : mapped.error;
-  const node = task?.NodeID ? nodeName.get(task.NodeID) : undefined;
+  const error = mapped.state === 'running' && gatewayPort === undefined ? 'its gateway on the manager is not running' : mapped.error;
+  const taskNode = task?.NodeID ? nodes.find((n) => n.ID === task.NodeID) : undefined;
+  // A task waiting for its pinned node has no node yet: the pinned one is where it will run.
+  const placed = taskNode ?? pinned;
+  const node = placed ? (placed.Description?.Hostname ?? placed.ID) : undefined;
   const tags = tagsFromLabels(labels);
   return {
     id,

@@ -29,6 +29,8 @@ export const COMMAND_IDS = [
   'codeSwarm.renameInstance',
   'codeSwarm.filterInstances',
   'codeSwarm.clearFilter',
+  'codeSwarm.drainNode',
+  'codeSwarm.activateNode',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

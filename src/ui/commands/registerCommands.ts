@@ -3,6 +3,7 @@ import { toSwarmError } from '../../shared/errors.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { isTreeNode, type TreeNode } from '../tree/treeNode.js';
+import { activateNode } from './activateNode.js';
 import { addHost } from './addHost.js';
 import { checkHost } from './checkHost.js';
 import { clearFilter } from './clearFilter.js';
@@ -15,7 +16,7 @@ import { deleteInstance } from './deleteInstance.js';
 import { deleteSnapshot } from './deleteSnapshot.js';
 import { openDashboard } from './openDashboard.js';
 import { filterInstances } from './filterInstances.js';
-
+import { drainNode } from './drainNode.js';
 import { openInstance } from './openInstance.js';
 import { openInstanceExternal } from './openInstanceExternal.js';
 import { refresh } from './refresh.js';
@@ -59,6 +60,8 @@ export const COMMANDS: { readonly [K in CommandId]: CommandHandler } = {
   'codeSwarm.renameInstance': renameInstance,
   'codeSwarm.filterInstances': filterInstances,
   'codeSwarm.clearFilter': clearFilter,
+  'codeSwarm.drainNode': drainNode,
+  'codeSwarm.activateNode': activateNode,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {

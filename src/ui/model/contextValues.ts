@@ -8,7 +8,9 @@ import type { HostReachability } from '../../core/views.js';
  */
 export type HostContextValue = 'host' | 'host:unreachable';
 export type InstanceContextValue = `instance:${InstanceState}`;
-export type ContextValue = HostContextValue | InstanceContextValue;
+/** A swarm host's node, by its availability (active, drain or pause). */
+export type ClusterNodeContextValue = `clusterNode:${'active' | 'drain' | 'pause'}`;
+export type ContextValue = HostContextValue | InstanceContextValue | ClusterNodeContextValue;
 
 export function hostContextValue(reachability: HostReachability): HostContextValue {
   return reachability === 'down' ? 'host:unreachable' : 'host';
@@ -18,10 +20,17 @@ export function instanceContextValue(state: InstanceState): InstanceContextValue
   return `instance:${state}`;
 }
 
+export function clusterNodeContextValue(availability: string): ClusterNodeContextValue {
+  return availability === 'drain' || availability === 'pause' ? `clusterNode:${availability}` : 'clusterNode:active';
+}
+
 export const ALL_CONTEXT_VALUES: readonly ContextValue[] = [
   'host',
   'host:unreachable',
   ...InstanceStateSchema.options.map(instanceContextValue),
+  'clusterNode:active',
+  'clusterNode:drain',
+  'clusterNode:pause',
 ];
 
 /** Context keys set with `setContext`; viewsWelcome and menus read them. */

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import type { ClusterNode } from '../../core/swarm.js';
 import type { HostReachability } from '../../core/views.js';
+import { clusterNodeContextValue } from '../model/contextValues.js';
 import { describeHost, type HostLook } from '../model/describeHost.js';
 import { describeInstance, type InstanceLook } from '../model/describeInstance.js';
 import { diffTree, EMPTY_SHAPE, isEmptyDiff, type TreeShape } from '../model/treeDiff.js';
@@ -7,6 +9,7 @@ import { hostMatchesFilter, matchesFilter } from '../model/instanceFilter.js';
 import type { SwarmStateCache, SwarmState } from '../swarmStateCache.js';
 import type { TreeFilter } from '../treeFilter.js';
 import type { TunnelRegistry } from '../tunnelRegistry.js';
+import { ClusterNodeNode } from './clusterNodeNode.js';
 import { HostNode } from './hostNode.js';
 import { InstanceNode } from './instanceNode.js';
 import type { TreeNode } from './treeNode.js';
@@ -31,6 +34,10 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   /** The store has been read once: from then on a root answer shows the real hosts. */
   private loaded = false;
   private readonly subscriptions: vscode.Disposable[];
+  /** A swarm host's nodes as last read, shown above its instances. */
+  private readonly clusterNodes = new Map<string, ClusterNodeNode[]>();
+  /** Swarm hosts whose nodes are being read. */
+  private readonly readingNodes = new Set<string>();
 
   constructor(
     swarmState: SwarmStateCache,
@@ -40,6 +47,8 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     private readonly onRootAnswered?: (hosts: number) => void,
     /** Which instances to show (all when absent); grouping by host stays. */
     private readonly filter?: TreeFilter,
+    /** A swarm host's nodes (Swarm.clusterNodes); without it the tree shows none. */
+    private readonly nodesOf?: (host: string) => Promise<readonly ClusterNode[]>,
   ) {
     this.subscriptions = [swarmState.onDidChange((s) => this.update(s)), tunnels.onDidChange((name) => this.refreshInstance(name))];
     if (filter) this.subscriptions.push(filter.onDidChange(() => this.update(swarmState.current)));
@@ -49,7 +58,10 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   setVisible(visible: boolean): void {
     const wasVisible = this.visible;
     this.visible = visible;
-    if (visible && !wasVisible) this.render();
+    if (visible && !wasVisible) {
+      this.readClusterNodes();
+      this.render();
+    }
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -59,6 +71,7 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       item.id = `host/${node.name}`;
       return decorate(item, look);
     }
+    if (node instanceof ClusterNodeNode) return clusterNodeItem(node);
     const look = this.instanceLook(node);
     const item = new vscode.TreeItem(look.label, vscode.TreeItemCollapsibleState.None);
     item.id = `instance/${node.id}`;
@@ -71,11 +84,13 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       if (this.loaded) this.onRootAnswered?.(hosts.length);
       return hosts;
     }
-    if (node instanceof InstanceNode) return [];
-    return (this.children.get(node.name) ?? []).map((id) => this.instanceNodes.get(id)).filter((n) => n !== undefined);
+    if (!(node instanceof HostNode)) return [];
+    const instances = (this.children.get(node.name) ?? []).map((id) => this.instanceNodes.get(id)).filter((n) => n !== undefined);
+    return [...(this.clusterNodes.get(node.name) ?? []), ...instances];
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
+    if (node instanceof ClusterNodeNode) return this.hostNodes.get(node.host);
     return node instanceof InstanceNode ? this.hostNodes.get(node.view.host) : undefined;
   }
 
@@ -121,7 +136,40 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       list.push(view.id);
       this.children.set(view.host, list);
     }
-    if (this.visible) this.render();
+    for (const host of this.clusterNodes.keys()) if (this.hostNodes.get(host)?.view.provider !== 'swarm') this.clusterNodes.delete(host);
+    if (this.visible) {
+      this.readClusterNodes();
+      this.render();
+    }
+  }
+
+  /**
+   * Reads each swarm host's nodes (one call to its manager, at most one in
+   * flight per host) whenever the swarm state changes while the view shows:
+   * a drain, or a node going down, then re-renders that host.
+   */
+  private readClusterNodes(): void {
+    if (!this.nodesOf) return;
+    for (const host of this.hostNodes.values()) {
+      if (host.view.provider !== 'swarm' || host.view.reachability === 'down' || this.readingNodes.has(host.name)) continue;
+      this.readingNodes.add(host.name);
+      void this.nodesOf(host.name)
+        .then(
+          (nodes) => {
+            const kept = new Map((this.clusterNodes.get(host.name) ?? []).map((n) => [n.name, n]));
+            this.clusterNodes.set(
+              host.name,
+              nodes.map((n) => Object.assign(kept.get(n.name) ?? new ClusterNodeNode(host.name, n), { node: n })),
+            );
+          },
+          // Unreadable now (the manager is busy or unreachable): the last nodes stay; the host row says why.
+          () => undefined,
+        )
+        .finally(() => {
+          this.readingNodes.delete(host.name);
+          if (this.visible) this.render();
+        });
+    }
   }
 
   /** Fires onDidChangeTreeData for what differs from what VS Code last got. */
@@ -158,7 +206,8 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     return {
       hosts: this.visibleHosts().map((h) => ({
         name: h.name,
-        signature: JSON.stringify(this.hostLook(h)),
+        // The nodes are part of the host's signature: a change re-renders the host and its children.
+        signature: JSON.stringify([this.hostLook(h), (this.clusterNodes.get(h.name) ?? []).map((n) => n.node)]),
         instances: (this.children.get(h.name) ?? []).flatMap((id) => {
           const node = this.instanceNodes.get(id);
           return node ? [{ id, signature: JSON.stringify(this.instanceLook(node)) }] : [];
@@ -182,6 +231,19 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       ...(tunnelPort !== undefined ? { tunnelPort } : {}),
     });
   }
+}
+
+function clusterNodeItem(n: ClusterNodeNode): vscode.TreeItem {
+  const { name, role, state, availability } = n.node;
+  const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.None);
+  item.id = `clusterNode/${n.host}/${name}`;
+  item.description = `${role} · ${state} · ${availability}`;
+  const ok = state === 'ready' && availability === 'active';
+  item.iconPath = new vscode.ThemeIcon('server', ok ? undefined : new vscode.ThemeColor('list.warningForeground'));
+  item.contextValue = clusterNodeContextValue(availability);
+  item.tooltip = `Swarm node ${name} of ${n.host}: ${role}, ${state}, ${availability}`;
+  item.accessibilityInformation = { label: `node ${name}, ${role}, ${state}, ${availability}` };
+  return item;
 }
 
 function decorate(item: vscode.TreeItem, look: HostLook | InstanceLook): vscode.TreeItem {

@@ -3,13 +3,14 @@ import type { HostView, InstanceView } from '../../../src/core/views.js';
 import { describeHost } from '../../../src/ui/model/describeHost.js';
 import { describeInstance } from '../../../src/ui/model/describeInstance.js';
 import { ALL_CONTEXT_VALUES, CONTEXT_KEYS } from '../../../src/ui/model/contextValues.js';
+import { CLUSTER_NODE_WHEN } from '../../../src/ui/tree/clusterNodeNode.js';
 import { HOST_WHEN } from '../../../src/ui/tree/hostNode.js';
 import { INSTANCE_WHEN } from '../../../src/ui/tree/instanceNode.js';
 import { allWhenClauses, loadPackageJson } from './packageJson.js';
 
 const VIEW = 'view == codeSwarm.instances';
 const pkg = loadPackageJson();
-const exported = new Set<string>([...Object.values(HOST_WHEN), ...Object.values(INSTANCE_WHEN)]);
+const exported = new Set<string>([...Object.values(HOST_WHEN), ...Object.values(INSTANCE_WHEN), ...Object.values(CLUSTER_NODE_WHEN)]);
 
 /** `viewItem == x`, `viewItem =~ /re/` terms of a when clause. */
 function viewItemTerms(when: string): { text: string; matches: (v: string) => boolean }[] {

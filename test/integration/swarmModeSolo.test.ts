@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import type { Swarm } from '../../src/core/swarm.js';
+import { LABEL } from '../../src/providers/common/labels.js';
+import { lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
+
+/**
+ * A one-node swarm on a single machine (issue #18): the lab host `solo` is an
+ * engine of its own, made a manager by `docker swarm init`, used over SSH like
+ * a user's one machine would be. Its overlays keep the default (encrypted):
+ * with one node there is no traffic between nodes to protect, so no IPsec SA.
+ */
+describe('swarm-mode host: a one-node swarm on one machine (issue #18)', function () {
+  this.timeout(300_000);
+  let swarm: Swarm;
+  const docker = labDocker('solo');
+  before(async () => {
+    ({ swarm } = await labSwarm());
+    const h = lab().hosts.solo;
+    await swarm.addHost({ name: 'solo', ssh: `${h.user}@${h.address}:${h.port}`, identityFile: lab().clientKey, provider: 'swarm' });
+  });
+  after(async () => {
+    for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
+    swarm.dispose();
+  });
+
+  it('is a manager of one node', async () => {
+    const r = await swarm.testHost('solo');
+    assert.equal(r.ok, true, r.error);
+    assert.deepEqual(
+      r.nodes?.map((n) => [n.name, n.role, n.state, n.availability]),
+      [['solo', 'manager', 'ready', 'active']],
+    );
+  });
+
+  it('runs the whole lifecycle: healthy, Open logged in, a killed task replaced, stop/start, delete leaving nothing', async () => {
+    const name = uniqueName('solo');
+    const service = `code-swarm-${name}`;
+    await swarm.create({ name, host: 'solo' });
+    const view = await swarm.waitHealthy(name, { timeoutMs: 120_000 });
+    assert.equal(view.node, 'solo');
+
+    const tunnel = await swarm.openTunnel(name);
+    try {
+      const first = await fetch(tunnel.url, { redirect: 'manual' });
+      const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const page = await fetch(`http://127.0.0.1:${tunnel.port}/`, { redirect: 'manual', headers: { cookie } });
+      assert.equal(page.status, 302);
+      assert.doesNotMatch(page.headers.get('location') ?? '', /login/);
+    } finally {
+      await tunnel.close();
+    }
+
+    const running = async () =>
+      (await docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${service}`], status: ['running'] } }))[0]?.Id;
+    const killed = await running();
+    assert.ok(killed);
+    await docker.getContainer(killed).kill();
+    let replaced: string | undefined;
+    for (let i = 0; i < 120 && (replaced === undefined || replaced === killed); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      replaced = await running();
+    }
+    assert.ok(replaced !== undefined && replaced !== killed, 'Swarm replaced the killed task');
+    assert.equal((await swarm.waitHealthy(name, { timeoutMs: 120_000 })).node, 'solo');
+
+    assert.equal((await swarm.stop(name)).state, 'stopped');
+    assert.equal(await running(), undefined);
+    await swarm.start(name);
+    assert.equal((await swarm.waitHealthy(name, { timeoutMs: 120_000 })).health, 'healthy');
+
+    await swarm.delete(name, { purge: true });
+    assert.deepEqual(await docker.listServices({ filters: { name: [service] } }), []);
+    assert.deepEqual(await docker.listSecrets({ filters: { label: [`${LABEL.instance}=${view.id}`] } }), []);
+    assert.deepEqual(await docker.listNetworks({ filters: { name: [`${service}-net`] } }), []);
+    assert.deepEqual((await docker.listVolumes({ filters: { name: [`${service}-project`] } })).Volumes, []);
+    assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`${LABEL.name}=${name}`] } }), []);
+  });
+});
