@@ -7,22 +7,18 @@ import type { UnknownHostKey } from '../transport/sshTypes.js';
 import { BusyMarks } from './busyMarks.js';
 import { clusterNodes, setNodeAvailability, type ClusterNodeContext } from './clusterNodes.js';
 import { EngineWatcher, type EngineWatcherOptions } from './engineWatcher.js';
-import { HealthMonitor } from './healthMonitor.js';
-import { HostAdmin, type AddHostInput } from './hostAdmin.js';
-import { IdleMonitor } from './idleMonitor.js';
-import { HostDoctor, type DoctorReport, type FixStep } from './hostDoctor.js';
-import { HostRegistry, type HostAccess, type HostAccessOptions, type LinkFactory, type ProviderFactory } from './hostRegistry.js';
-import { DEFAULT_IMAGE, InstanceLifecycle, type CreateInput, type OperationOptions } from './instanceLifecycle.js';
-import { InstanceSecrets } from './instanceSecrets.js';
-import { InstanceSnapshots } from './instanceSnapshots.js';
-import { openTunnel, type Tunnel, type TunnelContext } from './openTunnel.js';
+import type { AddHostInput } from './hostAdmin.js';
+import type { DoctorReport, FixStep } from './hostDoctor.js';
+import type { HostAccess, HostAccessOptions, LinkFactory, ProviderFactory } from './hostRegistry.js';
+import { DEFAULT_IMAGE, type CreateInput, type OperationOptions } from './instanceLifecycle.js';
+import { openTunnel, type Tunnel } from './openTunnel.js';
 import { ReachabilityTracker } from './reachabilityTracker.js';
 import { renameInstance } from './instanceRename.js';
 import { refOf, requireHost, requireInstance } from './records.js';
-import { ResourceMonitor, type HostResources, type InstanceUsage, type UsageFailure } from './resourceMonitor.js';
-import { Refresher } from './refresher.js';
+import type { HostResources, InstanceUsage, UsageFailure } from './resourceMonitor.js';
 import type { SecretStore } from './secretStore.js';
 import type { Store } from './store.js';
+import { wireSwarm, type SwarmParts } from './swarmWiring.js';
 import type { HealthReport, HealthSample, HostTestResult, HostView, InstanceView } from './views.js';
 
 export { DEFAULT_CPUS, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT } from './instanceLifecycle.js';
@@ -66,76 +62,22 @@ interface SwarmEvents {
  * its own state: host reachability, health, busy marks and trusted keys.
  */
 export class Swarm extends TypedEmitter<SwarmEvents> {
-  private readonly registry: HostRegistry;
   private readonly reachability = new ReachabilityTracker();
   private readonly busy = new BusyMarks();
-  private readonly secrets: InstanceSecrets;
-  private readonly health: HealthMonitor;
-  private readonly admin: HostAdmin;
-  private readonly refresher: Refresher;
-  private readonly lifecycle: InstanceLifecycle;
-  private readonly snapshotsOf: InstanceSnapshots;
-  private readonly doctor: HostDoctor;
-  private readonly tunnels: TunnelContext;
-  private readonly resources: ResourceMonitor;
-  private readonly idle: IdleMonitor;
+  private readonly parts: SwarmParts;
 
   constructor(private readonly opts: SwarmOptions) {
     super();
-    const { store } = opts;
-    const changed = (host: string | undefined) => this.emit('instances', host);
-    const accessOf = (host: HostRecord) => this.accessOf(host);
-    const providerOf = (host: HostRecord) => this.accessOf(host).provider;
-    this.registry = new HostRegistry({
-      access: opts.access ?? {},
-      storeKnownHosts: () => this.admin.knownHosts(),
-      onTrusted: (key) => this.admin.trustLater(key),
-      providerFactories: opts.providerFactories,
-      linkFactory: opts.linkFactory,
-    });
-    this.secrets = new InstanceSecrets(opts.secrets);
-    this.health = new HealthMonitor({
-      store,
+    this.parts = wireSwarm(opts, {
       reachability: this.reachability,
-      linkOf: (host) => this.accessOf(host).link,
-      relist: (host) => this.refresher.refresh(host),
-      changed,
-      timeoutMs: opts.healthTimeoutMs,
-      startingGraceMs: opts.startingGraceMs,
-    });
-    this.admin = new HostAdmin({
-      store,
-      registry: this.registry,
-      reachability: this.reachability,
-      secrets: this.secrets,
-      accessOf,
-      sshConfigPath: opts.access?.sshConfigPath,
+      busy: this.busy,
+      instancesChanged: (host) => this.emit('instances', host),
       hostsChanged: () => this.emit('hosts'),
-      instancesChanged: changed,
-    });
-    const pieces = { store, health: this.health, busy: this.busy, providerOf, changed };
-    this.refresher = new Refresher({ ...pieces, reachability: this.reachability });
-    this.lifecycle = new InstanceLifecycle({ ...pieces, secrets: this.secrets, defaults: opts.defaults });
-    this.snapshotsOf = new InstanceSnapshots(pieces);
-    this.doctor = new HostDoctor({
-      store,
-      accessOf,
-      openProbe: (host, keepaliveIntervalMs) => this.registry.probe(host, undefined, { keepaliveIntervalMs }),
       reconnect: (name) => this.reconnectHost(name),
     });
-    this.tunnels = { store, secrets: this.secrets, registry: this.registry, accessOf, workerScript: opts.tunnelWorkerScript };
-    this.resources = new ResourceMonitor({ store, providerOf, isDown: (h) => this.reachability.isDown(h) });
-    this.idle = new IdleMonitor({
-      store,
-      linkOf: (host) => this.accessOf(host).link,
-      providerOf,
-      startedAt: (id) => this.health.startedAt(id),
-      stop: (name, reason) => this.lifecycle.stop(name, reason),
-      changed,
-    });
-    this.resources.on('changed', () => this.emit('resources'));
+    this.parts.resources.on('changed', () => this.emit('resources'));
     this.reachability.on('hosts', () => this.emit('hosts'));
-    this.reachability.on('instances', changed);
+    this.reachability.on('instances', (host) => this.emit('instances', host));
   }
 
   get store(): Store {
@@ -150,20 +92,20 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   }
 
   addHost(input: AddHostInput, options: { onUnknownHostKey?: (key: UnknownHostKey) => boolean } = {}): Promise<HostView> {
-    return this.admin.add(input, options);
+    return this.parts.admin.add(input, options);
   }
 
   /** Persists a host key the user accepted after a `host-key-unknown` error. */
   trustHostKey(key: UnknownHostKey): Promise<void> {
-    return this.admin.trust(key);
+    return this.parts.admin.trust(key);
   }
 
   testHost(name: string): Promise<HostTestResult> {
-    return this.admin.test(name);
+    return this.parts.admin.test(name);
   }
 
   removeHost(name: string, options: { force?: boolean } = {}): Promise<void> {
-    return this.admin.remove(name, options);
+    return this.parts.admin.remove(name, options);
   }
 
   /**
@@ -171,7 +113,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
    * `image` is the one instances will be made from (default: the swarm's default image).
    */
   checkHost(name: string, options: { image?: string } = {}): Promise<DoctorReport> {
-    return this.doctor.check(name, { image: options.image ?? this.opts.defaults?.image ?? DEFAULT_IMAGE });
+    return this.parts.doctor.check(name, { image: options.image ?? this.opts.defaults?.image ?? DEFAULT_IMAGE });
   }
 
   /** The doctor's report on a host before it is saved (the Add Host wizard shows it), on a connection of its own. */
@@ -180,7 +122,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     options: { image?: string; onUnknownHostKey?: (key: UnknownHostKey) => boolean } = {},
   ): Promise<DoctorReport> {
     const image = options.image ?? this.opts.defaults?.image ?? DEFAULT_IMAGE;
-    return this.withProbe(input, options, (record, access) => this.doctor.checkWith(record, access, { image }));
+    return this.withProbe(input, options, (record, access) => this.parts.doctor.checkWith(record, access, { image }));
   }
 
   /** Applies a new host's fixes (as checkNewHost listed them) on a connection of its own; the add that follows logs in anew. */
@@ -189,12 +131,12 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     findings: DoctorReport['findings'],
     onStep: (step: FixStep) => void = () => undefined,
   ): Promise<FixStep[]> {
-    return this.withProbe(input, {}, (_record, access) => this.doctor.fixWith(access.link, findings, onStep, undefined));
+    return this.withProbe(input, {}, (_record, access) => this.parts.doctor.fixWith(access.link, findings, onStep, undefined));
   }
 
   /** Applies the fixes `findings` list (as the user saw them), then reopens the connection if groups changed. */
   fixHost(name: string, findings: DoctorReport['findings'], onStep?: (step: FixStep) => void): Promise<FixStep[]> {
-    return this.doctor.fix(name, findings, onStep);
+    return this.parts.doctor.fix(name, findings, onStep);
   }
 
   /**
@@ -203,7 +145,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
    */
   reconnectHost(name: string): void {
     this.reachability.forget(name);
-    this.registry.forget(name);
+    this.parts.registry.forget(name);
     this.emit('hosts');
   }
 
@@ -221,8 +163,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   /** Asks every host (in parallel, one list call each) and brings the store in line. */
   async refresh(hostName?: string): Promise<InstanceView[]> {
-    await this.refresher.refresh(hostName);
-    await this.idle.explainStops(hostName);
+    await this.parts.refresher.refresh(hostName);
+    await this.parts.idle.explainStops(hostName);
     return this.views(hostName);
   }
 
@@ -234,7 +176,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
    * state (a container being deleted as missing).
    */
   watchEngine(hostName: string, onChange: (change: EngineChange) => void): Promise<EngineEvents | undefined> {
-    return this.refresher.watch(hostName, onChange);
+    return this.parts.refresher.watch(hostName, onChange);
   }
 
   /**
@@ -271,40 +213,40 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   }
 
   create(input: CreateInput, options: OperationOptions = {}): Promise<InstanceView> {
-    return this.lifecycle.create(input, options);
+    return this.parts.lifecycle.create(input, options);
   }
 
   start(name: string): Promise<InstanceView> {
-    return this.lifecycle.start(name);
+    return this.parts.lifecycle.start(name);
   }
 
   /** A new idle timeout (`30m`, `2h`, `off`); see docs/IDLE.md for what it costs per engine. */
   setIdleTimeout(name: string, duration: string): Promise<InstanceView> {
-    return this.lifecycle.setIdleTimeout(name, duration);
+    return this.parts.lifecycle.setIdleTimeout(name, duration);
   }
 
   stop(name: string): Promise<InstanceView> {
-    return this.lifecycle.stop(name);
+    return this.parts.lifecycle.stop(name);
   }
 
   restart(name: string): Promise<InstanceView> {
-    return this.lifecycle.restart(name);
+    return this.parts.lifecycle.restart(name);
   }
 
   delete(name: string, options: { purge?: boolean } = {}): Promise<void> {
-    return this.lifecycle.delete(name, options);
+    return this.parts.lifecycle.delete(name, options);
   }
 
   /** Renames an instance; it keeps its id, password, workspace and engine objects (core/instanceRename.ts). */
   async rename(oldName: string, newName: string): Promise<InstanceView> {
     const rec = await renameInstance(this.opts.store, this.busy, oldName, newName);
     this.emit('instances', rec.host);
-    return this.health.viewOf(rec);
+    return this.parts.health.viewOf(rec);
   }
 
   async password(name: string): Promise<string> {
     const rec = await requireInstance(this.opts.store, name);
-    const pw = await this.secrets.password(rec.id);
+    const pw = await this.parts.secrets.password(rec.id);
     if (pw === undefined) {
       throw new SwarmError(`No password is stored for ${name}`, {
         code: 'not-found',
@@ -321,49 +263,49 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   /** One instance's resource use now (a stopped one reads as idle). */
   stats(name: string): Promise<InstanceUsage> {
-    return this.resources.instance(name);
+    return this.parts.resources.instance(name);
   }
 
   /** Every running instance's resource use (of one host), hosts in parallel; what failed is said, not thrown. */
   statsAll(hostName?: string): Promise<{ usage: InstanceUsage[]; failures: UsageFailure[] }> {
-    return this.resources.running(hostName);
+    return this.parts.resources.running(hostName);
   }
 
   /** Each host's CPUs, memory and disk room beside its instances' last figures. */
   hostResources(hostName?: string): Promise<HostResources[]> {
-    return this.resources.hosts(hostName);
+    return this.parts.resources.hosts(hostName);
   }
 
   /** Reads every running instance's use and every host's capacity; raises `resources`. */
   resourceRound(): Promise<void> {
-    return this.resources.round();
+    return this.parts.resources.round();
   }
 
   /** The figures of the last reads, without asking the hosts. */
   get latestResources(): { usage: ReadonlyMap<string, InstanceUsage>; hosts: ReadonlyMap<string, HostResources> } {
-    return { usage: this.resources.latestUsage, hosts: this.resources.latestHosts };
+    return { usage: this.parts.resources.latestUsage, hosts: this.parts.resources.latestHosts };
   }
 
   snapshot(name: string, label?: string): Promise<Snapshot> {
-    return this.snapshotsOf.take(name, label);
+    return this.parts.snapshots.take(name, label);
   }
 
   snapshots(name: string): Promise<Snapshot[]> {
-    return this.snapshotsOf.list(name);
+    return this.parts.snapshots.list(name);
   }
 
   restore(name: string, snapshot: string): Promise<InstanceView> {
-    return this.snapshotsOf.restore(name, snapshot);
+    return this.parts.snapshots.restore(name, snapshot);
   }
 
   deleteSnapshot(name: string, snapshot: string): Promise<void> {
-    return this.snapshotsOf.delete(name, snapshot);
+    return this.parts.snapshots.delete(name, snapshot);
   }
 
   // ------------------------------------------------------------ health --
 
   async checkHealth(name: string): Promise<HealthReport> {
-    const sample = await this.health.probe(await requireInstance(this.opts.store, name));
+    const sample = await this.parts.health.probe(await requireInstance(this.opts.store, name));
     return { name, health: sample.health, httpStatus: sample.httpStatus, latencyMs: sample.latencyMs ?? 0 };
   }
 
@@ -373,19 +315,19 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
    * code-server cannot stop itself).
    */
   async healthRound(): Promise<Map<string, HealthSample>> {
-    const samples = await this.health.round();
-    await this.idle.round();
+    const samples = await this.parts.health.round();
+    await this.parts.idle.round();
     return samples;
   }
 
   /** Reads the heartbeat of the instances with an idle timeout, and stops the due ones Code Swarm enforces. */
   idleRound(): Promise<void> {
-    return this.idle.round();
+    return this.parts.idle.round();
   }
 
   /** Polls health until healthy, or throws after the deadline. */
   waitHealthy(name: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<InstanceView> {
-    return this.health.waitHealthy(name, options);
+    return this.parts.health.waitHealthy(name, options);
   }
 
   /**
@@ -396,25 +338,25 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   async openTunnel(name: string, options: { port?: number } = {}): Promise<Tunnel> {
     const rec = await requireInstance(this.opts.store, name);
     if (rec.state === 'stopped' || rec.state === 'created') {
-      await this.lifecycle.start(name);
-      await this.health.waitHealthy(name, { timeoutMs: 120_000 });
+      await this.parts.lifecycle.start(name);
+      await this.parts.health.waitHealthy(name, { timeoutMs: 120_000 });
     }
-    const tunnel = await openTunnel(this.tunnels, name, options);
-    this.idle.noteTunnel(rec.id, tunnel);
+    const tunnel = await openTunnel(this.parts.tunnels, name, options);
+    this.parts.idle.noteTunnel(rec.id, tunnel);
     return tunnel;
   }
 
   /** An instance as shown: its record, health, start time and, while it runs with an idle timeout, its activity. */
   private viewOf(r: InstanceRecord): InstanceView {
-    const view = this.health.viewOf(r);
-    const idle = r.state === 'running' ? this.idle.activityOf(r.id) : undefined;
+    const view = this.parts.health.viewOf(r);
+    const idle = r.state === 'running' ? this.parts.idle.activityOf(r.id) : undefined;
     return idle ? { ...view, idle } : view;
   }
 
   dispose(): void {
-    this.resources.dispose();
+    this.parts.resources.dispose();
     this.reachability.dispose();
-    this.registry.dispose();
+    this.parts.registry.dispose();
     this.removeAllListeners();
   }
 
@@ -423,26 +365,19 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     options: { onUnknownHostKey?: (key: UnknownHostKey) => boolean },
     use: (record: HostRecord, access: HostAccess) => Promise<T>,
   ): Promise<T> {
-    const { record, link } = await this.admin.probeNew(input, options);
+    const { record, link } = await this.parts.admin.probeNew(input, options);
     try {
-      return await use(record, { link, provider: this.registry.providerFor(link, record) });
+      return await use(record, { link, provider: this.parts.registry.providerFor(link, record) });
     } finally {
       link.dispose();
     }
   }
 
-  /** A host's shared link and provider; its link's ups and downs are followed from the first use. */
-  private accessOf(host: HostRecord): HostAccess {
-    const access = this.registry.get(host);
-    this.reachability.follow(host, access.link);
-    return access;
-  }
-
   private get nodeContext(): ClusterNodeContext {
-    return { store: this.opts.store, providerOf: (h) => this.accessOf(h).provider, changed: (h) => this.emit('instances', h) };
+    return { store: this.opts.store, providerOf: (h) => this.parts.accessOf(h).provider, changed: (h) => this.emit('instances', h) };
   }
 
   private async providerOfInstanceHost(hostName: string): Promise<Provider> {
-    return this.accessOf(await requireHost(this.opts.store, hostName)).provider;
+    return this.parts.accessOf(await requireHost(this.opts.store, hostName)).provider;
   }
 }

@@ -1,0 +1,115 @@
+import type { HostRecord } from '../shared/model.js';
+import type { BusyMarks } from './busyMarks.js';
+import { HealthMonitor } from './healthMonitor.js';
+import { HostAdmin } from './hostAdmin.js';
+import { HostDoctor } from './hostDoctor.js';
+import { HostRegistry, type HostAccess } from './hostRegistry.js';
+import { IdleMonitor } from './idleMonitor.js';
+import { InstanceLifecycle } from './instanceLifecycle.js';
+import { InstanceSecrets } from './instanceSecrets.js';
+import { InstanceSnapshots } from './instanceSnapshots.js';
+import type { TunnelContext } from './openTunnel.js';
+import type { ReachabilityTracker } from './reachabilityTracker.js';
+import { Refresher } from './refresher.js';
+import { ResourceMonitor } from './resourceMonitor.js';
+import type { SwarmOptions } from './swarm.js';
+
+/** The pieces the Swarm facade delegates to, each the only writer of its own state. */
+export interface SwarmParts {
+  readonly registry: HostRegistry;
+  readonly secrets: InstanceSecrets;
+  readonly health: HealthMonitor;
+  readonly admin: HostAdmin;
+  readonly refresher: Refresher;
+  readonly lifecycle: InstanceLifecycle;
+  readonly snapshots: InstanceSnapshots;
+  readonly doctor: HostDoctor;
+  readonly tunnels: TunnelContext;
+  readonly resources: ResourceMonitor;
+  readonly idle: IdleMonitor;
+  /** A host's shared link and provider; its link's ups and downs are followed from the first use. */
+  readonly accessOf: (host: HostRecord) => HostAccess;
+}
+
+/** What the facade keeps itself and hands to the pieces. */
+export interface SwarmHub {
+  readonly reachability: ReachabilityTracker;
+  readonly busy: BusyMarks;
+  readonly instancesChanged: (host: string | undefined) => void;
+  readonly hostsChanged: () => void;
+  readonly reconnect: (host: string) => void;
+}
+
+/**
+ * Builds the Swarm's pieces and wires them to each other. The pieces call
+ * each other through closures over `parts`, so the order they are made in
+ * does not matter: nothing runs before the Swarm is built.
+ */
+export function wireSwarm(opts: SwarmOptions, hub: SwarmHub): SwarmParts {
+  const { store } = opts;
+  const { reachability, busy, instancesChanged: changed } = hub;
+  const accessOf = (host: HostRecord): HostAccess => {
+    const access = registry.get(host);
+    reachability.follow(host, access.link);
+    return access;
+  };
+  const providerOf = (host: HostRecord) => accessOf(host).provider;
+  const registry: HostRegistry = new HostRegistry({
+    access: opts.access ?? {},
+    storeKnownHosts: () => admin.knownHosts(),
+    onTrusted: (key) => admin.trustLater(key),
+    providerFactories: opts.providerFactories,
+    linkFactory: opts.linkFactory,
+  });
+  const secrets = new InstanceSecrets(opts.secrets);
+  const health: HealthMonitor = new HealthMonitor({
+    store,
+    reachability,
+    linkOf: (host) => accessOf(host).link,
+    relist: (host) => refresher.refresh(host),
+    changed,
+    timeoutMs: opts.healthTimeoutMs,
+    startingGraceMs: opts.startingGraceMs,
+  });
+  const admin: HostAdmin = new HostAdmin({
+    store,
+    registry,
+    reachability,
+    secrets,
+    accessOf,
+    sshConfigPath: opts.access?.sshConfigPath,
+    hostsChanged: hub.hostsChanged,
+    instancesChanged: changed,
+  });
+  const pieces = { store, health, busy, providerOf, changed };
+  const refresher: Refresher = new Refresher({ ...pieces, reachability });
+  const lifecycle = new InstanceLifecycle({ ...pieces, secrets, defaults: opts.defaults });
+  const doctor = new HostDoctor({
+    store,
+    accessOf,
+    openProbe: (host, keepaliveIntervalMs) => registry.probe(host, undefined, { keepaliveIntervalMs }),
+    reconnect: hub.reconnect,
+  });
+  const idle = new IdleMonitor({
+    store,
+    linkOf: (host) => accessOf(host).link,
+    providerOf,
+    startedAt: (id) => health.startedAt(id),
+    stop: (name, reason) => lifecycle.stop(name, reason),
+    changed,
+  });
+  return {
+    registry,
+    secrets,
+    health,
+    admin,
+    refresher,
+    lifecycle,
+    snapshots: new InstanceSnapshots(pieces),
+    doctor,
+    tunnels: { store, secrets, registry, accessOf, workerScript: opts.tunnelWorkerScript },
+    resources: new ResourceMonitor({ store, providerOf, isDown: (h) => reachability.isDown(h) }),
+    idle,
+    accessOf,
+  };
+}
