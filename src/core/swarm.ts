@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ClusterNode, EngineChange, EngineEvents, Provider, Snapshot } from '../providers/provider.js';
 import { SwarmError } from '../shared/errors.js';
-import type { HostRecord, InstanceRecord, ProviderKind } from '../shared/model.js';
+import type { HostRecord, InstanceRecord } from '../shared/model.js';
 import { TypedEmitter } from '../shared/typedEmitter.js';
 import type { UnknownHostKey } from '../transport/sshTypes.js';
 import { BusyMarks } from './busyMarks.js';
@@ -9,42 +9,26 @@ import { clusterNodes, setNodeAvailability, type ClusterNodeContext } from './cl
 import { EngineWatcher, type EngineWatcherOptions } from './engineWatcher.js';
 import type { AddHostInput } from './hostAdmin.js';
 import type { DoctorReport, FixStep } from './hostDoctor.js';
-import type { HostAccess, HostAccessOptions, LinkFactory, ProviderFactory } from './hostRegistry.js';
+import type { HostAccess } from './hostRegistry.js';
 import { DEFAULT_IMAGE, type CreateInput, type OperationOptions } from './instanceLifecycle.js';
 import { openTunnel, type Tunnel } from './openTunnel.js';
 import { ReachabilityTracker } from './reachabilityTracker.js';
 import { renameInstance } from './instanceRename.js';
 import { refOf, requireHost, requireInstance } from './records.js';
 import type { HostResources, InstanceUsage, UsageFailure } from './resourceMonitor.js';
-import type { SecretStore } from './secretStore.js';
 import type { Store } from './store.js';
-import { wireSwarm, type SwarmParts } from './swarmWiring.js';
+import { wireSwarm, type SwarmOptions, type SwarmParts } from './swarmWiring.js';
 import type { HealthReport, HealthSample, HostTestResult, HostView, InstanceView } from './views.js';
 
 export { DEFAULT_CPUS, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT } from './instanceLifecycle.js';
 export type { CreateInput, OperationOptions } from './instanceLifecycle.js';
 export type { AddHostInput } from './hostAdmin.js';
+export type { SwarmOptions } from './swarmWiring.js';
 export type { IdleActivity } from './idleMonitor.js';
 export type { HostResources, InstanceUsage, UsageFailure } from './resourceMonitor.js';
 export type { DoctorReport, FixStep } from './hostDoctor.js';
 export type { Finding, Severity } from '../providers/hostCheck.js';
 export type { ClusterNode } from '../providers/provider.js';
-
-export interface SwarmOptions {
-  readonly store: Store;
-  readonly secrets: SecretStore;
-  readonly access?: HostAccessOptions;
-  readonly defaults?: { image?: string; cpus?: number; memory?: string; idleTimeout?: string };
-  readonly healthTimeoutMs?: number;
-  /** How long after a start a refused probe still reads as `starting` (default 60 s). */
-  readonly startingGraceMs?: number;
-  /** The tunnel worker script (default: the one next to the build; tests point at others). */
-  readonly tunnelWorkerScript?: string;
-  /** The engines hosts may run (default: Docker and LXD); unit tests pass fakes. */
-  readonly providerFactories?: ReadonlyMap<ProviderKind, ProviderFactory>;
-  /** How a host's link is opened (default: this machine directly, others over SSH); unit tests pass fakes. */
-  readonly linkFactory?: LinkFactory;
-}
 
 interface SwarmEvents {
   /** Something about these instances changed (state, health, added, removed). */

@@ -1,9 +1,9 @@
-import type { HostRecord } from '../shared/model.js';
+import type { HostRecord, ProviderKind } from '../shared/model.js';
 import type { BusyMarks } from './busyMarks.js';
 import { HealthMonitor } from './healthMonitor.js';
 import { HostAdmin } from './hostAdmin.js';
 import { HostDoctor } from './hostDoctor.js';
-import { HostRegistry, type HostAccess } from './hostRegistry.js';
+import { HostRegistry, type HostAccess, type HostAccessOptions, type LinkFactory, type ProviderFactory } from './hostRegistry.js';
 import { IdleMonitor } from './idleMonitor.js';
 import { InstanceLifecycle } from './instanceLifecycle.js';
 import { InstanceSecrets } from './instanceSecrets.js';
@@ -12,7 +12,25 @@ import type { TunnelContext } from './openTunnel.js';
 import type { ReachabilityTracker } from './reachabilityTracker.js';
 import { Refresher } from './refresher.js';
 import { ResourceMonitor } from './resourceMonitor.js';
-import type { SwarmOptions } from './swarm.js';
+import type { SecretStore } from './secretStore.js';
+import type { Store } from './store.js';
+
+/** How a Swarm is made: its store, secrets, SSH options, defaults and (for tests) fakes. */
+export interface SwarmOptions {
+  readonly store: Store;
+  readonly secrets: SecretStore;
+  readonly access?: HostAccessOptions;
+  readonly defaults?: { image?: string; cpus?: number; memory?: string; idleTimeout?: string };
+  readonly healthTimeoutMs?: number;
+  /** How long after a start a refused probe still reads as `starting` (default 60 s). */
+  readonly startingGraceMs?: number;
+  /** The tunnel worker script (default: the one next to the build; tests point at others). */
+  readonly tunnelWorkerScript?: string;
+  /** The engines hosts may run (default: Docker and LXD); unit tests pass fakes. */
+  readonly providerFactories?: ReadonlyMap<ProviderKind, ProviderFactory>;
+  /** How a host's link is opened (default: this machine directly, others over SSH); unit tests pass fakes. */
+  readonly linkFactory?: LinkFactory;
+}
 
 /** The pieces the Swarm facade delegates to, each the only writer of its own state. */
 export interface SwarmParts {
