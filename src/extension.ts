@@ -47,7 +47,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodeSw
     store,
     secrets,
     access: hostAccessOptions(settings),
-    defaults: { image: settings.defaultImage, cpus: settings.defaultCpus, memory: settings.defaultMemory },
+    defaults: {
+      image: settings.defaultImage,
+      cpus: settings.defaultCpus,
+      memory: settings.defaultMemory,
+      codeServerImage: settings.codeServerImage,
+    },
   });
   context.subscriptions.push({ dispose: () => swarm.dispose() });
   const { tree } = registerUi(context, swarm, channel, timing);

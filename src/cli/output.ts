@@ -42,6 +42,7 @@ export function instanceJson(v: InstanceView): Record<string, unknown> {
     port: v.port ?? null,
     error: v.error ?? null,
     ...(v.node !== undefined ? { node: v.node } : {}),
+    ...(v.buildLogTail !== undefined ? { buildLogTail: v.buildLogTail } : {}),
   };
 }
 

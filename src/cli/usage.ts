@@ -8,6 +8,8 @@ export const USAGE = `usage: code-swarm <command> [options]
   hosts doctor NAME [--fix] [--dry-run] [--image IMG]   every problem of a host at once, and its fixes
   hosts doctor NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman] [--jump J] [...]   the same, before adding it
   create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR] [--no-wait]
+                               (any image: [--code-server-image IMG] where code-server is copied from if IMG has none;
+                               or build on the host: --dockerfile FILE [--context DIR] [--build-arg K=V]... instead of --image)
   list [--host HOST]
   watch [--host HOST]          print each change the engines report (state, port) until Ctrl-C
   start|restart NAME [--no-wait]

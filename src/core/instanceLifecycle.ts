@@ -10,6 +10,9 @@ import { applyObservation, refOf, requireHost, requireInstance } from './records
 import type { Store } from './store.js';
 import { parseCpus, parseMemory, validateImageRef, validateInstanceName } from './validate.js';
 import { validatePlacement } from './validatePlacement.js';
+import { type BuildInput, validateBuild } from './validateBuild.js';
+import { BuildFailedError } from '../providers/common/buildFailedError.js';
+import type { BuildSpec } from '../providers/provider.js';
 import type { InstanceView } from './views.js';
 import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
 
@@ -35,10 +38,16 @@ export interface CreateInput {
   /** Where a Swarm host may run it: a node's name, or a constraint (`node.labels.gpu==true`). Swarm hosts only. */
   readonly node?: string;
   readonly constraint?: string;
+  /** Where code-server comes from when the image has none (docs/ANY-IMAGE.md); else the host's newest code-server image. */
+  readonly codeServerImage?: string;
+  /** Build the image on the host from this Dockerfile (and context, build arguments) instead of naming one. */
+  readonly build?: BuildInput;
 }
 
 export interface OperationOptions {
   readonly onProgress?: ProgressSink;
+  /** Every line of a build's output (a create from a Dockerfile). */
+  readonly onLog?: (line: string) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -51,7 +60,7 @@ export interface InstanceLifecycleOptions {
   readonly providerOf: (host: HostRecord) => Provider;
   /** Something about this host's instances changed. */
   readonly changed: (host: string) => void;
-  readonly defaults?: { image?: string; cpus?: number; memory?: string } | undefined;
+  readonly defaults?: { image?: string; cpus?: number; memory?: string; codeServerImage?: string } | undefined;
 }
 
 type Operation = (p: Provider, ref: InstanceRef) => Promise<void>;
@@ -69,10 +78,13 @@ export class InstanceLifecycle {
     const { store, secrets, defaults } = this.opts;
     const name = validateInstanceName(input.name);
     const host = await requireHost(store, input.host);
-    const image = validateImageRef(input.image ?? defaults?.image ?? DEFAULT_IMAGE);
+    const build = input.build ? buildFor(input, host) : undefined;
+    const image = build ? builtImageName(name) : validateImageRef(input.image ?? defaults?.image ?? DEFAULT_IMAGE);
     const cpus = parseCpus(input.cpus ?? defaults?.cpus ?? DEFAULT_CPUS);
     const memoryBytes = parseMemory(input.memory ?? defaults?.memory ?? DEFAULT_MEMORY);
     const placement = validatePlacement(input, host);
+    const codeServerFrom = input.codeServerImage ?? (defaults?.codeServerImage || undefined);
+    const codeServerImage = codeServerFrom === undefined ? undefined : validateImageRef(codeServerFrom);
     const password = generatePassword();
     const hashedPassword = hashPassword(password);
     const id = randomUUID();
@@ -130,6 +142,8 @@ export class InstanceLifecycle {
           hashedPassword,
           storeId,
           ...(placement ? { placement } : {}),
+          ...(codeServerImage ? { codeServerImage } : {}),
+          ...(build ? { build } : {}),
         },
         options,
       );
@@ -229,7 +243,9 @@ export class InstanceLifecycle {
       // engine's socket) never ran anything we sent: nothing can exist there.
       unknown = !REFUSALS.has(toSwarmError(e).code);
     }
-    const keep = leftover !== undefined || unknown;
+    // A failed build keeps its record, with the log's tail, so the reason stays readable.
+    const built = err instanceof BuildFailedError;
+    const keep = leftover !== undefined || unknown || built;
     await this.opts.store.update((draft) => {
       const r: InstanceRecord | undefined = draft.instances.find((i) => i.id === id);
       if (!r) return;
@@ -237,6 +253,7 @@ export class InstanceLifecycle {
         r.state = 'failed';
         if (leftover) r.containerId = leftover.containerId;
         r.error = err.oneLine();
+        if (built) r.buildLogTail = err.logTail;
         r.updatedAt = new Date().toISOString();
       } else {
         draft.instances = draft.instances.filter((i) => i.id !== id);
@@ -244,4 +261,25 @@ export class InstanceLifecycle {
     });
     if (!keep) await this.opts.secrets.forget(id);
   }
+}
+
+/** Engines that build from a Dockerfile through their API. */
+const BUILDERS: ReadonlySet<string> = new Set(['docker', 'podman']);
+
+function buildFor(input: CreateInput, host: HostRecord): BuildSpec {
+  if (input.image !== undefined) {
+    throw new SwarmError('Give --image or --dockerfile, not both', { code: 'invalid-input', hint: 'A build names its own image' });
+  }
+  if (!BUILDERS.has(host.provider)) {
+    throw new SwarmError(`${host.name} is a ${host.provider} host, which cannot build from a Dockerfile`, {
+      code: 'invalid-input',
+      hint: 'Build on a Docker or Podman host, or give an --image that the host has',
+    });
+  }
+  return validateBuild(input.build!);
+}
+
+/** The image a build makes for an instance: one tag per instance, so deleting one never takes another's. */
+function builtImageName(name: string): string {
+  return `code-swarm-build/${name}:latest`;
 }

@@ -19,6 +19,8 @@ export interface InstanceView {
   readonly healthLatencyMs: number | undefined;
   /** The cluster node it runs on (Swarm hosts). */
   readonly node?: string;
+  /** The end of a failed build's log. */
+  readonly buildLogTail?: string;
 }
 
 export type HostReachability = 'unknown' | 'up' | 'down';
@@ -78,5 +80,6 @@ export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefin
     error: r.error,
     healthLatencyMs: sample?.latencyMs,
     ...(r.node !== undefined ? { node: r.node } : {}),
+    ...(r.buildLogTail !== undefined ? { buildLogTail: r.buildLogTail } : {}),
   };
 }

@@ -1,13 +1,21 @@
 import { defineCommand, invalidInput } from '../command.js';
 import { instanceJson, instanceLine } from '../output.js';
 
+/** A build's step lines come as progress too: the log prints the rest, so each line shows once. */
+const STEP = /^(?:Step|STEP) \d+\/\d+ ?:/;
+
 export const create = defineCommand({
   name: 'create',
-  usage: 'create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR] [--no-wait]',
+  usage:
+    'create NAME --host HOST [--image IMG | --dockerfile FILE [--context DIR] [--build-arg K=V]...] [--code-server-image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR] [--no-wait]',
   args: 1,
   options: {
     host: { type: 'string' },
     image: { type: 'string' },
+    dockerfile: { type: 'string' },
+    context: { type: 'string' },
+    'build-arg': { type: 'string', multiple: true },
+    'code-server-image': { type: 'string' },
     cpus: { type: 'string' },
     memory: { type: 'string' },
     node: { type: 'string' },
@@ -17,20 +25,37 @@ export const create = defineCommand({
   check(v) {
     if (!v.host) throw invalidInput('create needs --host HOST', 'List hosts with: code-swarm hosts list');
     if (v.node !== undefined && v.constraint !== undefined) throw invalidInput('Give --node or --constraint, not both');
+    if (v.image !== undefined && v.dockerfile !== undefined) throw invalidInput('Give --image or --dockerfile, not both');
+    if (v.dockerfile === undefined && (v.context !== undefined || v['build-arg'] !== undefined)) {
+      throw invalidInput('--context and --build-arg go with --dockerfile FILE');
+    }
   },
   async run({ swarm, out, args: [name], values: v }) {
+    const build =
+      v.dockerfile !== undefined
+        ? {
+            dockerfile: v.dockerfile,
+            ...(v.context !== undefined ? { context: v.context } : {}),
+            ...(v['build-arg'] !== undefined ? { buildArgs: v['build-arg'] } : {}),
+          }
+        : undefined;
     let view = await swarm.create(
       {
         name,
         host: v.host!,
         // An empty value is bad input, not "use the default".
         ...(v.image !== undefined ? { image: v.image } : {}),
+        ...(build ? { build } : {}),
+        ...(v['code-server-image'] !== undefined ? { codeServerImage: v['code-server-image'] } : {}),
         ...(v.cpus !== undefined ? { cpus: v.cpus } : {}),
         ...(v.memory !== undefined ? { memory: v.memory } : {}),
         ...(v.node !== undefined ? { node: v.node } : {}),
         ...(v.constraint !== undefined ? { constraint: v.constraint } : {}),
       },
-      { onProgress: (m) => (out.json ? undefined : out.error(m)) },
+      {
+        onProgress: (m) => (out.json ? undefined : out.error(m)),
+        onLog: (line) => (out.json || STEP.test(line) ? undefined : out.error(`  ${line}`)),
+      },
     );
     if (!v['no-wait']) view = await swarm.waitHealthy(view.name, { timeoutMs: 180_000 });
     out.data(instanceJson(view), () => instanceLine(view));

@@ -4,6 +4,7 @@ import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { DEFAULT_CPUS } from '../common/defaultResources.js';
 import { instanceLabels, LABEL, parseSpecLabel } from '../common/labels.js';
 import type { InstanceRef, InstanceSpec } from '../provider.js';
+import { injectionFromLabels, withCodeServer } from './codeServerOptions.js';
 
 /** The workspace volume's mount point, where code-server opens. */
 export const PROJECT_DIR = '/home/coder/project';
@@ -23,6 +24,10 @@ export interface ContainerPlacement {
 
 /** The one place an instance's container is described: create and restore must not drift apart. */
 export function containerOptions(spec: InstanceSpec, at: ContainerPlacement): Docker.ContainerCreateOptions {
+  return withCodeServer(baseOptions(spec, at), spec.codeServer);
+}
+
+function baseOptions(spec: InstanceSpec, at: ContainerPlacement): Docker.ContainerCreateOptions {
   return {
     name: at.name,
     Image: at.image,
@@ -86,5 +91,6 @@ export function specFromInspect(info: Docker.ContainerInspectInfo, ref: Instance
     cookieSuffix,
     hashedPassword,
     storeId,
+    ...injectionFromLabels(labels),
   };
 }

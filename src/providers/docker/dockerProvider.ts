@@ -7,6 +7,7 @@ import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
 import type { HostCheck } from '../hostCheck.js';
 import type {
+  CodeServerInjection,
   CreateOptions,
   EngineChange,
   EngineEvents,
@@ -25,7 +26,9 @@ import { dockerChecks } from './dockerChecks.js';
 import { DockerEngine, STOP_TIMEOUT_S } from './dockerEngine.js';
 import { statusOf } from './dockerErrors.js';
 import { watchDocker } from './dockerEvents.js';
-import { ensureImage } from './dockerImages.js';
+import { ensureImageInfo, runAs } from './dockerImages.js';
+import { planCodeServer, prepareDirectories } from './bringCodeServer.js';
+import { buildImage } from './dockerBuild.js';
 import { readLogs } from './dockerLogs.js';
 import { containerName, volumeName } from './dockerNames.js';
 import { DockerNetwork, NETWORK_NAME } from './dockerNetwork.js';
@@ -97,9 +100,22 @@ export class DockerProvider implements Provider {
     // leaves the network as it would be after any create.
     const networkId = this.network.ensure();
     networkId.catch(() => undefined);
-    const user = await ensureImage(this.engine, spec.image, options);
-    const network = await networkId;
-    throwIfAborted(options.signal);
+    if (spec.build) await buildImage(this.engine, spec.build, spec.image, options);
+    let info: Docker.ImageInspectInfo;
+    let injection: CodeServerInjection | undefined;
+    let network: string;
+    try {
+      info = await ensureImageInfo(this.engine, spec.image, options);
+      // An image without code-server gets the host's (or is refused) before anything of the instance exists.
+      injection = await planCodeServer(this.engine, spec, info, options);
+      network = await networkId;
+      throwIfAborted(options.signal);
+    } catch (e) {
+      await this.removeBuilt(spec);
+      throw e;
+    }
+    const user = injection?.user ?? runAs(info.Config?.User ?? '');
+    const full: InstanceSpec = injection ? { ...spec, codeServer: injection } : spec;
     progress('Creating the workspace volume');
     await this.engine.ensureVolume({ Name: volumeName(spec.name), Labels: volumeLabels(spec) }, 'create the workspace volume');
     progress('Creating the container');
@@ -107,9 +123,10 @@ export class DockerProvider implements Provider {
     try {
       container = await this.engine.call('create the container', () =>
         this.engine.api.createContainer(
-          containerOptions(spec, { name: containerName(spec.name), image: spec.image, user, volume: volumeName(spec.name), network }),
+          containerOptions(full, { name: containerName(spec.name), image: spec.image, user, volume: volumeName(spec.name), network }),
         ),
       );
+      if (injection) await prepareDirectories(this.engine, container, injection);
       throwIfAborted(options.signal);
       // What the engine applied, before anything runs with less than asked for.
       await requireHardened(this.engine, container.id, spec, false);
@@ -201,6 +218,16 @@ export class DockerProvider implements Provider {
     } catch {
       // A volume in use by an older container of the same name is kept on purpose.
     }
+    await this.removeBuilt(spec);
+  }
+
+  /** The image built for a create that failed (its layers stay as cache for the next try). */
+  private async removeBuilt(spec: InstanceSpec): Promise<void> {
+    if (spec.build)
+      await this.engine.api
+        .getImage(spec.image)
+        .remove({ noprune: true })
+        .catch(() => undefined);
   }
 }
 
