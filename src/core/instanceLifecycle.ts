@@ -13,6 +13,7 @@ import { validatePlacement } from './validatePlacement.js';
 import { type BuildInput, validateBuild } from './validateBuild.js';
 import { BuildFailedError } from '../providers/common/buildFailedError.js';
 import type { BuildSpec } from '../providers/provider.js';
+import { builtImageName } from '../providers/docker/dockerNames.js';
 import type { InstanceView } from './views.js';
 import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
 
@@ -277,9 +278,4 @@ function buildFor(input: CreateInput, host: HostRecord): BuildSpec {
     });
   }
   return validateBuild(input.build!);
-}
-
-/** The image a build makes for an instance: one tag per instance, so deleting one never takes another's. */
-function builtImageName(name: string): string {
-  return `code-swarm-build/${name}:latest`;
 }

@@ -39,25 +39,40 @@ export const create = defineCommand({
             ...(v['build-arg'] !== undefined ? { buildArgs: v['build-arg'] } : {}),
           }
         : undefined;
-    let view = await swarm.create(
-      {
-        name,
-        host: v.host!,
-        // An empty value is bad input, not "use the default".
-        ...(v.image !== undefined ? { image: v.image } : {}),
-        ...(build ? { build } : {}),
-        ...(v['code-server-image'] !== undefined ? { codeServerImage: v['code-server-image'] } : {}),
-        ...(v.cpus !== undefined ? { cpus: v.cpus } : {}),
-        ...(v.memory !== undefined ? { memory: v.memory } : {}),
-        ...(v.node !== undefined ? { node: v.node } : {}),
-        ...(v.constraint !== undefined ? { constraint: v.constraint } : {}),
-      },
-      {
+    const input = {
+      name,
+      host: v.host!,
+      // An empty value is bad input, not "use the default".
+      ...(v.image !== undefined ? { image: v.image } : {}),
+      ...(build ? { build } : {}),
+      ...(v['code-server-image'] !== undefined ? { codeServerImage: v['code-server-image'] } : {}),
+      ...(v.cpus !== undefined ? { cpus: v.cpus } : {}),
+      ...(v.memory !== undefined ? { memory: v.memory } : {}),
+      ...(v.node !== undefined ? { node: v.node } : {}),
+      ...(v.constraint !== undefined ? { constraint: v.constraint } : {}),
+    };
+    const view = await untilDone(async (signal) => {
+      const made = await swarm.create(input, {
+        signal,
         onProgress: (m) => (out.json ? undefined : out.error(m)),
         onLog: (line) => (out.json || STEP.test(line) ? undefined : out.error(`  ${line}`)),
-      },
-    );
-    if (!v['no-wait']) view = await swarm.waitHealthy(view.name, { timeoutMs: 180_000 });
+      });
+      return v['no-wait'] ? made : swarm.waitHealthy(made.name, { timeoutMs: 180_000, signal });
+    });
     out.data(instanceJson(view), () => instanceLine(view));
   },
 });
+
+/** Ctrl-C (or SIGTERM) stops the work (a build on the host stops with it), which then cleans up like a failure. */
+async function untilDone<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await work(abort.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

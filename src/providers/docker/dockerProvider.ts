@@ -30,7 +30,7 @@ import { ensureImageInfo, runAs } from './dockerImages.js';
 import { planCodeServer, prepareDirectories } from './bringCodeServer.js';
 import { buildImage } from './dockerBuild.js';
 import { readLogs } from './dockerLogs.js';
-import { containerName, volumeName } from './dockerNames.js';
+import { builtImageName, containerName, volumeName } from './dockerNames.js';
 import { DockerNetwork, NETWORK_NAME } from './dockerNetwork.js';
 import { DockerSnapshots } from './dockerSnapshots.js';
 import { dockerCapacity, DockerStatsSchema, statsFromDocker } from './dockerStats.js';
@@ -167,6 +167,11 @@ export class DockerProvider implements Provider {
     await this.engine.call('remove', () => this.engine.container(ref).remove({ force: true, v: false }), ref, [404]);
     if (!options.purge) return;
     await this.engine.call('remove the workspace volume', () => this.engine.api.getVolume(volumeName(ref.name)).remove(), undefined, [404]);
+    // The image built for it on this host, if it was built here (its layers stay as cache).
+    await this.engine.api
+      .getImage(builtImageName(ref.name))
+      .remove({ noprune: true })
+      .catch(() => undefined);
     await this.snaps.deleteAll(ref);
   }
 
