@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { dirname, isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import type { BuildSpec } from '../providers/provider.js';
 import { SwarmError } from '../shared/errors.js';
@@ -66,11 +66,20 @@ function checkPath(p: string, what: string, cwd: string): string {
 }
 
 function isFile(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isFile() === true;
+  return statOf(p)?.isFile() === true;
 }
 
 function isDirectory(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+  return statOf(p)?.isDirectory() === true;
+}
+
+/** A name too long, a folder we may not enter, a file where a folder should be: all just "not there" to the check. */
+function statOf(p: string): Stats | undefined {
+  try {
+    return statSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 function show(value: string): string {
