@@ -138,3 +138,26 @@ for (const where of ['alpha', 'local'] as const) {
     });
   });
 }
+
+describe('any image on a Swarm-mode host (swarm1)', function () {
+  this.timeout(120_000);
+  it('refuses an image without code-server in one line, before any service exists', async () => {
+    const { swarm } = await labSwarm();
+    try {
+      await addLabHost(swarm, 'swarm1');
+      const name = uniqueName('swimg');
+      await assert.rejects(swarm.create({ name, host: 'swarm1', image: lab().lightImage }), (e: Error) => {
+        assert.match(e.message, /^The image code-swarm-test\/light:2 has no code-server, and a Swarm-mode host cannot bring it in$/);
+        return true;
+      });
+      const services = await labDocker('swarm1').listServices({ filters: { label: ['code-swarm.instance'] } });
+      assert.deepEqual(
+        services.map((s) => s.Spec?.Name ?? '').filter((n) => n.includes(name)),
+        [],
+      );
+      assert.deepEqual(await labDocker('swarm1').listContainers({ all: true, filters: { label: ['code-swarm.probe'] } }), []);
+    } finally {
+      swarm.dispose();
+    }
+  });
+});
