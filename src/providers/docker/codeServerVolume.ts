@@ -4,7 +4,7 @@ import { CODE_SERVER_DIR, CODE_SERVER_READY } from '../common/codeServer.js';
 import { firstLine, throwIfAborted } from '../common/providerErrors.js';
 import type { CreateOptions } from '../provider.js';
 import type { DockerEngine } from './dockerEngine.js';
-import { statusOf } from './dockerErrors.js';
+import { messageOf, statusOf } from './dockerErrors.js';
 import { demuxBuffer } from './dockerLogs.js';
 
 /** The image code-server is copied from: one the host has. */
@@ -157,7 +157,8 @@ async function createFiller(
       },
     });
   } catch (e) {
-    if (statusOf(e) === 409) return undefined;
+    // Docker says 409; Podman 4.3 says 500 "…is already in use".
+    if (statusOf(e) === 409 || /already in use/i.test(messageOf(e))) return undefined;
     throw engine.wrap(e, 'create the container that fills the code-server volume');
   }
 }
