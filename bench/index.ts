@@ -3,7 +3,8 @@
 // LXD on gamma (bench/lxd.ts), tunnel throughput (bench/tunnel.ts), parallel
 // creates (bench/parallelCreate.ts), 10 hosts × 50 instances (bench/fleet.ts:
 // refresh, health round, health CPU, heap over a 10-minute watch, ~20 min),
-// whole CLI processes beside the docker CLI (bench/cliProcess.ts), and last
+// whole CLI processes beside the docker CLI (bench/cliProcess.ts), builds on
+// the host, cold and cached (bench/build.ts), and last
 // activation and bundle size (bench/activation.ts). docs/PERFORMANCE.md says
 // what each figure is and how many samples a run takes.
 //
@@ -17,6 +18,7 @@
 import './withoutNativeAddons.js';
 import { randomBytes } from 'node:crypto';
 import { createActivationBench } from './activation.js';
+import { createBuildBench } from './build.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { CleanupStack } from './cleanupStack.js';
 import { createCliProcessBench } from './cliProcess.js';
@@ -57,6 +59,7 @@ const MODULES: readonly BenchModule[] = [
   createFleetBench(),
   createCliProcessBench(),
   createSwarmModeBench(),
+  createBuildBench(),
 ];
 /**
  * The order the parts run in, never two at once: the workbench part last. It

@@ -52,6 +52,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodeSw
       cpus: settings.defaultCpus,
       memory: settings.defaultMemory,
       idleTimeout: settings.defaultIdleTimeout,
+      codeServerImage: settings.codeServerImage,
     },
   });
   context.subscriptions.push({ dispose: () => swarm.dispose() });

@@ -47,6 +47,7 @@ export function instanceJson(v: InstanceView): Record<string, unknown> {
     ...(v.envNames !== undefined ? { env: v.envNames } : {}),
     ...(v.mounts !== undefined ? { mounts: v.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })) } : {}),
     ...(v.gpus !== undefined ? { gpus: v.gpus } : {}),
+    ...(v.buildLogTail !== undefined ? { buildLogTail: v.buildLogTail } : {}),
     ...idleJson(v),
   };
 }

@@ -10,7 +10,8 @@ export const USAGE = `usage: code-swarm <command> [options]
   create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR]
               [--idle-timeout DURATION] [--no-wait]   DURATION: 30m, 2h, 1h30m (more than 60s) or off
          [--env K=V]… [--tag K=V]… [--mount SRC:DST[:ro]]… [--gpus all|N]   (docs/INSTANCE-OPTIONS.md)
-
+                               (any image: [--code-server-image IMG] where code-server is copied from if IMG has none;
+                               or build on the host: --dockerfile FILE [--context DIR] [--build-arg K=V]... instead of --image)
   list [--host HOST]
   watch [--host HOST]          print each change the engines report (state, port) until Ctrl-C
   start|restart NAME [--no-wait]

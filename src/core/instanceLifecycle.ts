@@ -12,6 +12,10 @@ import type { Store } from './store.js';
 import { parseCpus, parseMemory, validateImageRef, validateInstanceName } from './validate.js';
 import { validatePlacement } from './validatePlacement.js';
 import { validateInstanceOptions, type InstanceOptions, type OptionsInput } from './validateOptions.js';
+import { type BuildInput, validateBuild } from './validateBuild.js';
+import { BuildFailedError } from '../providers/common/buildFailedError.js';
+import type { BuildSpec } from '../providers/provider.js';
+import { builtImageName } from '../providers/docker/dockerNames.js';
 import type { InstanceView } from './views.js';
 import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
 
@@ -39,10 +43,16 @@ export interface CreateInput extends OptionsInput {
   readonly constraint?: string;
   /** `30m`, `2h`, `off` (docs/IDLE.md); default the swarm's default, else off. */
   readonly idleTimeout?: string;
+  /** Where code-server comes from when the image has none (docs/ANY-IMAGE.md); else the host's newest code-server image. */
+  readonly codeServerImage?: string;
+  /** Build the image on the host from this Dockerfile (and context, build arguments) instead of naming one. */
+  readonly build?: BuildInput;
 }
 
 export interface OperationOptions {
   readonly onProgress?: ProgressSink;
+  /** Every line of a build's output (a create from a Dockerfile). */
+  readonly onLog?: (line: string) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -55,7 +65,7 @@ export interface InstanceLifecycleOptions {
   readonly providerOf: (host: HostRecord) => Provider;
   /** Something about this host's instances changed. */
   readonly changed: (host: string) => void;
-  readonly defaults?: { image?: string; cpus?: number; memory?: string; idleTimeout?: string } | undefined;
+  readonly defaults?: { image?: string; cpus?: number; memory?: string; idleTimeout?: string; codeServerImage?: string } | undefined;
 }
 
 type Operation = (p: Provider, ref: InstanceRef) => Promise<void>;
@@ -73,7 +83,8 @@ export class InstanceLifecycle {
     const { store, secrets, defaults } = this.opts;
     const name = validateInstanceName(input.name);
     const host = await requireHost(store, input.host);
-    const image = validateImageRef(input.image ?? defaults?.image ?? DEFAULT_IMAGE);
+    const build = input.build ? buildFor(input, host) : undefined;
+    const image = build ? builtImageName(name) : validateImageRef(input.image ?? defaults?.image ?? DEFAULT_IMAGE);
     const cpus = parseCpus(input.cpus ?? defaults?.cpus ?? DEFAULT_CPUS);
     const memoryBytes = parseMemory(input.memory ?? defaults?.memory ?? DEFAULT_MEMORY);
     const placement = validatePlacement(input, host);
@@ -84,6 +95,8 @@ export class InstanceLifecycle {
     const extra = validateInstanceOptions(input, host);
     await this.requireHostPaths(host, extra);
 
+    const codeServerFrom = input.codeServerImage ?? (defaults?.codeServerImage || undefined);
+    const codeServerImage = codeServerFrom === undefined ? undefined : validateImageRef(codeServerFrom);
     const password = generatePassword();
     const hashedPassword = hashPassword(password);
     const id = randomUUID();
@@ -153,6 +166,8 @@ export class InstanceLifecycle {
           tags: extra.tags,
           mounts: extra.mounts,
           ...(extra.gpus !== undefined ? { gpus: extra.gpus } : {}),
+          ...(codeServerImage ? { codeServerImage } : {}),
+          ...(build ? { build } : {}),
         },
         options,
       );
@@ -311,7 +326,9 @@ export class InstanceLifecycle {
       // engine's socket) never ran anything we sent: nothing can exist there.
       unknown = !REFUSALS.has(toSwarmError(e).code);
     }
-    const keep = leftover !== undefined || unknown;
+    // A failed build keeps its record, with the log's tail, so the reason stays readable.
+    const built = err instanceof BuildFailedError;
+    const keep = leftover !== undefined || unknown || built;
     await this.opts.store.update((draft) => {
       const r: InstanceRecord | undefined = draft.instances.find((i) => i.id === id);
       if (!r) return;
@@ -319,6 +336,7 @@ export class InstanceLifecycle {
         r.state = 'failed';
         if (leftover) r.containerId = leftover.containerId;
         r.error = err.oneLine();
+        if (built) r.buildLogTail = err.logTail;
         r.updatedAt = new Date().toISOString();
       } else {
         draft.instances = draft.instances.filter((i) => i.id !== id);
@@ -337,4 +355,20 @@ function recordOptions(o: InstanceOptions): Partial<InstanceRecord> {
     ...(o.mounts.length > 0 ? { mounts: o.mounts } : {}),
     ...(o.gpus !== undefined ? { gpus: o.gpus } : {}),
   };
+}
+
+/** Engines that build from a Dockerfile through their API. */
+const BUILDERS: ReadonlySet<string> = new Set(['docker', 'podman']);
+
+function buildFor(input: CreateInput, host: HostRecord): BuildSpec {
+  if (input.image !== undefined) {
+    throw new SwarmError('Give --image or --dockerfile, not both', { code: 'invalid-input', hint: 'A build names its own image' });
+  }
+  if (!BUILDERS.has(host.provider)) {
+    throw new SwarmError(`${host.name} is a ${host.provider} host, which cannot build from a Dockerfile`, {
+      code: 'invalid-input',
+      hint: 'Build on a Docker or Podman host, or give an --image that the host has',
+    });
+  }
+  return validateBuild(input.build!);
 }

@@ -47,7 +47,9 @@ export function reconcileHost(
     const o = byId.get(r.id) ?? observed.find((x) => x.containerId === r.containerId || x.name === r.name);
     if (!o) {
       const young = now.getTime() - Date.parse(r.updatedAt) < CREATE_GRACE_MS;
-      if (r.state === 'missing' || (r.state === 'starting' && young && !r.containerId)) {
+      // A build that failed never had a container: its record keeps the reason until deleted.
+      const failedBuild = r.state === 'failed' && r.buildLogTail !== undefined && !r.containerId;
+      if (r.state === 'missing' || failedBuild || (r.state === 'starting' && young && !r.containerId)) {
         out.push(r);
       } else {
         missing.push(r.name);

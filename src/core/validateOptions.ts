@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { SwarmError } from '../shared/errors.js';
 import type { GpuRequest, HostRecord, MountSpec } from '../shared/model.js';
+import { CODE_SERVER_MOUNT } from '../providers/common/codeServer.js';
 
 /** POSIX's portable environment name: what every shell and `env` can set and read. */
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -42,6 +43,8 @@ export const RESERVED_TARGETS = [
   '/usr/lib/code-server',
   '/usr/bin/code-server',
   '/opt/node',
+  // Where code-server is brought into an image that has none (docs/ANY-IMAGE.md).
+  CODE_SERVER_MOUNT,
   '/run/secrets',
   '/proc',
   '/sys',

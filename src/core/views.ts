@@ -43,6 +43,8 @@ export interface InstanceView {
   readonly envNames?: readonly string[];
   readonly mounts?: readonly MountSpec[];
   readonly gpus?: GpuRequest;
+  /** The end of a failed build's log. */
+  readonly buildLogTail?: string;
 }
 
 export type HostReachability = 'unknown' | 'up' | 'down';
@@ -112,5 +114,6 @@ export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefin
     ...(r.envNames !== undefined ? { envNames: r.envNames } : {}),
     ...(r.mounts !== undefined ? { mounts: r.mounts } : {}),
     ...(r.gpus !== undefined ? { gpus: r.gpus } : {}),
+    ...(r.buildLogTail !== undefined ? { buildLogTail: r.buildLogTail } : {}),
   };
 }

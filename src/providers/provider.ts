@@ -26,6 +26,33 @@ export interface InstanceSpec {
   readonly tags?: Readonly<Record<string, string>>;
   readonly mounts?: readonly MountSpec[];
   readonly gpus?: GpuRequest;
+  /** The image to copy code-server from when `image` has none (else the host's newest code-server image). */
+  readonly codeServerImage?: string;
+  /** Build `image` on the host from this first (docs/ANY-IMAGE.md). */
+  readonly build?: BuildSpec;
+  /** Set by the provider once it has decided to bring code-server in (docs/ANY-IMAGE.md). */
+  readonly codeServer?: CodeServerInjection;
+}
+
+/** A build on the host, from a context on this machine. */
+export interface BuildSpec {
+  /** Absolute path of the context folder on this machine. */
+  readonly context: string;
+  /** The Dockerfile, relative to the context, `/`-separated. */
+  readonly dockerfile: string;
+  readonly args: Readonly<Record<string, string>>;
+}
+
+/** code-server brought into an image that has none: the host's volume holding it, and who runs it. */
+export interface CodeServerInjection {
+  /** The host's read-only code-server volume, filled once per code-server build. */
+  readonly volume: string;
+  /** `uid:gid`, never root. */
+  readonly user: string;
+  readonly uid: number;
+  readonly gid: number;
+  /** HOME, made for the user in the container if the image lacks it. */
+  readonly home: string;
 }
 
 /** An instance as its host reports it. */
@@ -70,6 +97,8 @@ export interface ProgressSink {
 
 export interface CreateOptions {
   readonly onProgress?: ProgressSink;
+  /** Every line of a build's output, as it comes. */
+  readonly onLog?: (line: string) => void;
   readonly signal?: AbortSignal;
 }
 

@@ -94,6 +94,8 @@ export const InstanceRecordSchema = z.object({
   volume: z.string().min(1).optional(),
   /** Why the instance is `failed`. */
   error: z.string().optional(),
+  /** The end of the log of a build that failed (several lines). */
+  buildLogTail: z.string().optional(),
   /** The cluster node it runs on (Swarm hosts). */
   node: z.string().min(1).optional(),
   /** Stop after this long without activity (docs/IDLE.md); absent: never. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -365,6 +365,55 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
     }
     await assertNoHostTouched();
     assert.deepEqual(storeFile(dir).instances, []);
+  });
+
+  it('rejects hostile Dockerfile paths, contexts, build arguments and code-server images before any host is touched', async () => {
+    const context = suiteDir('csw-hostile-build-');
+    writeFileSync(join(context, 'Dockerfile'), 'FROM scratch\n');
+    const dockerfile = join(context, 'Dockerfile');
+    // A path to a file that exists is the user's own to build from (their machine, their host): only the others are refused.
+    const notAFile = HOSTILE.filter((v) => !existsSync(resolve(v)) || !statSync(resolve(v)).isFile());
+    const cases: [string, CreateInput][] = [
+      ...notAFile.map((v): [string, CreateInput] => [
+        `--dockerfile ${JSON.stringify(v.slice(0, 40))}`,
+        { name: okName, host: 'alpha', build: { dockerfile: v } },
+      ]),
+      ...HOSTILE.map((v): [string, CreateInput] => [
+        `--context ${JSON.stringify(v.slice(0, 40))}`,
+        { name: okName, host: 'alpha', build: { dockerfile, context: v } },
+      ]),
+      ...HOSTILE.map((v): [string, CreateInput] => [
+        `--build-arg ${JSON.stringify(v.slice(0, 40))}`,
+        { name: okName, host: 'alpha', build: { dockerfile, buildArgs: [v] } },
+      ]),
+      ...HOSTILE.filter((v) => /[\x00-\x08\x0a-\x1f\x7f]/.test(v)).map((v): [string, CreateInput] => [
+        `--build-arg K=${JSON.stringify(v.slice(0, 40))}`,
+        { name: okName, host: 'alpha', build: { dockerfile, buildArgs: [`K=${v}`] } },
+      ]),
+      ...HOSTILE.map((v): [string, CreateInput] => [
+        `--code-server-image ${JSON.stringify(v.slice(0, 40))}`,
+        { name: okName, host: 'alpha', image: okImage.alpha, codeServerImage: v },
+      ]),
+      ['--image with --dockerfile', { name: okName, host: 'alpha', image: okImage.alpha, build: { dockerfile } }],
+      ['--build-arg given twice', { name: okName, host: 'alpha', build: { dockerfile, buildArgs: ['A=1', 'A=2'] } }],
+      ['a build on an LXD host', { name: okName, host: 'gamma', build: { dockerfile } }],
+    ];
+    for (const [what, input] of cases) {
+      const e = assertRejection(await rejectionOf(swarm.create(input), what), ['invalid-input'], what);
+      assert.ok(e.oneLine().length < 400, `${what}: ${e.oneLine().length} characters`);
+    }
+    for (const args of [
+      ['create', okName, '--host', 'alpha', '--dockerfile', `${dockerfile};touch ${CANARY}`],
+      ['create', okName, '--host', 'alpha', '--dockerfile', dockerfile, '--build-arg', `$(touch ${CANARY})`],
+      ['create', okName, '--host', 'alpha', '--dockerfile', dockerfile, '--context', `\`touch ${CANARY}\``],
+      ['create', okName, '--host', 'alpha', '--image', okImage.alpha, '--code-server-image', `x;touch ${CANARY}`],
+      ['create', okName, '--host', 'alpha', '--context', context],
+    ]) {
+      assertCliRejects(runCli(dir, args), 2, args.join(' ').slice(0, 80));
+    }
+    await assertNoHostTouched();
+    assert.deepEqual(storeFile(dir).instances, []);
+    assert.equal(existsSync(CANARY), false);
   });
 
   it('property: any string in a field is refused before the host is touched, or the validator vouches for it', async () => {

@@ -2,15 +2,21 @@ import { parseIdleTimeout } from '../../core/idleTimeout.js';
 import { defineCommand, invalidInput } from '../command.js';
 import { instanceJson, instanceLine } from '../output.js';
 
+/** A build's step lines come as progress too: the log prints the rest, so each line shows once. */
+const STEP = /^(?:Step|STEP) \d+\/\d+ ?:/;
+
 export const create = defineCommand({
   name: 'create',
   usage:
-    'create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--env K=V]… [--mount SRC:DST[:ro]]… [--tag K=V]… [--gpus all|N] [--node NODE | --constraint EXPR] [--idle-timeout DURATION] [--no-wait]',
-
+    'create NAME --host HOST [--image IMG | --dockerfile FILE [--context DIR] [--build-arg K=V]…] [--code-server-image IMG] [--cpus N] [--memory SIZE] [--env K=V]… [--mount SRC:DST[:ro]]… [--tag K=V]… [--gpus all|N] [--node NODE | --constraint EXPR] [--idle-timeout DURATION] [--no-wait]',
   args: 1,
   options: {
     host: { type: 'string' },
     image: { type: 'string' },
+    dockerfile: { type: 'string' },
+    context: { type: 'string' },
+    'build-arg': { type: 'string', multiple: true },
+    'code-server-image': { type: 'string' },
     cpus: { type: 'string' },
     memory: { type: 'string' },
     node: { type: 'string' },
@@ -20,7 +26,6 @@ export const create = defineCommand({
     mount: { type: 'string', multiple: true },
     tag: { type: 'string', multiple: true },
     gpus: { type: 'string' },
-
     'no-wait': { type: 'boolean' },
   },
   check(v) {
@@ -28,27 +33,59 @@ export const create = defineCommand({
     if (v.node !== undefined && v.constraint !== undefined) throw invalidInput('Give --node or --constraint, not both');
     // Before any host is asked: a bad duration is the user's to fix.
     if (v['idle-timeout'] !== undefined) parseIdleTimeout(v['idle-timeout']);
+    if (v.image !== undefined && v.dockerfile !== undefined) throw invalidInput('Give --image or --dockerfile, not both');
+    if (v.dockerfile === undefined && (v.context !== undefined || v['build-arg'] !== undefined)) {
+      throw invalidInput('--context and --build-arg go with --dockerfile FILE');
+    }
   },
   async run({ swarm, out, args: [name], values: v }) {
-    let view = await swarm.create(
-      {
-        name,
-        host: v.host!,
-        // An empty value is bad input, not "use the default".
-        ...(v.image !== undefined ? { image: v.image } : {}),
-        ...(v.cpus !== undefined ? { cpus: v.cpus } : {}),
-        ...(v.memory !== undefined ? { memory: v.memory } : {}),
-        ...(v.node !== undefined ? { node: v.node } : {}),
-        ...(v.constraint !== undefined ? { constraint: v.constraint } : {}),
-        ...(v['idle-timeout'] !== undefined ? { idleTimeout: v['idle-timeout'] } : {}),
-        ...(v.env !== undefined ? { env: v.env } : {}),
-        ...(v.mount !== undefined ? { mounts: v.mount } : {}),
-        ...(v.tag !== undefined ? { tags: v.tag } : {}),
-        ...(v.gpus !== undefined ? { gpus: v.gpus } : {}),
-      },
-      { onProgress: (m) => (out.json ? undefined : out.error(m)) },
-    );
-    if (!v['no-wait']) view = await swarm.waitHealthy(view.name, { timeoutMs: 180_000 });
+    const build =
+      v.dockerfile !== undefined
+        ? {
+            dockerfile: v.dockerfile,
+            ...(v.context !== undefined ? { context: v.context } : {}),
+            ...(v['build-arg'] !== undefined ? { buildArgs: v['build-arg'] } : {}),
+          }
+        : undefined;
+    const input = {
+      name,
+      host: v.host!,
+      // An empty value is bad input, not "use the default".
+      ...(v.image !== undefined ? { image: v.image } : {}),
+      ...(build ? { build } : {}),
+      ...(v['code-server-image'] !== undefined ? { codeServerImage: v['code-server-image'] } : {}),
+      ...(v.cpus !== undefined ? { cpus: v.cpus } : {}),
+      ...(v.memory !== undefined ? { memory: v.memory } : {}),
+      ...(v.node !== undefined ? { node: v.node } : {}),
+      ...(v.constraint !== undefined ? { constraint: v.constraint } : {}),
+      ...(v['idle-timeout'] !== undefined ? { idleTimeout: v['idle-timeout'] } : {}),
+      ...(v.env !== undefined ? { env: v.env } : {}),
+      ...(v.mount !== undefined ? { mounts: v.mount } : {}),
+      ...(v.tag !== undefined ? { tags: v.tag } : {}),
+      ...(v.gpus !== undefined ? { gpus: v.gpus } : {}),
+    };
+    const view = await untilDone(async (signal) => {
+      const made = await swarm.create(input, {
+        signal,
+        onProgress: (m) => (out.json ? undefined : out.error(m)),
+        onLog: (line) => (out.json || STEP.test(line) ? undefined : out.error(`  ${line}`)),
+      });
+      return v['no-wait'] ? made : swarm.waitHealthy(made.name, { timeoutMs: 180_000, signal });
+    });
     out.data(instanceJson(view), () => instanceLine(view));
   },
 });
+
+/** Ctrl-C (or SIGTERM) stops the work (a build on the host stops with it), which then cleans up like a failure. */
+async function untilDone<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await work(abort.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -3,3 +3,13 @@ export const CODE_SERVER_PORT = 8080;
 
 /** The uid code-server runs as (the image's `coder` user): never root. */
 export const CODER_UID = 1000;
+
+/**
+ * Where the host's code-server volume is mounted (read-only) in an instance
+ * whose image has no code-server of its own (docs/ANY-IMAGE.md).
+ */
+export const CODE_SERVER_MOUNT = '/opt/code-swarm';
+/** The volume's complete copy: a directory renamed into place only once filled. */
+export const CODE_SERVER_DIR = 'cs';
+/** Present only in a complete copy (it is written last, before the rename). */
+export const CODE_SERVER_READY = `${CODE_SERVER_DIR}/.complete`;

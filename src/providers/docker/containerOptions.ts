@@ -9,6 +9,7 @@ import { envEntries, gpuDevices, gpusFromHostConfig, mountsFromEngine, optionMou
 
 /** What code-server's login reads from the environment: set by us, never taken from an option or an old container. */
 const OWN_ENV = new Set(['HASHED_PASSWORD', 'CODE_SERVER_COOKIE_SUFFIX']);
+import { injectionFromLabels, withCodeServer } from './codeServerOptions.js';
 
 /** The workspace volume's mount point, where code-server opens. */
 export const PROJECT_DIR = '/home/coder/project';
@@ -30,6 +31,10 @@ export interface ContainerPlacement {
 
 /** The one place an instance's container is described: create and restore must not drift apart. */
 export function containerOptions(spec: InstanceSpec, at: ContainerPlacement): Docker.ContainerCreateOptions {
+  return withCodeServer(baseOptions(spec, at), spec.codeServer);
+}
+
+function baseOptions(spec: InstanceSpec, at: ContainerPlacement): Docker.ContainerCreateOptions {
   return {
     name: at.name,
     Image: at.image,
@@ -122,6 +127,7 @@ export function specFromInspect(info: Docker.ContainerInspectInfo, ref: Instance
     ...(Object.keys(tags).length > 0 ? { tags } : {}),
     ...(mounts.length > 0 ? { mounts } : {}),
     ...(gpus !== undefined ? { gpus } : {}),
+    ...injectionFromLabels(labels),
   };
 }
 

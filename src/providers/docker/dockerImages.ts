@@ -14,8 +14,8 @@ interface PullEvent {
   error?: string;
 }
 
-/** Makes sure the image is on the host (pulling if needed); returns the user to run as. */
-export async function ensureImage(engine: DockerEngine, image: string, options: CreateOptions): Promise<string> {
+/** Makes sure the image is on the host (pulling if needed); returns its inspect. */
+export async function ensureImageInfo(engine: DockerEngine, image: string, options: CreateOptions): Promise<Docker.ImageInspectInfo> {
   const progress = options.onProgress ?? (() => undefined);
   let info: Docker.ImageInspectInfo | undefined;
   try {
@@ -28,11 +28,11 @@ export async function ensureImage(engine: DockerEngine, image: string, options: 
     await pull(engine, image, options);
     info = await engine.call('inspect the image', () => engine.api.getImage(image).inspect());
   }
-  return runAs(info.Config?.User ?? '');
+  return info;
 }
 
 /** The image's own user unless it is root: code-server never runs as root here. */
-function runAs(user: string): string {
+export function runAs(user: string): string {
   return user === '' || user === 'root' || user === '0' || user.startsWith('0:') ? `${CODER_UID}:${CODER_UID}` : user;
 }
 

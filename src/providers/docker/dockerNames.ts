@@ -20,3 +20,8 @@ export function snapshotRepo(ref: InstanceRef): string {
 export function containerKey(ref: InstanceRef): string {
   return ref.containerId ?? containerName(ref.name);
 }
+
+/** The image a build on the host makes for an instance: one tag per instance, so deleting one never takes another's. */
+export function builtImageName(name: string): string {
+  return `code-swarm-build/${name}:latest`;
+}

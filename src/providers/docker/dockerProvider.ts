@@ -8,6 +8,7 @@ import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
 import type { HostCheck } from '../hostCheck.js';
 import type {
+  CodeServerInjection,
   CreateOptions,
   EngineChange,
   EngineEvents,
@@ -27,9 +28,11 @@ import { appliesIdleTimeout, stoppedForIdle } from './dockerIdle.js';
 import { DockerEngine, STOP_TIMEOUT_S } from './dockerEngine.js';
 import { statusOf } from './dockerErrors.js';
 import { watchDocker } from './dockerEvents.js';
-import { ensureImage } from './dockerImages.js';
+import { ensureImageInfo, runAs } from './dockerImages.js';
+import { planCodeServer, prepareDirectories } from './bringCodeServer.js';
+import { buildImage } from './dockerBuild.js';
 import { readLogs } from './dockerLogs.js';
-import { containerName, volumeName } from './dockerNames.js';
+import { builtImageName, containerName, volumeName } from './dockerNames.js';
 import { DockerNetwork, NETWORK_NAME } from './dockerNetwork.js';
 import { DockerSnapshots } from './dockerSnapshots.js';
 import { dockerCapacity, DockerStatsSchema, statsFromDocker } from './dockerStats.js';
@@ -103,9 +106,22 @@ export class DockerProvider implements Provider {
     // leaves the network as it would be after any create.
     const networkId = this.network.ensure();
     networkId.catch(() => undefined);
-    const user = await ensureImage(this.engine, spec.image, options);
-    const network = await networkId;
-    throwIfAborted(options.signal);
+    if (spec.build) await buildImage(this.engine, spec.build, spec.image, options);
+    let info: Docker.ImageInspectInfo;
+    let injection: CodeServerInjection | undefined;
+    let network: string;
+    try {
+      info = await ensureImageInfo(this.engine, spec.image, options);
+      // An image without code-server gets the host's (or is refused) before anything of the instance exists.
+      injection = await planCodeServer(this.engine, spec, info, options);
+      network = await networkId;
+      throwIfAborted(options.signal);
+    } catch (e) {
+      await this.removeBuilt(spec);
+      throw e;
+    }
+    const user = injection?.user ?? runAs(info.Config?.User ?? '');
+    const full: InstanceSpec = injection ? { ...spec, codeServer: injection } : spec;
     progress('Creating the workspace volume');
     await this.engine.ensureVolume({ Name: volumeName(spec.name), Labels: volumeLabels(spec) }, 'create the workspace volume');
     progress('Creating the container');
@@ -113,7 +129,7 @@ export class DockerProvider implements Provider {
     try {
       container = await this.engine.call('create the container', () =>
         this.engine.api.createContainer(
-          containerOptions(spec, {
+          containerOptions(full, {
             name: containerName(spec.name),
             image: spec.image,
             user,
@@ -123,6 +139,7 @@ export class DockerProvider implements Provider {
           }),
         ),
       );
+      if (injection) await prepareDirectories(this.engine, container, injection);
       throwIfAborted(options.signal);
       // What the engine applied, before anything runs with less than asked for.
       await requireHardened(this.engine, container.id, spec, false);
@@ -163,6 +180,11 @@ export class DockerProvider implements Provider {
     await this.engine.call('remove', () => this.engine.container(ref).remove({ force: true, v: false }), ref, [404]);
     if (!options.purge) return;
     await this.engine.call('remove the workspace volume', () => this.engine.api.getVolume(volumeName(ref.name)).remove(), undefined, [404]);
+    // The image built for it on this host, if it was built here (its layers stay as cache).
+    await this.engine.api
+      .getImage(builtImageName(ref.name))
+      .remove({ noprune: true })
+      .catch(() => undefined);
     await this.snaps.deleteAll(ref);
   }
 
@@ -246,6 +268,16 @@ export class DockerProvider implements Provider {
     } catch {
       // A volume in use by an older container of the same name is kept on purpose.
     }
+    await this.removeBuilt(spec);
+  }
+
+  /** The image built for a create that failed (its layers stay as cache for the next try). */
+  private async removeBuilt(spec: InstanceSpec): Promise<void> {
+    if (spec.build)
+      await this.engine.api
+        .getImage(spec.image)
+        .remove({ noprune: true })
+        .catch(() => undefined);
   }
 }
 

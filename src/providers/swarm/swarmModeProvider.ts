@@ -8,6 +8,7 @@ import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
 import { DockerEngine } from '../docker/dockerEngine.js';
 import { messageOf, statusOf } from '../docker/dockerErrors.js';
+import { probeImage } from '../docker/imageProbe.js';
 import type {
   ClusterNode,
   CreateOptions,
@@ -291,6 +292,16 @@ export class SwarmModeProvider implements Provider {
         code: 'image-missing',
         hint: 'Push it to a registry every node can pull from, or load it on every node (docker load)',
         cause: e,
+      });
+    }
+    // code-server is brought into images only on single engines (docs/ANY-IMAGE.md): its volume would have to be on every node.
+    if (
+      info.Config?.Labels?.['org.opencontainers.image.title'] !== 'code-server' &&
+      !(await probeImage(this.engine, image, info)).hasCodeServer
+    ) {
+      throw new SwarmError(`The image ${image} has no code-server, and a Swarm-mode host cannot bring it in`, {
+        code: 'invalid-input',
+        hint: 'Use an image with code-server installed, or create it on a Docker or Podman host',
       });
     }
     const entry = [...(info.Config?.Entrypoint ?? []), ...(info.Config?.Cmd ?? [])];

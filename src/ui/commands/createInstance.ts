@@ -1,9 +1,11 @@
+import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import { INSTANCE_NAME_MAX } from '../../shared/model.js';
 import type { CreateInput, HostResources } from '../../core/swarm.js';
 import type { HostView } from '../../core/views.js';
 import { instanceNameProblem, parseCpus, parseMemory, validateImageRef } from '../../core/validate.js';
 import { validatePlacement } from '../../core/validatePlacement.js';
+import { validateBuild } from '../../core/validateBuild.js';
 import { hostChoices } from '../model/hostChoices.js';
 import { suggestName } from '../model/suggestName.js';
 import { validationProblem } from '../model/validationProblem.js';
@@ -94,9 +96,10 @@ export const createInstance: CommandHandler = async (services, node) => {
       {
         run: async (s, at) => {
           const v = await inputStep(at, {
-            prompt: 'Image (code-server)',
+            prompt: 'Image (code-server is brought in if it has none), or the absolute path of a Dockerfile to build on the host',
             value: s.image,
-            validate: (x) => validationProblem(() => validateImageRef(x.trim())),
+            validate: (x) =>
+              validationProblem(() => (isDockerfilePath(x.trim()) ? validateBuild({ dockerfile: x.trim() }) : validateImageRef(x.trim()))),
           });
           if (v === BACK) return BACK;
           s.image = v.trim();
@@ -144,7 +147,7 @@ export const createInstance: CommandHandler = async (services, node) => {
   const input: CreateInput = {
     name: state.name!,
     host: state.host!,
-    image: state.image,
+    ...(isDockerfilePath(state.image) ? { build: { dockerfile: state.image } } : { image: state.image }),
     cpus: state.cpus,
     memory: state.memory,
     idleTimeout: settings.defaultIdleTimeout,
@@ -159,6 +162,8 @@ export const createInstance: CommandHandler = async (services, node) => {
         let done = 0;
         await services.swarm.create(input, {
           signal: abort.signal,
+          // A build's full output goes to the output channel; its steps show in the notification.
+          onLog: (line) => services.log.info(`[build ${input.name}] ${line}`),
           onProgress: (message, fraction) => {
             // withProgress wants increments in percent; the core reports a fraction of the whole.
             const increment = fraction === undefined ? undefined : Math.max(0, Math.round(fraction * 100) - done);
@@ -173,12 +178,19 @@ export const createInstance: CommandHandler = async (services, node) => {
       }
     },
   );
-  services.log.info(`Created ${input.name} on ${input.host} (${input.image}, ${input.cpus} CPUs, ${input.memory})`);
+  services.log.info(
+    `Created ${input.name} on ${input.host} (${input.image ?? `built from ${state.image}`}, ${input.cpus} CPUs, ${input.memory})`,
+  );
   void vscode.window.showInformationMessage(`${input.name} is running and healthy.`, 'Open').then((choice) => {
     if (choice === 'Open') return vscode.commands.executeCommand('codeSwarm.openInstance', input.name);
     return undefined;
   });
 };
+
+/** An image reference never starts with '/': such a value is a Dockerfile on this machine. */
+function isDockerfilePath(value: string): boolean {
+  return isAbsolute(value);
+}
 
 /** The hosts, most room first, the one with the most room proposed. */
 function hostPickItems(hosts: readonly HostView[], figures: ReadonlyMap<string, HostResources>) {

@@ -9,6 +9,8 @@ export interface Settings {
   readonly defaultImage: string;
   readonly defaultCpus: number;
   readonly defaultMemory: string;
+  /** The image code-server is copied from into images that have none; empty means the host's newest code-server image. */
+  readonly codeServerImage: string;
   readonly refreshIntervalSeconds: number;
   readonly healthIntervalSeconds: number;
   readonly openIn: 'simpleBrowser' | 'external';
@@ -44,6 +46,7 @@ const FIELDS = {
   defaultImage: { key: 'defaultImage', schema: z.string().refine(passes(validateImageRef)), fallback: DEFAULT_IMAGE },
   defaultCpus: { key: 'defaultCpus', schema: z.number().refine(passes(parseCpus)), fallback: DEFAULT_CPUS },
   defaultMemory: { key: 'defaultMemory', schema: z.string().refine(passes(parseMemory)), fallback: DEFAULT_MEMORY },
+  codeServerImage: { key: 'codeServerImage', schema: z.string().refine((v) => v === '' || passes(validateImageRef)(v)), fallback: '' },
   // 0 turns polling off; below 5 s it would hammer the hosts for no visible gain.
   refreshIntervalSeconds: {
     key: 'refreshIntervalSeconds',
@@ -87,6 +90,7 @@ export function readSettings(config: Pick<WorkspaceConfiguration, 'get'>): Setti
     defaultImage: read(FIELDS.defaultImage),
     defaultCpus: read(FIELDS.defaultCpus),
     defaultMemory: read(FIELDS.defaultMemory),
+    codeServerImage: read(FIELDS.codeServerImage),
     refreshIntervalSeconds: read(FIELDS.refreshIntervalSeconds),
     healthIntervalSeconds: read(FIELDS.healthIntervalSeconds),
     openIn: read(FIELDS.openIn),

@@ -66,6 +66,19 @@ describe('reconcileHost', () => {
     assert.equal(r.records[0]?.state, 'missing');
   });
 
+  it('keeps a failed build as failed with its log tail (it never had a container)', () => {
+    const failed = rec({
+      state: 'failed',
+      containerId: undefined,
+      port: undefined,
+      error: 'The build failed',
+      buildLogTail: 'step\nerror',
+    });
+    const r = reconcileHost('h', 'docker', [failed], [], new Set(), now, STORE);
+    assert.deepEqual(r.missing, []);
+    assert.deepEqual(r.records[0], failed);
+  });
+
   it('gives a young create in flight time before calling it missing', () => {
     const young = rec({ state: 'starting', containerId: undefined, updatedAt: '2026-11-23T09:59:00.000Z' });
     const r = reconcileHost('h', 'docker', [young], [], new Set(), now, STORE);
