@@ -42,7 +42,7 @@ export function createBuildBench(): BenchModule {
     const link = new SshHostLink(labConnection(HOST));
     ctx.cleanup.add('close the build link', () => link.dispose());
     const engine = new DockerEngine(link, lab().hosts[HOST].remoteSocket);
-    await writeFile(join(dir, 'Dockerfile'), DOCKERFILE(lab().lightImage));
+    await writeFile(join(dir, 'Dockerfile'), DOCKERFILE(lab().plainImage));
     await mkdir(join(dir, 'src'));
     // A context of a small project: 200 files, ~2 MB.
     await Promise.all(Array.from({ length: 200 }, (_, i) => writeFile(join(dir, 'src', `f${i}.txt`), `${i}\n`.repeat(5_000))));
@@ -78,7 +78,7 @@ export function createBuildBench(): BenchModule {
     missing: () => (['cold', 'cached'] as const).filter((k) => figures[k].samples.length === 0).map((k) => `build ${k}`),
     report: (quick) =>
       [
-        `Build on the host (${quick ? 'quick' : 'full'}): a Dockerfile FROM ${lab().lightImage}, 200-file context, over one SSH connection`,
+        `Build on the host (${quick ? 'quick' : 'full'}): a Dockerfile FROM ${lab().plainImage}, 200-file context, over one SSH connection`,
         '',
         renderTable(
           ['figure (ms)', 'median', 'min', 'max', 'n'],

@@ -92,11 +92,11 @@ export class InstanceLifecycle {
     // Engines whose code-server can be given the timeout get it; on the others Code Swarm's rounds stop the instance.
     const provider = this.opts.providerOf(host);
     const byCodeServer = idleTimeoutSeconds !== undefined && provider.setIdleTimeout !== undefined;
-    const extra = validateInstanceOptions(input, host);
-    await this.requireHostPaths(host, extra);
-
     const codeServerFrom = input.codeServerImage ?? (defaults?.codeServerImage || undefined);
     const codeServerImage = codeServerFrom === undefined ? undefined : validateImageRef(codeServerFrom);
+    const extra = validateInstanceOptions(input, host);
+    // Last: the one check that asks the host, once everything else is known good.
+    await this.requireHostPaths(host, extra);
     const password = generatePassword();
     const hashedPassword = hashPassword(password);
     const id = randomUUID();

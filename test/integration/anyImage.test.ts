@@ -74,10 +74,10 @@ for (const where of ['alpha', 'local'] as const) {
           .remove()
           .catch(() => undefined);
       const names = [uniqueName('anyimg'), uniqueName('anyimg')];
-      const views = await Promise.all(names.map((name) => swarm.create({ name, host: where, image: lab().lightImage, memory: '1g' })));
+      const views = await Promise.all(names.map((name) => swarm.create({ name, host: where, image: lab().plainImage, memory: '1g' })));
       assert.deepEqual(
         views.map((v) => v.image),
-        [lab().lightImage, lab().lightImage],
+        [lab().plainImage, lab().plainImage],
       );
       await Promise.all(names.map((n) => swarm.waitHealthy(n, { timeoutMs: 120_000 })));
       const left = await codeServerLeftovers(docker);
@@ -146,8 +146,8 @@ describe('any image on a Swarm-mode host (swarm1)', function () {
     try {
       await addLabHost(swarm, 'swarm1');
       const name = uniqueName('swimg');
-      await assert.rejects(swarm.create({ name, host: 'swarm1', image: lab().lightImage }), (e: Error) => {
-        assert.match(e.message, /^The image code-swarm-test\/light:2 has no code-server, and a Swarm-mode host cannot bring it in$/);
+      await assert.rejects(swarm.create({ name, host: 'swarm1', image: lab().plainImage }), (e: Error) => {
+        assert.match(e.message, /^The image code-swarm-test\/plain:1 has no code-server, and a Swarm-mode host cannot bring it in$/);
         return true;
       });
       const services = await labDocker('swarm1').listServices({ filters: { label: ['code-swarm.instance'] } });

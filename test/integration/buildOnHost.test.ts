@@ -47,7 +47,7 @@ describe('build on the host: create --dockerfile over SSH (alpha)', function () 
   const good = () =>
     context(
       [
-        `FROM ${lab().lightImage}`,
+        `FROM ${lab().plainImage}`,
         'ARG GREETING=hello',
         'COPY . /opt/ctx/',
         'RUN echo "$GREETING" > /opt/greeting && mkdir -p /opt/tool && printf "#!/bin/sh\\necho tool-ok\\n" > /opt/tool/tool && chmod 755 /opt/tool/tool',
@@ -60,7 +60,7 @@ describe('build on the host: create --dockerfile over SSH (alpha)', function () 
     const dir = good();
     const first = cli('create', `${tag}-1`, '--host', 'alpha', '--dockerfile', join(dir, 'Dockerfile'), '--build-arg', 'GREETING=hi there');
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stderr, /^Step 1\/\d+: FROM code-swarm-test\/light:2$/m);
+    assert.match(first.stderr, /^Step 1\/\d+: FROM code-swarm-test\/plain:1$/m);
     assert.match(first.stderr, /^Step 4\/\d+: RUN echo/m);
     assert.ok(first.stderr.indexOf('Step 1/') < first.stderr.indexOf('Step 4/'), 'steps stream in order');
     assert.match(first.stdout, new RegExp(`^${tag}-1 on alpha: running, healthy$`, 'm'));
@@ -93,7 +93,7 @@ describe('build on the host: create --dockerfile over SSH (alpha)', function () 
   });
 
   it('a failing Dockerfile leaves a failed record with the log tail, and no container, volume or image of ours', async () => {
-    const dir = context(`FROM ${lab().lightImage}\nRUN echo about to fail && exit 3\n`);
+    const dir = context(`FROM ${lab().plainImage}\nRUN echo about to fail && exit 3\n`);
     const name = `${tag}-bad`;
     const r = cli('create', name, '--host', 'alpha', '--dockerfile', join(dir, 'Dockerfile'));
     assert.notEqual(r.status, 0);
@@ -122,7 +122,7 @@ describe('build on the host: create --dockerfile over SSH (alpha)', function () 
   });
 
   it('Ctrl-C stops a build on the host and leaves nothing of it', async () => {
-    const dir = context(`FROM ${lab().lightImage}\nRUN sleep 120\n`);
+    const dir = context(`FROM ${lab().plainImage}\nRUN sleep 120\n`);
     const name = `${tag}-cancel`;
     const child = spawn(
       process.execPath,

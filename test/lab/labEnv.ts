@@ -33,6 +33,8 @@ export const LabEnvSchema = z.object({
   sshConfig: z.string(),
   dockerImage: z.string(),
   lightImage: z.string(),
+  /** The light image's tree without code-server's title: Code Swarm brings code-server into it. */
+  plainImage: z.string(),
   lxdImage: z.string(),
   codeServerVersion: z.string(),
   codeServerBin: z.string(),
