@@ -15,6 +15,7 @@ import { validateInstanceOptions, type InstanceOptions, type OptionsInput } from
 import { type BuildInput, validateBuild } from './validateBuild.js';
 import { BuildFailedError } from '../providers/common/buildFailedError.js';
 import type { BuildSpec } from '../providers/provider.js';
+import { readBuildContext } from '../providers/docker/buildContext.js';
 import { builtImageName } from '../providers/docker/dockerNames.js';
 import type { InstanceView } from './views.js';
 import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
@@ -89,12 +90,15 @@ export class InstanceLifecycle {
     const memoryBytes = parseMemory(input.memory ?? defaults?.memory ?? DEFAULT_MEMORY);
     const placement = validatePlacement(input, host);
     const idleTimeoutSeconds = parseIdleTimeout(input.idleTimeout ?? defaults?.idleTimeout ?? 'off');
-    // Engines whose code-server can be given the timeout get it; on the others Code Swarm's rounds stop the instance.
-    const provider = this.opts.providerOf(host);
-    const byCodeServer = idleTimeoutSeconds !== undefined && provider.setIdleTimeout !== undefined;
     const codeServerFrom = input.codeServerImage ?? (defaults?.codeServerImage || undefined);
     const codeServerImage = codeServerFrom === undefined ? undefined : validateImageRef(codeServerFrom);
     const extra = validateInstanceOptions(input, host);
+    // A context this machine cannot read is the user's to fix: said before any host is asked.
+    if (build) await readBuildContext(build);
+    // Only once the input is known good: the provider opens the host's link.
+    const provider = this.opts.providerOf(host);
+    // Engines whose code-server can be given the timeout get it; on the others Code Swarm's rounds stop the instance.
+    const byCodeServer = idleTimeoutSeconds !== undefined && provider.setIdleTimeout !== undefined;
     // Last: the one check that asks the host, once everything else is known good.
     await this.requireHostPaths(host, extra);
     const password = generatePassword();

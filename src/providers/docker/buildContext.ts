@@ -1,6 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import dockerignore from '@balena/dockerignore';
+import { SwarmError } from '../../shared/errors.js';
+import { firstLine } from '../common/providerErrors.js';
+import type { BuildSpec } from '../provider.js';
 
 /** Files a context may hold before we refuse to send it: a context that large is usually a wrong --context. */
 const MAX_ENTRIES = 200_000;
@@ -36,4 +39,21 @@ export async function contextFiles(context: string, dockerfile: string): Promise
   const always = [dockerfile, '.dockerignore'].filter((f) => f === dockerfile || rules !== '');
   for (const f of always) if (!files.includes(f)) files.push(f);
   return files.sort();
+}
+
+/**
+ * The context's files, or a one-line invalid-input error naming what could
+ * not be read. The core calls it before any host is asked, so an unreadable
+ * context never opens a connection; the build calls it again for its tar.
+ */
+export async function readBuildContext(build: BuildSpec): Promise<string[]> {
+  try {
+    return await contextFiles(build.context, build.dockerfile);
+  } catch (e) {
+    throw new SwarmError(`Could not read the build context ${build.context}: ${firstLine(e instanceof Error ? e.message : String(e))}`, {
+      code: 'invalid-input',
+      hint: 'Check --context (the folder the Dockerfile builds from) and its .dockerignore',
+      cause: e,
+    });
+  }
 }

@@ -23,8 +23,9 @@ const FILL_POLL_MS = 500;
 
 /**
  * Where code-server comes from: the image named by the user (setting or
- * option), else the newest image on the host that says it is code-server (a
- * repository named `code-server`, or the OCI title label).
+ * option), else the newest image on the host named `code-server`, else the
+ * newest with the OCI title label `code-server` (a title alone may belong to
+ * a stand-in that answers like code-server without being it).
  */
 export async function findCodeServerSource(engine: DockerEngine, named: string | undefined): Promise<CodeServerSource> {
   if (named) {
@@ -38,7 +39,9 @@ export async function findCodeServerSource(engine: DockerEngine, named: string |
     return { image: named, id: info.Id, architecture: info.Architecture };
   }
   const images = await engine.call('list images', () => engine.api.listImages());
-  const candidates = images.filter(isCodeServerImage).sort((a, b) => b.Created - a.Created);
+  // A repository named code-server first (the image itself), then anything titled so; the newest of each.
+  const rank = (i: Docker.ImageInfo) => (isCodeServerRepo(i) ? 0 : 1);
+  const candidates = images.filter(isCodeServerImage).sort((a, b) => rank(a) - rank(b) || b.Created - a.Created);
   const best = candidates[0];
   if (!best) {
     throw new SwarmError(`${engine.link.label} has no code-server image to bring code-server from`, {
@@ -52,7 +55,10 @@ export async function findCodeServerSource(engine: DockerEngine, named: string |
 }
 
 function isCodeServerImage(image: Docker.ImageInfo): boolean {
-  if (image.Labels?.['org.opencontainers.image.title'] === 'code-server') return true;
+  return image.Labels?.['org.opencontainers.image.title'] === 'code-server' || isCodeServerRepo(image);
+}
+
+function isCodeServerRepo(image: Docker.ImageInfo): boolean {
   return (image.RepoTags ?? []).some((t) => /(^|\/)code-server:[^/]+$/.test(t));
 }
 

@@ -3,7 +3,7 @@ import { SwarmError } from '../../shared/errors.js';
 import { BuildFailedError } from '../common/buildFailedError.js';
 import { firstLine } from '../common/providerErrors.js';
 import type { BuildSpec, CreateOptions } from '../provider.js';
-import { contextFiles } from './buildContext.js';
+import { readBuildContext } from './buildContext.js';
 import type { DockerEngine } from './dockerEngine.js';
 
 interface BuildEvent {
@@ -30,16 +30,7 @@ const STEP = /^(?:Step|STEP) (\d+)\/(\d+) ?: ?(.*)$/;
 export async function buildImage(engine: DockerEngine, build: BuildSpec, tag: string, options: CreateOptions): Promise<void> {
   const progress = options.onProgress ?? (() => undefined);
   const log = options.onLog ?? (() => undefined);
-  let files: string[];
-  try {
-    files = await contextFiles(build.context, build.dockerfile);
-  } catch (e) {
-    throw new SwarmError(`Could not read the build context ${build.context}: ${firstLine(e instanceof Error ? e.message : String(e))}`, {
-      code: 'invalid-input',
-      hint: 'Check --context (the folder the Dockerfile builds from) and its .dockerignore',
-      cause: e,
-    });
-  }
+  const files = await readBuildContext(build);
   progress(`Sending the build context (${files.length} files) to ${engine.link.label}`);
   const lines: string[] = [];
   const note = (line: string) => {
