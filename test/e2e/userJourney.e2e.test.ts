@@ -94,7 +94,7 @@ describe('e2e: a user journey in a real workbench', function () {
     await runCommand(page, 'Code Swarm: Create Instance');
     await answerStep(page, 'Host to run the instance on', 'alpha');
     await answerStep(page, 'Instance name', instance);
-    await answerStep(page, 'Image (code-server)');
+    await answerStep(page, 'Image (code-server is brought in');
     await answerStep(page, 'CPUs');
     await answerStep(page, 'Memory');
     await waitForRow(page, instance, /healthy/);

@@ -239,7 +239,7 @@ describe('e2e: the Get Started walkthrough, step by step (and the README picture
     await runStep(page, 'createInstance', 'An instance', 'Create Instance');
     await answerStep(page, 'Host to run the instance on', 'local');
     await answerStep(page, 'Instance name', INSTANCES[0].name);
-    await answerStep(page, 'Image (code-server)');
+    await answerStep(page, 'Image (code-server is brought in');
     await answerStep(page, 'CPUs');
     await answerStep(page, 'Memory');
     await waitForRow(page, INSTANCES[0].name, /healthy/);
@@ -264,7 +264,7 @@ describe('e2e: the Get Started walkthrough, step by step (and the README picture
       }
       await answerStep(page, 'Host to run the instance on', instance.host);
       await answerStep(page, 'Instance name', instance.name);
-      await answerStep(page, 'Image (code-server)');
+      await answerStep(page, 'Image (code-server is brought in');
       await answerStep(page, 'CPUs');
       await answerStep(page, 'Memory');
       await waitForRow(page, instance.name, /healthy/);
