@@ -16,7 +16,11 @@ export async function answerStep(page: Page, shows: string, value?: string): Pro
     const t = ${JSON.stringify(shows)};
     return (w.textContent || '').includes(t) || ((i && i.placeholder) || '').includes(t) || ((i && i.getAttribute('aria-label')) || '').includes(t);
   })()`;
-  await page.waitForFunction(predicate, undefined, { timeout: 30_000 });
+  // Generous: a loaded machine can take long to bring the next step up; the failure says which step and what showed.
+  await page.waitForFunction(predicate, undefined, { timeout: 60_000 }).catch(async (e: unknown) => {
+    const showing = (await widget.textContent().catch(() => null)) ?? '(no quick input)';
+    throw new Error(`the quick input never showed "${shows}" (showing: "${showing.slice(0, 200)}"): ${String(e).split('\n')[0]}`);
+  });
   if (value !== undefined) await input.fill(value);
   // Let the list filter (or validation run) before accepting.
   await page.waitForTimeout(300);
