@@ -20,7 +20,8 @@ export const USAGE = `usage: code-swarm <command> [options]
   rename OLD NEW               keeps its password, workspace and container (which keep the old name)
 
   health NAME                  logs NAME [--tail N] [--follow]
-  open NAME [--port N]         password NAME
+  open NAME [--port N] [--proxy-port P]   password NAME
+                               (--port: the tunnel's local port; --proxy-port: a port inside the instance, via code-server)
   snapshot NAME [--label L]    snapshots NAME
   restore NAME SNAPSHOT        snapshot-delete NAME SNAPSHOT
   stats [NAME] [--host HOST]   CPU, memory, pids and I/O of running instances, and each host's capacity

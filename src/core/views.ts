@@ -43,6 +43,8 @@ export interface InstanceView {
   readonly envNames?: readonly string[];
   readonly mounts?: readonly MountSpec[];
   readonly gpus?: GpuRequest;
+  /** Ports inside the instance that it serves (devcontainer.json `forwardPorts`): offered by Open Port. */
+  readonly forwardPorts?: number[];
   /** The end of a failed build's log. */
   readonly buildLogTail?: string;
 }
@@ -114,6 +116,7 @@ export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefin
     ...(r.envNames !== undefined ? { envNames: r.envNames } : {}),
     ...(r.mounts !== undefined ? { mounts: r.mounts } : {}),
     ...(r.gpus !== undefined ? { gpus: r.gpus } : {}),
+    ...(r.forwardPorts !== undefined ? { forwardPorts: r.forwardPorts } : {}),
     ...(r.buildLogTail !== undefined ? { buildLogTail: r.buildLogTail } : {}),
   };
 }

@@ -116,6 +116,8 @@ export const InstanceRecordSchema = z.object({
   envNames: z.array(z.string()).optional(),
   mounts: z.array(MountSpecSchema).optional(),
   gpus: GpuRequestSchema.optional(),
+  /** Ports inside the instance that it serves (devcontainer.json `forwardPorts`): offered by Open Port. */
+  forwardPorts: z.array(Port).optional(),
   /** After a rename: the name its container, volume and service were made with, and keep (core/instanceRename.ts). */
   engineName: InstanceNameSchema.optional(),
 

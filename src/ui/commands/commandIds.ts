@@ -16,6 +16,7 @@ export const COMMAND_IDS = [
   'codeSwarm.deleteInstance',
   'codeSwarm.openInstance',
   'codeSwarm.openInstanceExternal',
+  'codeSwarm.openPort',
   'codeSwarm.copyUrl',
   'codeSwarm.copyPassword',
   'codeSwarm.showLogs',

@@ -7,10 +7,12 @@ import { instanceNameProblem, parseCpus, parseMemory, validateImageRef } from '.
 import { validatePlacement } from '../../core/validatePlacement.js';
 import { validateBuild } from '../../core/validateBuild.js';
 import { hostChoices } from '../model/hostChoices.js';
+import { defaultMoreOptions, moreOptionsInput, type MoreOptions } from '../model/moreOptions.js';
 import { suggestName } from '../model/suggestName.js';
 import { validationProblem } from '../model/validationProblem.js';
 import { HostNode } from '../tree/hostNode.js';
 import { inputStep } from '../wizard/inputStep.js';
+import { moreOptionsStep } from '../wizard/moreOptionsStep.js';
 import { pickStep } from '../wizard/pickStep.js';
 import { BACK, runWizard } from '../wizard/runWizard.js';
 import type { CommandHandler } from './commandHandler.js';
@@ -24,6 +26,9 @@ interface State {
   memory: string;
   /** Swarm hosts only: '' lets Swarm choose; a node name, or a constraint (has == or !=). */
   placement: string;
+  /** The "More options…" button was pressed: its page follows the last step. */
+  more: boolean;
+  options: MoreOptions;
 }
 
 /** The wizard's one placement field as create's input: a constraint has an operator, a node name has none. */
@@ -67,6 +72,8 @@ export const createInstance: CommandHandler = async (services, node) => {
       cpus: String(settings.defaultCpus),
       memory: settings.defaultMemory,
       placement: '',
+      more: false,
+      options: defaultMoreOptions(settings.defaultIdleTimeout),
     },
     [
       {
@@ -119,9 +126,10 @@ export const createInstance: CommandHandler = async (services, node) => {
       {
         run: async (s, at) => {
           const v = await inputStep(at, {
-            prompt: 'Memory (e.g. 512m, 2g)',
+            prompt: 'Memory (e.g. 512m, 2g); the gear button: more options (env, mounts, tags, GPUs, idle timeout, build)',
             value: s.memory,
             validate: (x) => validationProblem(() => parseMemory(x)),
+            more: { tooltip: 'More options…', chosen: () => (s.more = true) },
           });
           if (v === BACK) return BACK;
           s.memory = v.trim();
@@ -141,17 +149,29 @@ export const createInstance: CommandHandler = async (services, node) => {
           s.placement = v.trim();
         },
       },
+      {
+        skip: (s) => !s.more,
+        run: async (s, at) => {
+          const host = hosts.find((h) => h.name === s.host);
+          if (!host) return undefined;
+          const dockerfile = isDockerfilePath(s.image) ? s.image : undefined;
+          const v = await moreOptionsStep(at, s.options, { host, dockerfile });
+          if (v === BACK) return BACK;
+          s.options = v;
+        },
+      },
     ],
   );
 
   const input: CreateInput = {
     name: state.name!,
     host: state.host!,
-    ...(isDockerfilePath(state.image) ? { build: { dockerfile: state.image } } : { image: state.image }),
+    ...(isDockerfilePath(state.image) ? {} : { image: state.image }),
     cpus: state.cpus,
     memory: state.memory,
-    idleTimeout: settings.defaultIdleTimeout,
     ...placementInput(state.placement),
+    // Untouched, these are the defaults: the idle timeout setting, and a build from the Dockerfile's own folder.
+    ...moreOptionsInput(state.options, isDockerfilePath(state.image) ? state.image : undefined),
   };
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Creating ${input.name} on ${input.host}`, cancellable: true },

@@ -19,6 +19,7 @@ import { filterInstances } from './filterInstances.js';
 import { drainNode } from './drainNode.js';
 import { openInstance } from './openInstance.js';
 import { openInstanceExternal } from './openInstanceExternal.js';
+import { openPort } from './openPort.js';
 import { refresh } from './refresh.js';
 import { removeHost } from './removeHost.js';
 import { renameInstance } from './renameInstance.js';
@@ -47,6 +48,7 @@ export const COMMANDS: { readonly [K in CommandId]: CommandHandler } = {
   'codeSwarm.deleteInstance': deleteInstance,
   'codeSwarm.openInstance': openInstance,
   'codeSwarm.openInstanceExternal': openInstanceExternal,
+  'codeSwarm.openPort': openPort,
   'codeSwarm.copyUrl': copyUrl,
   'codeSwarm.copyPassword': copyPassword,
   'codeSwarm.showLogs': showLogs,

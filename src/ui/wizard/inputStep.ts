@@ -9,6 +9,11 @@ export interface InputStepOptions {
   readonly password?: boolean;
   /** The message to show under the box, or undefined when the value is fine. */
   readonly validate?: (value: string) => string | undefined;
+  /**
+   * A button beside Back that accepts the value like Enter and calls this
+   * first (the Create wizard's "More options…"): Enter keeps its meaning.
+   */
+  readonly more?: { readonly tooltip: string; readonly chosen: () => void };
 }
 
 /** One InputBox step, validated as you type; Enter is refused while the value is invalid. */
@@ -24,7 +29,10 @@ export function inputStep(at: StepPosition, options: InputStepOptions): Promise<
     box.placeholder = options.placeholder;
     box.password = options.password === true;
     box.ignoreFocusOut = true;
-    box.buttons = at.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+    const more: vscode.QuickInputButton | undefined = options.more
+      ? { iconPath: new vscode.ThemeIcon('settings'), tooltip: options.more.tooltip }
+      : undefined;
+    box.buttons = [...(at.step > 1 ? [vscode.QuickInputButtons.Back] : []), ...(more ? [more] : [])];
     // A prefilled value is checked at once; an empty box is not scolded before typing.
     if (box.value !== '') box.validationMessage = validate(box.value);
     let settled = false;
@@ -45,6 +53,14 @@ export function inputStep(at: StepPosition, options: InputStepOptions): Promise<
       }),
       box.onDidTriggerButton((b) => {
         if (b === vscode.QuickInputButtons.Back) finish(() => resolve(BACK));
+        if (b === more) {
+          const problem = validate(box.value);
+          box.validationMessage = problem;
+          if (problem === undefined) {
+            options.more?.chosen();
+            finish(() => resolve(box.value));
+          }
+        }
       }),
       box.onDidHide(() => {
         if (!settled) finish(() => reject(cancelled()));
