@@ -3,12 +3,10 @@ import type Docker from 'dockerode';
 import { z } from 'zod';
 import { SwarmError, toSwarmError } from '../../shared/errors.js';
 import type { HostLink } from '../../transport/hostLink.js';
-import { CODER_UID } from '../common/codeServer.js';
 import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
 import { DockerEngine } from '../docker/dockerEngine.js';
 import { messageOf, statusOf } from '../docker/dockerErrors.js';
-import { probeImage } from '../docker/imageProbe.js';
 import type {
   ClusterNode,
   CreateOptions,
@@ -24,6 +22,7 @@ import type {
 } from '../provider.js';
 import { watchSwarmMode } from './swarmModeEvents.js';
 import { startGateway } from './swarmModeGateway.js';
+import { imageEntry } from './swarmModeImage.js';
 import { readServiceLogs } from './swarmModeLogs.js';
 import { settled, untilTasksDown } from './swarmModeTasks.js';
 import { listClusterNodes, setClusterNodeAvailability, type NodeAvailability } from './swarmModeNodes.js';
@@ -116,7 +115,7 @@ export class SwarmModeProvider implements Provider {
 
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
-    const { entry, user } = await this.imageEntry(spec.image);
+    const { entry, user } = await imageEntry(this.engine, spec.image);
     throwIfAborted(options.signal);
     const made: Made = {};
     try {
@@ -279,36 +278,6 @@ export class SwarmModeProvider implements Provider {
     const found = (await this.list()).find((o) => o.id === id);
     if (!found) throw new SwarmError(`The service of instance ${id} vanished right after it was made`, { code: 'internal' });
     return found;
-  }
-
-  /** The image's entrypoint and command (run by the task's wrapper), and who runs it. It must be on the manager: the gateway runs it there. */
-  private async imageEntry(image: string): Promise<{ entry: string[]; user: string }> {
-    let info: Docker.ImageInspectInfo;
-    try {
-      info = await this.engine.api.getImage(image).inspect();
-    } catch (e) {
-      if (statusOf(e) !== 404) throw this.engine.wrap(e, 'inspect the image');
-      throw new SwarmError(`The image ${image} is not on the swarm's manager ${this.engine.link.label}`, {
-        code: 'image-missing',
-        hint: 'Push it to a registry every node can pull from, or load it on every node (docker load)',
-        cause: e,
-      });
-    }
-    // code-server is brought into images only on single engines (docs/ANY-IMAGE.md): its volume would have to be on every node.
-    if (
-      info.Config?.Labels?.['org.opencontainers.image.title'] !== 'code-server' &&
-      !(await probeImage(this.engine, image, info)).hasCodeServer
-    ) {
-      throw new SwarmError(`The image ${image} has no code-server, and a Swarm-mode host cannot bring it in`, {
-        code: 'invalid-input',
-        hint: 'Use an image with code-server installed, or create it on a Docker or Podman host',
-      });
-    }
-    const entry = [...(info.Config?.Entrypoint ?? []), ...(info.Config?.Cmd ?? [])];
-    if (entry.length === 0) throw new SwarmError(`The image ${image} has no entrypoint or command to run`, { code: 'invalid-input' });
-    const u = info.Config?.User ?? '';
-    const user = u === '' || u === 'root' || u === '0' || u.startsWith('0:') ? `${CODER_UID}:${CODER_UID}` : u;
-    return { entry, user };
   }
 
   private async scale(ref: InstanceRef, replicas: number): Promise<void> {
