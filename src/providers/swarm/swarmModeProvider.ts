@@ -115,25 +115,31 @@ export class SwarmModeProvider implements Provider {
 
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
-    const { entry, user } = await imageEntry(this.engine, spec.image);
-    throwIfAborted(options.signal);
     const made: Made = {};
     try {
-      progress('Storing the password hash as a Swarm secret');
+      progress('Reading the image; creating the encrypted overlay and the password secret');
       const secretName = passwordSecretName(spec.name, spec.id);
-      const secret = await this.engine.call('create the password secret', () =>
-        this.engine.api.createSecret({
-          Name: secretName,
-          Labels: { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId },
-          Data: Buffer.from(spec.hashedPassword).toString('base64'),
-        }),
-      );
-      made.secret = (secret as { id: string }).id;
-      progress('Creating the encrypted overlay');
-      const net = await this.engine.call('create the overlay network', () =>
-        this.engine.api.createNetwork(overlayOptions(overlayName(spec.name), spec, this.encryptOverlay)),
-      );
-      made.network = net.id;
+      // Three round trips to the manager that need nothing of each other,
+      // asked at once (each records what it made, for the undo); a bad
+      // image's error wins over the others'.
+      const [{ entry, user }] = await allOrFirstError([
+        imageEntry(this.engine, spec.image),
+        this.engine
+          .call('create the overlay network', () =>
+            this.engine.api.createNetwork(overlayOptions(overlayName(spec.name), spec, this.encryptOverlay)),
+          )
+          .then((net) => void (made.network = net.id)),
+        this.engine
+          .call('create the password secret', () =>
+            this.engine.api.createSecret({
+              Name: secretName,
+              Labels: { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId },
+              Data: Buffer.from(spec.hashedPassword).toString('base64'),
+            }),
+          )
+          .then((secret) => void (made.secret = (secret as { id: string }).id)),
+      ] as const);
+      throwIfAborted(options.signal);
       // The gateway's attach to the overlay is the slowest step (seconds: Swarm
       // allocates an attachment for a plain container); it needs only the
       // overlay, so it runs while the service is made, placed and pinned.
@@ -368,4 +374,12 @@ interface Made {
   gateway?: string;
   /** The gateway's create and start, under way beside the service's. */
   gatewayStarting?: Promise<void>;
+}
+
+/** Like Promise.all, but every promise has settled before it returns or throws (so each has recorded what it made); the first in order's error wins. */
+async function allOrFirstError<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
