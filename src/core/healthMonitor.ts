@@ -142,7 +142,10 @@ export class HealthMonitor {
       const last = await this.probe(rec);
       if (last.health === 'healthy') return this.viewOf(rec);
       if (Date.now() > deadline) {
-        throw new SwarmError(`${name} did not become healthy in time (last: ${last.health})`, {
+        // What the host says of it now (a task Swarm cannot place, a container that keeps exiting), not what it said at the create.
+        await this.opts.relist(rec.host).catch(() => undefined);
+        const now = await requireInstance(this.opts.store, name).catch(() => rec);
+        throw new SwarmError(`${name} did not become healthy in time (last: ${last.health}${lastProbeDetail(now, last)})`, {
           code: 'timeout',
           hint: `Look at its logs: code-swarm logs ${name}`,
         });
@@ -218,4 +221,19 @@ export class HealthMonitor {
     this.health.set(rec.id, sample);
     return sample;
   }
+}
+
+/**
+ * What the last probe saw, and what the host last said of the instance, for
+ * a wait's timeout: "(last: unhealthy; HTTP 502; the probe: connection
+ * closed; the host says starting: no suitable node (…))" explains itself.
+ */
+export function lastProbeDetail(rec: InstanceRecord, last: HealthSample): string {
+  const parts = [
+    ...(last.httpStatus !== undefined ? [`HTTP ${last.httpStatus}`] : []),
+    ...(last.detail !== undefined ? [`the probe: ${last.detail}`] : []),
+    ...(rec.port === undefined ? ['no port to probe yet'] : []),
+    `the host says ${rec.state}${rec.error !== undefined ? `: ${rec.error}` : ''}`,
+  ];
+  return `; ${parts.join('; ')}`;
 }

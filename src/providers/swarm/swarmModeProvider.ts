@@ -3,12 +3,10 @@ import type Docker from 'dockerode';
 import { z } from 'zod';
 import { SwarmError, toSwarmError } from '../../shared/errors.js';
 import type { HostLink } from '../../transport/hostLink.js';
-import { CODER_UID } from '../common/codeServer.js';
 import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
 import { DockerEngine } from '../docker/dockerEngine.js';
 import { messageOf, statusOf } from '../docker/dockerErrors.js';
-import { probeImage } from '../docker/imageProbe.js';
 import type {
   ClusterNode,
   CreateOptions,
@@ -24,6 +22,7 @@ import type {
 } from '../provider.js';
 import { watchSwarmMode } from './swarmModeEvents.js';
 import { startGateway } from './swarmModeGateway.js';
+import { imageEntry } from './swarmModeImage.js';
 import { readServiceLogs } from './swarmModeLogs.js';
 import { settled, untilTasksDown } from './swarmModeTasks.js';
 import { listClusterNodes, setClusterNodeAvailability, type NodeAvailability } from './swarmModeNodes.js';
@@ -116,25 +115,31 @@ export class SwarmModeProvider implements Provider {
 
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
-    const { entry, user } = await this.imageEntry(spec.image);
-    throwIfAborted(options.signal);
     const made: Made = {};
     try {
-      progress('Storing the password hash as a Swarm secret');
+      progress('Reading the image; creating the encrypted overlay and the password secret');
       const secretName = passwordSecretName(spec.name, spec.id);
-      const secret = await this.engine.call('create the password secret', () =>
-        this.engine.api.createSecret({
-          Name: secretName,
-          Labels: { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId },
-          Data: Buffer.from(spec.hashedPassword).toString('base64'),
-        }),
-      );
-      made.secret = (secret as { id: string }).id;
-      progress('Creating the encrypted overlay');
-      const net = await this.engine.call('create the overlay network', () =>
-        this.engine.api.createNetwork(overlayOptions(overlayName(spec.name), spec, this.encryptOverlay)),
-      );
-      made.network = net.id;
+      // Three round trips to the manager that need nothing of each other,
+      // asked at once (each records what it made, for the undo); a bad
+      // image's error wins over the others'.
+      const [{ entry, user }] = await allOrFirstError([
+        imageEntry(this.engine, spec.image),
+        this.engine
+          .call('create the overlay network', () =>
+            this.engine.api.createNetwork(overlayOptions(overlayName(spec.name), spec, this.encryptOverlay)),
+          )
+          .then((net) => void (made.network = net.id)),
+        this.engine
+          .call('create the password secret', () =>
+            this.engine.api.createSecret({
+              Name: secretName,
+              Labels: { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId },
+              Data: Buffer.from(spec.hashedPassword).toString('base64'),
+            }),
+          )
+          .then((secret) => void (made.secret = (secret as { id: string }).id)),
+      ] as const);
+      throwIfAborted(options.signal);
       // The gateway's attach to the overlay is the slowest step (seconds: Swarm
       // allocates an attachment for a plain container); it needs only the
       // overlay, so it runs while the service is made, placed and pinned.
@@ -281,36 +286,6 @@ export class SwarmModeProvider implements Provider {
     return found;
   }
 
-  /** The image's entrypoint and command (run by the task's wrapper), and who runs it. It must be on the manager: the gateway runs it there. */
-  private async imageEntry(image: string): Promise<{ entry: string[]; user: string }> {
-    let info: Docker.ImageInspectInfo;
-    try {
-      info = await this.engine.api.getImage(image).inspect();
-    } catch (e) {
-      if (statusOf(e) !== 404) throw this.engine.wrap(e, 'inspect the image');
-      throw new SwarmError(`The image ${image} is not on the swarm's manager ${this.engine.link.label}`, {
-        code: 'image-missing',
-        hint: 'Push it to a registry every node can pull from, or load it on every node (docker load)',
-        cause: e,
-      });
-    }
-    // code-server is brought into images only on single engines (docs/ANY-IMAGE.md): its volume would have to be on every node.
-    if (
-      info.Config?.Labels?.['org.opencontainers.image.title'] !== 'code-server' &&
-      !(await probeImage(this.engine, image, info)).hasCodeServer
-    ) {
-      throw new SwarmError(`The image ${image} has no code-server, and a Swarm-mode host cannot bring it in`, {
-        code: 'invalid-input',
-        hint: 'Use an image with code-server installed, or create it on a Docker or Podman host',
-      });
-    }
-    const entry = [...(info.Config?.Entrypoint ?? []), ...(info.Config?.Cmd ?? [])];
-    if (entry.length === 0) throw new SwarmError(`The image ${image} has no entrypoint or command to run`, { code: 'invalid-input' });
-    const u = info.Config?.User ?? '';
-    const user = u === '' || u === 'root' || u === '0' || u.startsWith('0:') ? `${CODER_UID}:${CODER_UID}` : u;
-    return { entry, user };
-  }
-
   private async scale(ref: InstanceRef, replicas: number): Promise<void> {
     await this.updateSpec(ref, replicas === 0 ? 'stop' : 'start', (spec) => {
       spec['Mode'] = { Replicated: { Replicas: replicas } };
@@ -399,4 +374,12 @@ interface Made {
   gateway?: string;
   /** The gateway's create and start, under way beside the service's. */
   gatewayStarting?: Promise<void>;
+}
+
+/** Like Promise.all, but every promise has settled before it returns or throws (so each has recorded what it made); the first in order's error wins. */
+async function allOrFirstError<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

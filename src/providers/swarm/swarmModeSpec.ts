@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { instanceLabels, LABEL } from '../common/labels.js';
 import type { InstanceSpec } from '../provider.js';
+import { forwarderProgram } from './swarmModeForwarder.js';
 import { gatewayName, PASSWORD_SECRET_FILE, serviceName, swarmVolumeName } from './swarmModeNames.js';
 
 /** The workspace volume's mount point, where code-server opens (as on a plain Docker host). */
@@ -114,15 +115,12 @@ export function serviceSpec(spec: InstanceSpec, ctx: ServiceContext): Docker.Cre
 
 /**
  * The gateway: a plain container on the manager, on the instance's overlay
- * only, forwarding the manager's loopback port to the service's virtual IP.
+ * only, forwarding the manager's loopback port to the service's task (by its
+ * name: dnsrr, swarmModeForwarder).
  * It runs the instance's own image (a code-server image always has node).
  */
 export function gatewayOptions(spec: InstanceSpec, network: string, user: string): Docker.ContainerCreateOptions {
-  const target = serviceName(spec.name);
-  const forward =
-    `const net=require('net');net.createServer((c)=>{const u=net.connect(${CODE_SERVER_PORT},${JSON.stringify(target)});` +
-    "c.pipe(u).pipe(c);u.on('error',()=>c.destroy());c.on('error',()=>u.destroy());})" +
-    `.listen(${CODE_SERVER_PORT});`;
+  const forward = forwarderProgram(serviceName(spec.name), CODE_SERVER_PORT, CODE_SERVER_PORT);
   return {
     name: gatewayName(spec.name),
     Image: spec.image,

@@ -84,4 +84,17 @@ describe('Swarm health (fake hosts)', function () {
     assert.equal(report.health, 'healthy');
     assert.equal(report.httpStatus, 200);
   });
+
+  it('waitHealthy times out saying what the last probe saw and what the host says now', async () => {
+    fleet = await fakeFleet();
+    await fleet.addHost('box');
+    const web = await fleet.swarm.create({ name: 'web', host: 'box' });
+    // Only after the create: what the host says at the deadline, not at the create, is what explains it.
+    fleet.provider('box').strand(web.id, 'no suitable node (insufficient resources on 3 nodes)');
+    await assert.rejects(fleet.swarm.waitHealthy('web', { timeoutMs: 200 }), (e: Error) => {
+      assert.match(e.message, /^web did not become healthy in time \(last: starting; the probe: nothing is listening; /);
+      assert.match(e.message, /the host says starting: no suitable node \(insufficient resources on 3 nodes\)\)$/);
+      return true;
+    });
+  });
 });

@@ -134,6 +134,11 @@ export class FakeProvider implements Provider {
     this.patch(id, { port, startedAt: new Date(Date.now() - 3_600_000).toISOString() });
   }
 
+  /** The engine cannot run it (a task Swarm cannot place): starting, with the engine's reason. */
+  strand(id: string, error: string): void {
+    this.patch(id, { state: 'starting', error });
+  }
+
   private patch(id: string, change: Partial<ObservedInstance>): void {
     const o = this.instances.get(id);
     if (!o) throw new Error(`no instance ${id} on the fake engine`);
