@@ -21,7 +21,19 @@ export async function answerStep(page: Page, shows: string, value?: string): Pro
     const showing = (await widget.textContent().catch(() => null)) ?? '(no quick input)';
     throw new Error(`the quick input never showed "${shows}" (showing: "${showing.slice(0, 200)}"): ${String(e).split('\n')[0]}`);
   });
-  if (value !== undefined) await input.fill(value);
+  if (value !== undefined) {
+    await input.fill(value);
+    // A pick may still be loading its items (the host step reads each host's room first): Enter on an
+    // empty or stale list does nothing, so wait until a row shows the value. An input box has no list.
+    const hasRow = `(() => {
+      const list = document.querySelector('.quick-input-widget .quick-input-list');
+      if (!list || list.offsetParent === null) return true;
+      return [...list.querySelectorAll('.monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(value)}));
+    })()`;
+    await page.waitForFunction(hasRow, undefined, { timeout: 60_000 }).catch(() => {
+      throw new Error(`the quick pick "${shows}" never listed "${value}"`);
+    });
+  }
   // Let the list filter (or validation run) before accepting.
   await page.waitForTimeout(300);
   // On the input itself: a webview that finishes loading meanwhile takes the keyboard focus.
