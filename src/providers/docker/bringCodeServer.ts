@@ -5,7 +5,7 @@ import type { CodeServerInjection, CreateOptions, InstanceSpec } from '../provid
 import { PROJECT_DIR } from './containerOptions.js';
 import { codeServerVolumeName, type CodeServerSource, fillCodeServerVolume, findCodeServerSource } from './codeServerVolume.js';
 import type { DockerEngine } from './dockerEngine.js';
-import { archPaths, type ImageProbe, probeImage } from './imageProbe.js';
+import { archPaths, type ImageProbe, probeImage, titledCodeServer } from './imageProbe.js';
 import { tarDirectories } from './tarDirectories.js';
 
 /** The home of an instance user the image does not know (root's images): made for it, owned by it. */
@@ -24,7 +24,7 @@ export async function planCodeServer(
   options: CreateOptions,
 ): Promise<CodeServerInjection | undefined> {
   // An image that says it is code-server is taken at its word: no probe on the usual path.
-  if (info.Config?.Labels?.['org.opencontainers.image.title'] === 'code-server') return undefined;
+  if (titledCodeServer(info.Config?.Labels)) return undefined;
   const source = await findCodeServerSource(engine, spec.codeServerImage).catch((e: unknown) => e as SwarmError);
   const volume = source instanceof SwarmError ? undefined : codeServerVolumeName(source);
   const filled = volume ? await volumeExists(engine, volume) : false;

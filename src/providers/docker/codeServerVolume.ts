@@ -6,6 +6,7 @@ import type { CreateOptions } from '../provider.js';
 import type { DockerEngine } from './dockerEngine.js';
 import { messageOf, statusOf } from './dockerErrors.js';
 import { demuxBuffer } from './dockerLogs.js';
+import { titledCodeServer } from './imageProbe.js';
 
 /** The image code-server is copied from: one the host has. */
 export interface CodeServerSource {
@@ -55,7 +56,7 @@ export async function findCodeServerSource(engine: DockerEngine, named: string |
 }
 
 function isCodeServerImage(image: Docker.ImageInfo): boolean {
-  return image.Labels?.['org.opencontainers.image.title'] === 'code-server' || isCodeServerRepo(image);
+  return titledCodeServer(image.Labels) || isCodeServerRepo(image);
 }
 
 function isCodeServerRepo(image: Docker.ImageInfo): boolean {

@@ -17,6 +17,11 @@ export interface ImageProbe {
   readonly passwd: string | undefined;
 }
 
+/** An image whose OCI title says it is code-server: taken at its word, run as it is. */
+export function titledCodeServer(labels: Readonly<Record<string, string>> | null | undefined): boolean {
+  return labels?.['org.opencontainers.image.title'] === 'code-server';
+}
+
 /** Where each architecture keeps its loaders and libraries (Debian's multiarch dirs, then the RPM and Arch ones). */
 const ARCH: Record<string, { glibc: string; musl: string; multiarch: string }> = {
   amd64: { glibc: '/lib64/ld-linux-x86-64.so.2', musl: '/lib/ld-musl-x86_64.so.1', multiarch: 'x86_64-linux-gnu' },

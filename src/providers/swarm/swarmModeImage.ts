@@ -3,7 +3,7 @@ import { SwarmError } from '../../shared/errors.js';
 import { CODER_UID } from '../common/codeServer.js';
 import type { DockerEngine } from '../docker/dockerEngine.js';
 import { statusOf } from '../docker/dockerErrors.js';
-import { probeImage } from '../docker/imageProbe.js';
+import { probeImage, titledCodeServer } from '../docker/imageProbe.js';
 
 /** What a task runs: the image's entrypoint and command (after the task's wrapper), and who runs it. */
 export interface ImageEntry {
@@ -28,7 +28,7 @@ export async function imageEntry(engine: DockerEngine, image: string): Promise<I
     });
   }
   // code-server is brought into images only on single engines (docs/ANY-IMAGE.md): its volume would have to be on every node.
-  if (info.Config?.Labels?.['org.opencontainers.image.title'] !== 'code-server' && !(await probeImage(engine, image, info)).hasCodeServer) {
+  if (!titledCodeServer(info.Config?.Labels) && !(await probeImage(engine, image, info)).hasCodeServer) {
     throw new SwarmError(`The image ${image} has no code-server, and a Swarm-mode host cannot bring it in`, {
       code: 'invalid-input',
       hint: 'Use an image with code-server installed, or create it on a Docker or Podman host',
