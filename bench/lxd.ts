@@ -30,8 +30,8 @@ const HEALTHY_TIMEOUT_MS = 120_000;
 /** launch, snapshot and delete copy a whole root file system on the lab's dir pool. */
 const SLOW_CALL_TIMEOUT_MS = 300_000;
 const CALL_TIMEOUT_MS = 120_000;
-/** Swarm.waitHealthy's pacing, so the baseline's poll is no finer than ours. */
-const POLL_S = '0.15';
+/** Swarm.waitHealthy's pacing (WAIT_PROBE_MS in src/core/healthMonitor.ts), so neither side's poll is finer than the other's. */
+const POLL_S = '0.05';
 /** Outside the LXD provider's 20000-39999, so a baseline port never collides with one it picks. */
 const BASELINE_PORTS = { min: 40_000, max: 49_999 };
 const SSH_RTT_SAMPLES = 3;

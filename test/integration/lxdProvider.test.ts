@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { probeHealth } from '../../src/core/healthProbe.js';
 import { generateCookieSuffix, generatePassword, hashPassword } from '../../src/core/password.js';
 import { LxdProvider } from '../../src/providers/lxd/lxdProvider.js';
+import { environmentFile } from '../../src/providers/lxd/lxdOptions.js';
 import { lxdInstanceName } from '../../src/providers/lxd/lxdPaths.js';
 import type { InstanceRef, InstanceSpec, ObservedInstance } from '../../src/providers/provider.js';
 import type { HostLink } from '../../src/transport/hostLink.js';
@@ -22,6 +23,8 @@ import { lab, labConnection } from '../lab/lab.js';
 const TAG = `t${process.pid}`;
 const STORE_ID = '7b0c4a52-5d0e-4c1e-9d3c-3c1f0f0e2a11';
 const PROJECT = '/home/coder/project';
+/** pongo2's openers and a tag that would print something else. */
+const BRACES = '{{ config }} {% now "Y" %} {# x #} {';
 
 async function specFor(name: string, image = lab().lxdImage): Promise<{ spec: InstanceSpec; password: string }> {
   const password = generatePassword();
@@ -304,6 +307,8 @@ describe('LxdProvider against LXD on gamma', function () {
 
     it('creates and starts it; code-server becomes healthy on a loopback port', async () => {
       const made = await specFor(name);
+      // LXD renders the first start's files as pongo2 templates: none of this may run as a tag.
+      made.spec = { ...made.spec, env: { CSW_BRACES: BRACES } };
       password = made.password;
       suffix = made.spec.cookieSuffix;
       const steps: string[] = [];
@@ -354,6 +359,27 @@ describe('LxdProvider against LXD on gamma', function () {
       assert.match(cfg.stdout, /listen: tcp:127\.0\.0\.1:\d+/);
       const mode = await inInstance(link, name, ['stat', '-c', '%a %U', '/home/coder/.config/code-server/config.yaml']);
       assert.equal(mode.stdout.trim(), '600 coder');
+    });
+
+    it('wrote its first files exactly, each readable by its owner alone, and left no template behind', async () => {
+      const asRoot = (argv: readonly string[]) => link.exec(['lxc', 'exec', lxdInstanceName(name), '--', ...argv], { timeoutMs: 30_000 });
+      const modes = await asRoot(['stat', '-c', '%a %U %n', '/home/coder/.config/code-server', '/etc/code-swarm', '/etc/code-swarm/env']);
+      assert.deepEqual(modes.stdout.trim().split('\n'), [
+        '700 coder /home/coder/.config/code-server',
+        '700 root /etc/code-swarm',
+        '600 root /etc/code-swarm/env',
+      ]);
+      assert.equal((await asRoot(['cat', '/etc/code-swarm/env'])).stdout, environmentFile({ CSW_BRACES: BRACES }));
+      const dropIn = await asRoot(['test', '-e', '/etc/systemd/system/code-server@coder.service.d/code-swarm-first-start.conf']);
+      assert.equal(dropIn.code, 1, 'the first-start drop-in removed itself');
+      const meta = await link.exec(['lxc', 'config', 'metadata', 'show', lxdInstanceName(name)], { timeoutMs: 30_000 });
+      assert.equal(meta.code, 0, meta.stderr);
+      assert.ok(!meta.stdout.includes('code-swarm-first-start'), `no template of ours in the metadata: ${meta.stdout}`);
+      const templates = await link.exec(['lxc', 'config', 'template', 'list', lxdInstanceName(name), '--format', 'csv'], {
+        timeoutMs: 30_000,
+      });
+      assert.equal(templates.code, 0, templates.stderr);
+      assert.ok(!templates.stdout.includes('code-swarm-first-start'), `no template file of ours: ${templates.stdout}`);
     });
 
     it('reports stats and its code-server log', async () => {

@@ -1,7 +1,8 @@
 import { CODE_SERVER_PORT, CODER_UID } from '../common/codeServer.js';
 import type { InstanceSpec } from '../provider.js';
-import type { LxdClient } from './lxdClient.js';
-import { fileHeaders, filesPath } from './lxdPaths.js';
+import type { FirstStartFile } from './lxdFirstStart.js';
+import { LXD_CODE_SERVER_UNIT } from './lxdImageCheck.js';
+import { CODE_SERVER_DROP_IN_DIR, ENV_DIR, ENV_FILE, environmentFiles } from './lxdOptions.js';
 
 const CONFIG_DIR = '/home/coder/.config';
 const CONFIG_PATH = `${CONFIG_DIR}/code-server/config.yaml`;
@@ -34,12 +35,42 @@ export function renderCodeServerConfig(hashedPassword: string, cookieSuffix: str
   ].join('\n');
 }
 
-/** Writes code-server's config.yaml into the instance, readable by coder alone (it holds the password hash). */
-export async function pushCodeServerConfig(api: LxdClient, name: string, spec: InstanceSpec): Promise<void> {
-  await api.run('POST', filesPath(name, CONFIG_DIR), { headers: fileHeaders('directory', CODER_UID, 0o755) });
-  await api.run('POST', filesPath(name, `${CONFIG_DIR}/code-server`), { headers: fileHeaders('directory', CODER_UID, 0o700) });
-  await api.run('POST', filesPath(name, CONFIG_PATH), {
-    rawBody: renderCodeServerConfig(spec.hashedPassword, spec.cookieSuffix),
-    headers: fileHeaders('file', CODER_UID, 0o600),
-  });
+/** Drop-in of code-server's unit that hands the first start's files to their owners, then removes itself. */
+const FIRST_START_DROP_IN = `${CODE_SERVER_DROP_IN_DIR}/code-swarm-first-start.conf`;
+
+/**
+ * Runs as root (the `+`) before code-server first starts: LXD writes template
+ * files owned by root, mode 0644, and creates missing directories 0755. The
+ * config holds the password hash, so it becomes coder's alone, as the env file
+ * root's alone, before anything reads them. Then the drop-in removes itself:
+ * later starts keep whatever modes the user gives them. Plain commands, no
+ * shell: systemd would expand `$` and `%` in a script.
+ */
+export function firstStartDropIn(withEnv: boolean): string {
+  const coder = `${CODER_UID}:${CODER_UID}`;
+  return [
+    '[Service]',
+    `ExecStartPre=+/bin/chown ${coder} ${CONFIG_DIR} ${CONFIG_DIR}/code-server ${CONFIG_PATH}`,
+    `ExecStartPre=+/bin/chmod 0700 ${CONFIG_DIR}/code-server`,
+    `ExecStartPre=+/bin/chmod 0600 ${CONFIG_PATH}`,
+    ...(withEnv ? [`ExecStartPre=+/bin/chmod 0700 ${ENV_DIR}`, `ExecStartPre=+/bin/chmod 0600 ${ENV_FILE}`] : []),
+    `ExecStartPre=+/bin/rm -f ${FIRST_START_DROP_IN}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * What an instance needs before code-server first starts: its config, the
+ * drop-in that secures it, the env, and a boot-time start of the unit
+ * (code-server's own package installs it without enabling it; a Wants= of
+ * multi-user.target is the same as `systemctl enable`, as a plain file).
+ */
+export function firstStartFiles(spec: Pick<InstanceSpec, 'hashedPassword' | 'cookieSuffix' | 'env'>): FirstStartFile[] {
+  const env = environmentFiles(spec.env);
+  return [
+    { path: CONFIG_PATH, content: renderCodeServerConfig(spec.hashedPassword, spec.cookieSuffix) },
+    ...env,
+    { path: FIRST_START_DROP_IN, content: firstStartDropIn(env.length > 0) },
+    { path: '/etc/systemd/system/multi-user.target.d/code-swarm.conf', content: `[Unit]\nWants=${LXD_CODE_SERVER_UNIT}.service\n` },
+  ];
 }

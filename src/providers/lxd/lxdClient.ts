@@ -61,6 +61,7 @@ const OperationSchema = z.object({
   status: z.string(),
   status_code: z.number(),
   err: z.string().nullish(),
+  metadata: z.record(z.string(), z.unknown()).nullish(),
 });
 export type LxdOperation = z.infer<typeof OperationSchema>;
 
@@ -94,12 +95,17 @@ export class LxdClient {
    * `waitS` seconds) and a failed operation is thrown as LxdApiError.
    */
   async run(method: string, path: string, options: LxdRequestOptions & { waitS?: number } = {}): Promise<void> {
+    await this.operation(method, path, options);
+  }
+
+  /** As run(), and the finished operation (its metadata says what an exec returned); undefined for a sync answer. */
+  async operation(method: string, path: string, options: LxdRequestOptions & { waitS?: number } = {}): Promise<LxdOperation | undefined> {
     const env = await this.call(method, path, options);
-    if (env.type !== 'async') return;
+    if (env.type !== 'async') return undefined;
     const op = OperationSchema.safeParse(env.metadata);
     const id = op.success ? op.data.id : env.operation?.split('/').pop();
     if (!id) throw new LxdApiError(500, 'LXD answered with an operation but no id', method, path);
-    await this.waitFor(id, options.waitS ?? 120, method, path);
+    return this.waitFor(id, options.waitS ?? 120, method, path);
   }
 
   /** A status-only request (HEAD on files): 404 is an answer here, not an error. */

@@ -3,7 +3,7 @@ import type { GpuRequest, MountSpec } from '../../shared/model.js';
 import type { InstanceSpec } from '../provider.js';
 import type { LxdClient } from './lxdClient.js';
 import { isNotFound } from './lxdDaemon.js';
-import { fileHeaders, filesPath } from './lxdPaths.js';
+import type { FirstStartFile } from './lxdFirstStart.js';
 
 /** Our disk devices are named after this prefix and their index, so they are told from a profile's. */
 export const MOUNT_DEVICE_PREFIX = 'code-swarm-mount-';
@@ -12,8 +12,10 @@ export const GPU_DEVICE_PREFIX = 'code-swarm-gpu';
 export const VOLUME_POOL = 'default';
 
 /** Where the environment file and the drop-in that hands it to code-server's unit live in the instance. */
-const ENV_FILE = '/etc/code-swarm/env';
-const DROP_IN_DIR = '/etc/systemd/system/code-server@coder.service.d';
+export const ENV_DIR = '/etc/code-swarm';
+export const ENV_FILE = `${ENV_DIR}/env`;
+/** Drop-ins of code-server's unit. */
+export const CODE_SERVER_DROP_IN_DIR = '/etc/systemd/system/code-server@coder.service.d';
 
 /**
  * `--env` as a systemd EnvironmentFile of code-server's unit (root's, 0600),
@@ -28,16 +30,13 @@ export function environmentFile(env: Readonly<Record<string, string>>): string {
     .join('');
 }
 
-/** Writes the environment file and the drop-in before code-server first starts; nothing when there is no env. */
-export async function pushEnvironment(api: LxdClient, name: string, env: Readonly<Record<string, string>> | undefined): Promise<void> {
-  if (!env || Object.keys(env).length === 0) return;
-  await api.run('POST', filesPath(name, '/etc/code-swarm'), { headers: fileHeaders('directory', 0, 0o700) });
-  await api.run('POST', filesPath(name, ENV_FILE), { rawBody: environmentFile(env), headers: fileHeaders('file', 0, 0o600) });
-  await api.run('POST', filesPath(name, DROP_IN_DIR), { headers: fileHeaders('directory', 0, 0o755) });
-  await api.run('POST', filesPath(name, `${DROP_IN_DIR}/code-swarm-env.conf`), {
-    rawBody: `[Service]\nEnvironmentFile=${ENV_FILE}\n`,
-    headers: fileHeaders('file', 0, 0o644),
-  });
+/** The environment file and the drop-in that reads it, for the instance's first start; nothing when there is no env. */
+export function environmentFiles(env: Readonly<Record<string, string>> | undefined): FirstStartFile[] {
+  if (!env || Object.keys(env).length === 0) return [];
+  return [
+    { path: ENV_FILE, content: environmentFile(env) },
+    { path: `${CODE_SERVER_DROP_IN_DIR}/code-swarm-env.conf`, content: `[Service]\nEnvironmentFile=${ENV_FILE}\n` },
+  ];
 }
 
 /** `--mount` and `--gpus` as LXD devices: a disk per mount (a host path, or a custom volume of the default pool), a gpu per GPU. */

@@ -16,18 +16,20 @@ import type {
   InstanceStats,
   LogOptions,
   ObservedInstance,
+  ProgressSink,
   Provider,
   Snapshot,
 } from '../provider.js';
-import { pushCodeServerConfig } from './codeServerConfig.js';
+import { firstStartFiles } from './codeServerConfig.js';
 import { instanceBody } from './instanceConfig.js';
 import { lxdChecks } from './lxdChecks.js';
-import { ensureVolumes, pushEnvironment } from './lxdOptions.js';
+import { ensureVolumes } from './lxdOptions.js';
+import { stageFirstStartFiles } from './lxdFirstStart.js';
 import { missingHostPaths } from '../common/hostPaths.js';
 import { LxdApiError } from './lxdClient.js';
 import { isNotFound, LxdDaemon } from './lxdDaemon.js';
 import { watchLxd } from './lxdEvents.js';
-import { checkImage } from './lxdImageCheck.js';
+import { checkImage, checkStartedImage } from './lxdImageCheck.js';
 import { LXD_KEY } from './lxdKeys.js';
 import { forceStop, startInstance, stopInstance } from './lxdLifecycle.js';
 import { readLxdLogs } from './lxdLogs.js';
@@ -110,17 +112,25 @@ export class LxdProvider implements Provider {
       made = true;
       // An LXD operation cannot be cut short safely, so cancelling takes effect between steps.
       throwIfAborted(options.signal);
-      progress('Checking code-server in the image', 0.6);
-      await this.daemon.call('inspect the image', (api) => checkImage(api, name, spec.image), ref);
+      progress('Writing the code-server configuration', 0.6);
+      const unstage = await this.daemon.call(
+        'write the code-server configuration',
+        (api) => stageFirstStartFiles(api, name, firstStartFiles(spec)),
+        ref,
+      );
       throwIfAborted(options.signal);
-      progress('Writing the code-server configuration', 0.7);
-      await this.daemon.call('write the code-server configuration', (api) => pushCodeServerConfig(api, name, spec), ref);
-      await this.daemon.call('write the environment', (api) => pushEnvironment(api, name, spec.env), ref);
+      progress('Starting code-server', 0.7);
+      await this.startNew(name, spec, progress, ref);
+      progress('Checking code-server in the image', 0.9);
+      // While it boots: the image's check, the staged files taken out again, and what it looks like now.
+      const [, , observed] = await Promise.all([
+        this.daemon.call('inspect the image', (api) => checkStartedImage(api, name, spec.image), ref),
+        this.daemon.call('clean up the code-server configuration', () => unstage(), ref),
+        this.observe(name),
+      ]);
       throwIfAborted(options.signal);
-      progress('Starting code-server', 0.8);
-      await this.daemon.call('start', (api) => startInstance(api, name, this.ports), ref);
       progress('Started', 1);
-      return await this.observe(name);
+      return observed;
     } catch (e) {
       if (made) await this.undoCreate(name);
       else this.ports.release(port);
@@ -199,6 +209,21 @@ export class LxdProvider implements Provider {
   async observe(lxdName: string): Promise<ObservedInstance> {
     const inst = await this.daemon.call('inspect the instance', (api) => api.get(instancePath(lxdName), LxdInstanceSchema));
     return fromLxdInstance(inst);
+  }
+
+  /**
+   * The first start. One that fails is explained by the image where the
+   * image is the reason (an image without init or code-server cannot start):
+   * its check runs then, on the stopped instance.
+   */
+  private async startNew(name: string, spec: InstanceSpec, progress: ProgressSink, ref: InstanceRef): Promise<void> {
+    try {
+      await this.daemon.call('start', (api) => startInstance(api, name, this.ports), ref);
+    } catch (e) {
+      progress('Checking code-server in the image', 0.9);
+      await this.daemon.call('inspect the image', (api) => checkImage(api, name, spec.image), ref);
+      throw e;
+    }
   }
 
   /** Best-effort cleanup after a failed create; what cannot be removed keeps its labels. */
