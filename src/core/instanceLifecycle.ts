@@ -18,6 +18,9 @@ import type { BuildSpec } from '../providers/provider.js';
 import { readBuildContext } from '../providers/docker/buildContext.js';
 import { builtImageName } from '../providers/docker/dockerNames.js';
 import type { InstanceView } from './views.js';
+import { type DevcontainerPlan, readDevcontainer } from './devcontainerFile.js';
+import { withDevcontainer } from './withDevcontainer.js';
+import { runPostCreate } from './postCreateCommand.js';
 import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
 
 export const DEFAULT_IMAGE = 'codercom/code-server:latest';
@@ -48,6 +51,8 @@ export interface CreateInput extends OptionsInput {
   readonly codeServerImage?: string;
   /** Build the image on the host from this Dockerfile (and context, build arguments) instead of naming one. */
   readonly build?: BuildInput;
+  /** A devcontainer.json on this machine (docs/DEVCONTAINER.md): its image or build, env, mounts and limits. */
+  readonly devcontainer?: string;
 }
 
 export interface OperationOptions {
@@ -80,10 +85,13 @@ type Operation = (p: Provider, ref: InstanceRef) => Promise<void>;
 export class InstanceLifecycle {
   constructor(private readonly opts: InstanceLifecycleOptions) {}
 
-  async create(input: CreateInput, options: OperationOptions = {}): Promise<InstanceView> {
+  async create(asked: CreateInput, options: OperationOptions = {}): Promise<InstanceView> {
     const { store, secrets, defaults } = this.opts;
-    const name = validateInstanceName(input.name);
-    const host = await requireHost(store, input.host);
+    const name = validateInstanceName(asked.name);
+    const host = await requireHost(store, asked.host);
+    // A devcontainer.json becomes the options the other paths take; its file is read and checked here, before any host is asked.
+    const dc = asked.devcontainer !== undefined ? readDevcontainer(asked.devcontainer) : undefined;
+    const input = dc ? withDevcontainer(asked, dc) : asked;
     const build = input.build ? buildFor(input, host) : undefined;
     const image = build ? builtImageName(name) : validateImageRef(input.image ?? defaults?.image ?? DEFAULT_IMAGE);
     const cpus = parseCpus(input.cpus ?? defaults?.cpus ?? DEFAULT_CPUS);
@@ -140,6 +148,7 @@ export class InstanceLifecycle {
           ...(idleTimeoutSeconds !== undefined && !byCodeServer ? { idleEnforcedBy: 'code-swarm' as const } : {}),
           updatedAt: now,
           ...recordOptions(extra),
+          ...(dc ? devcontainerFields(dc) : {}),
         });
         return draft.storeId;
       }),
@@ -175,6 +184,7 @@ export class InstanceLifecycle {
         },
         options,
       );
+      if (dc) await this.postCreate(provider, { id, name, containerId: observed.containerId }, dc, options);
       const record = await applyObservation(store, id, observed);
       this.opts.health.noteStarted(id, observed.startedAt);
       this.opts.changed(host.name);
@@ -282,6 +292,22 @@ export class InstanceLifecycle {
     }
   }
 
+  /** The devcontainer's postCreateCommand; if it fails, the instance goes (its workspace too, as for a failed build) and the record stays failed. */
+  private async postCreate(provider: Provider, ref: InstanceRef, dc: DevcontainerPlan, options: OperationOptions): Promise<void> {
+    try {
+      await runPostCreate(provider, ref, {
+        commands: dc.postCreateCommands,
+        ...(dc.user !== undefined ? { user: dc.user } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.onLog ? { onLog: options.onLog } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (e) {
+      await provider.remove(ref, { purge: true }).catch(() => undefined);
+      throw e;
+    }
+  }
+
   /** A host path to mount must exist on the host: asked over its link before anything is written or made. */
   private async requireHostPaths(host: HostRecord, options: InstanceOptions): Promise<void> {
     const paths = options.mounts.filter((m) => m.type === 'bind').map((m) => m.source);
@@ -358,6 +384,14 @@ function recordOptions(o: InstanceOptions): Partial<InstanceRecord> {
     ...(envNames.length > 0 ? { envNames } : {}),
     ...(o.mounts.length > 0 ? { mounts: o.mounts } : {}),
     ...(o.gpus !== undefined ? { gpus: o.gpus } : {}),
+  };
+}
+
+/** What the record keeps of a devcontainer.json beyond the create's options: its ports, and what was not done. */
+function devcontainerFields(dc: DevcontainerPlan): Partial<InstanceRecord> {
+  return {
+    ...(dc.forwardPorts.length > 0 ? { forwardPorts: [...dc.forwardPorts] } : {}),
+    ...(dc.unsupported.length > 0 ? { unsupported: [...dc.unsupported] } : {}),
   };
 }
 

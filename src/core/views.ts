@@ -43,8 +43,12 @@ export interface InstanceView {
   readonly envNames?: readonly string[];
   readonly mounts?: readonly MountSpec[];
   readonly gpus?: GpuRequest;
-  /** The end of a failed build's log. */
+  /** The end of a failed build's (or postCreateCommand's) log. */
   readonly buildLogTail?: string;
+  /** A devcontainer.json's forwardPorts. */
+  readonly forwardPorts?: readonly number[];
+  /** What its devcontainer.json asked that was not done, by name. */
+  readonly unsupported?: readonly string[];
 }
 
 export type HostReachability = 'unknown' | 'up' | 'down';
@@ -115,5 +119,7 @@ export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefin
     ...(r.mounts !== undefined ? { mounts: r.mounts } : {}),
     ...(r.gpus !== undefined ? { gpus: r.gpus } : {}),
     ...(r.buildLogTail !== undefined ? { buildLogTail: r.buildLogTail } : {}),
+    ...(r.forwardPorts !== undefined ? { forwardPorts: r.forwardPorts } : {}),
+    ...(r.unsupported !== undefined ? { unsupported: r.unsupported } : {}),
   };
 }

@@ -1,0 +1,34 @@
+import { SwarmError } from '../shared/errors.js';
+import type { DevcontainerPlan } from './devcontainerFile.js';
+import type { CreateInput } from './instanceLifecycle.js';
+
+/**
+ * A create from a devcontainer.json, as the create options every other path
+ * takes: its image or build, env, mounts and limits. What is given on the
+ * command line as well wins (a variable of the same name, --cpus, --memory,
+ * --gpus); mounts add up.
+ */
+export function withDevcontainer(input: CreateInput, plan: DevcontainerPlan): CreateInput {
+  if (input.image !== undefined || input.build !== undefined) {
+    throw new SwarmError('Give --devcontainer, or --image / --dockerfile, not both', {
+      code: 'invalid-input',
+      hint: 'The devcontainer.json names its own image or build',
+    });
+  }
+  const given = new Set((input.env ?? []).map((e) => e.slice(0, Math.max(0, e.indexOf('=')))));
+  const env = [...plan.env.filter((e) => !given.has(e.slice(0, e.indexOf('=')))), ...(input.env ?? [])];
+  const mounts = [...plan.mounts, ...(input.mounts ?? [])];
+  const cpus = input.cpus ?? plan.cpus;
+  const memory = input.memory ?? plan.memory;
+  const gpus = input.gpus ?? plan.gpus;
+  return {
+    ...input,
+    ...(plan.image !== undefined ? { image: plan.image } : {}),
+    ...(plan.build !== undefined ? { build: plan.build } : {}),
+    ...(env.length > 0 ? { env } : {}),
+    ...(mounts.length > 0 ? { mounts } : {}),
+    ...(cpus !== undefined ? { cpus } : {}),
+    ...(memory !== undefined ? { memory } : {}),
+    ...(gpus !== undefined ? { gpus } : {}),
+  };
+}
