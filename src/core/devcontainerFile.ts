@@ -51,7 +51,8 @@ export function readDevcontainer(path: string, cwd: string = process.cwd(), loca
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.length ? issue.path.join('.') : '(top level)';
-    throw fileError(file, field, issue?.message ?? 'is not valid', 'Fix that field (containers.dev/implementors/json_reference)');
+    const why = (issue?.message ?? '').replace(/^Invalid input:?\s*/i, '');
+    throw fileError(file, field, `is not valid${why ? `: ${why}` : ''}`, 'Fix that field (containers.dev/implementors/json_reference)');
   }
   const dc = parsed.data;
   const folder = dirname(file);
@@ -124,9 +125,19 @@ function source(
   }
   if (dc.image !== undefined) return { image: dc.image };
   if (Object.hasOwn(dc, 'dockerComposeFile')) {
-    throw fileError(file, 'dockerComposeFile', 'is not supported (Docker Compose dev containers)', 'Give image or build.dockerfile instead');
+    throw fileError(
+      file,
+      'dockerComposeFile',
+      'is not supported (Docker Compose dev containers)',
+      'Give image or build.dockerfile instead',
+    );
   }
-  throw fileError(file, 'image', 'is missing, and so is build.dockerfile', 'Give one: "image": "debian:12", or "build": { "dockerfile": "Dockerfile" }');
+  throw fileError(
+    file,
+    'image',
+    'is missing, and so is build.dockerfile',
+    'Give one: "image": "debian:12", or "build": { "dockerfile": "Dockerfile" }',
+  );
 }
 
 function at(folder: string, p: string): string {
@@ -147,7 +158,7 @@ function environment(dc: Devcontainer, file: string, vars: Substitution, unsuppo
       try {
         parseEnv([`${key}=${text}`]);
       } catch (e) {
-        throw fileError(file, `${field}.${key}`, reason(e), 'Use a variable name of letters, digits and _, and a one-line value');
+        throw refused(file, `${field}.${key}`, e, 'Use a variable name of letters, digits and _, and a one-line value');
       }
       env.set(key, text);
     }
@@ -181,7 +192,8 @@ function ports(list: readonly (number | string)[], file: string, unsupported: st
       unsupported.push(`forwardPorts ${show(p as string)}`);
       return;
     }
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw fileError(file, `forwardPorts.${i}`, `${n} is not a port`, 'Use ports from 1 to 65535');
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      throw fileError(file, `forwardPorts.${i}`, `${n} is not a port`, 'Use ports from 1 to 65535');
     if (!out.includes(n)) out.push(n);
   });
   return out;
@@ -191,7 +203,9 @@ function ports(list: readonly (number | string)[], file: string, unsupported: st
 function commands(cmd: Devcontainer['postCreateCommand'], vars: Substitution): string[][] {
   if (cmd === undefined) return [];
   const one = (c: string | string[]): string[] =>
-    typeof c === 'string' ? ['/bin/sh', '-c', substitute(c, vars, '', undefined) ?? c] : c.map((a) => substitute(a, vars, '', undefined) ?? a);
+    typeof c === 'string'
+      ? ['/bin/sh', '-c', substitute(c, vars, '', undefined) ?? c]
+      : c.map((a) => substitute(a, vars, '', undefined) ?? a);
   if (typeof cmd === 'string' || Array.isArray(cmd)) return [one(cmd)];
   return Object.values(cmd).map(one);
 }
@@ -210,8 +224,11 @@ export function fileError(file: string, field: string, message: string, hint: st
   return invalid(`${file}: ${field} ${message}`, hint);
 }
 
-function reason(e: unknown): string {
-  return e instanceof SwarmError ? `is refused: ${e.message}` : 'is not valid';
+/** An --env check's refusal, said about the file's field: its message without the flag's name, its own hint. */
+function refused(file: string, field: string, e: unknown, hint: string): SwarmError {
+  if (!(e instanceof SwarmError)) return fileError(file, field, 'is not valid', hint);
+  const why = e.message.replace(/^--env (name )?("[^"]*"|[^\s']+)('s)? /, '');
+  return fileError(file, field, why, e.hint ?? hint);
 }
 
 function show(value: string): string {

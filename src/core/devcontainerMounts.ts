@@ -15,7 +15,8 @@ export function devcontainerMounts(list: readonly Mount[], file: string, vars: S
   const out: string[] = [];
   list.forEach((m, i) => {
     const field = `mounts.${i}`;
-    const spec = typeof m === 'string' ? fromString(m) : { source: m.source, target: m.target, type: m.type, readOnly: m.readonly === true };
+    const spec =
+      typeof m === 'string' ? fromString(m) : { source: m.source, target: m.target, type: m.type, readOnly: m.readonly === true };
     if (spec.type !== 'bind' && spec.type !== 'volume') {
       unsupported.push(`${field} (type ${spec.type ?? 'missing'})`);
       return;
@@ -35,7 +36,12 @@ export function devcontainerMounts(list: readonly Mount[], file: string, vars: S
     const value = `${source}:${target}${spec.readOnly ? ':ro' : ''}`;
     // A bind must name an absolute path, a volume a name: the same rules as --mount, said about this field.
     if ((spec.type === 'bind') !== source.startsWith('/')) {
-      throw bad(file, field, spec.type === 'bind' ? 'is a bind whose source is not an absolute path' : 'is a volume whose source is a path', undefined);
+      throw bad(
+        file,
+        field,
+        spec.type === 'bind' ? 'is a bind whose source is not an absolute path' : 'is a volume whose source is a path',
+        undefined,
+      );
     }
     try {
       parseMount(value);
@@ -63,9 +69,12 @@ function fromString(text: string): { source?: string; target?: string; type?: st
 }
 
 function bad(file: string, field: string, message: string, e: unknown): SwarmError {
-  const why = e instanceof SwarmError ? `: ${e.message.replace(/^--mount /, '')}` : '';
+  const inner = e instanceof SwarmError ? e : undefined;
+  const why = inner ? `: ${inner.message.replace(/^--mount /, '')}` : '';
   return new SwarmError(`${file}: ${field} ${message}${why}`, {
     code: 'invalid-input',
-    hint: 'Use "source=NAME,target=/abs/path,type=volume" or "source=/host/path,target=/abs/path,type=bind"; binds name paths on the host',
+    hint:
+      inner?.hint ??
+      'Use "source=NAME,target=/abs/path,type=volume" or "source=/host/path,target=/abs/path,type=bind"; a bind names a path on the host',
   });
 }

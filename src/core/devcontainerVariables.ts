@@ -49,5 +49,10 @@ function lookup(inner: string, vars: Substitution): string | undefined {
 }
 
 function basename(path: string): string {
-  return path.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '';
+  return (
+    path
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() ?? ''
+  );
 }

@@ -71,9 +71,7 @@ export async function runPostCreate(provider: Provider, ref: InstanceRef, run: P
 async function keepCopy(provider: Provider, ref: InstanceRef, user: string | undefined, lines: readonly string[]): Promise<void> {
   const text = lines.join('\n').slice(-COPY_MAX);
   const script = 'mkdir -p "$HOME/.code-swarm" && printf "%s\\n" "$1" > "$HOME/$2"';
-  await provider
-    .execIn?.(ref, ['/bin/sh', '-c', script, 'sh', text, LOG_FILE], user !== undefined ? { user } : {})
-    .catch(() => undefined);
+  await provider.execIn?.(ref, ['/bin/sh', '-c', script, 'sh', text, LOG_FILE], user !== undefined ? { user } : {}).catch(() => undefined);
 }
 
 function shown(argv: readonly string[]): string {
