@@ -1,6 +1,17 @@
 import { SwarmError } from '../shared/errors.js';
 import type { DevcontainerPlan } from './devcontainerFile.js';
-import type { CreateInput } from './instanceLifecycle.js';
+import type { BuildInput } from './validateBuild.js';
+
+/** The parts of a create's input a devcontainer.json fills in (core/instanceLifecycle.ts's CreateInput has them all). */
+export interface DevcontainerTarget {
+  readonly image?: string;
+  readonly build?: BuildInput;
+  readonly env?: readonly string[];
+  readonly mounts?: readonly string[];
+  readonly cpus?: string | number;
+  readonly memory?: string;
+  readonly gpus?: string;
+}
 
 /**
  * A create from a devcontainer.json, as the create options every other path
@@ -8,7 +19,7 @@ import type { CreateInput } from './instanceLifecycle.js';
  * command line as well wins (a variable of the same name, --cpus, --memory,
  * --gpus); mounts add up.
  */
-export function withDevcontainer(input: CreateInput, plan: DevcontainerPlan): CreateInput {
+export function withDevcontainer<T extends DevcontainerTarget>(input: T, plan: DevcontainerPlan): T {
   if (input.image !== undefined || input.build !== undefined) {
     throw new SwarmError('Give --devcontainer, or --image / --dockerfile, not both', {
       code: 'invalid-input',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ExecInOptions, InstanceRef, InstanceSpec } from '../../../src/providers/provider.js';
 import { readDevcontainer } from '../../../src/core/devcontainerFile.js';
 import { withDevcontainer } from '../../../src/core/withDevcontainer.js';
+import type { CreateInput } from '../../../src/core/instanceLifecycle.js';
 import { fakeFleet, type FakeFleet } from './fakes/fakeFleet.js';
 
 describe('create --devcontainer (fake host)', function () {
@@ -107,7 +108,8 @@ describe('create --devcontainer (fake host)', function () {
       hostRequirements: { cpus: 4, memory: '8gb', gpu: true },
     });
     const plan = readDevcontainer(path);
-    const input = withDevcontainer({ name: 'w', host: 'h', env: ['A=cli'], cpus: '1', mounts: ['data:/data'] }, plan);
+    const asked: CreateInput = { name: 'w', host: 'h', env: ['A=cli'], cpus: '1', mounts: ['data:/data'] };
+    const input = withDevcontainer(asked, plan);
     assert.deepEqual(input.env, ['B=file', 'A=cli']);
     assert.deepEqual(input.mounts, ['cache:/cache', 'data:/data']);
     assert.equal(input.cpus, '1');
