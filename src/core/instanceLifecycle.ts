@@ -18,9 +18,9 @@ import type { BuildSpec } from '../providers/provider.js';
 import { readBuildContext } from '../providers/docker/buildContext.js';
 import { builtImageName } from '../providers/docker/dockerNames.js';
 import type { InstanceView } from './views.js';
-import { type DevcontainerPlan, readDevcontainer } from './devcontainerFile.js';
-import { withDevcontainer } from './withDevcontainer.js';
-import { runPostCreate } from './postCreateCommand.js';
+import { readDevcontainer } from './devcontainerFile.js';
+import { devcontainerFields, withDevcontainer } from './withDevcontainer.js';
+import { postCreateOrUndo, requireExec } from './postCreateCommand.js';
 import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
 
 export const DEFAULT_IMAGE = 'codercom/code-server:latest';
@@ -107,6 +107,7 @@ export class InstanceLifecycle {
     const provider = this.opts.providerOf(host);
     // Engines whose code-server can be given the timeout get it; on the others Code Swarm's rounds stop the instance.
     const byCodeServer = idleTimeoutSeconds !== undefined && provider.setIdleTimeout !== undefined;
+    if (dc) requireExec(dc, provider, host);
     // Last: the one check that asks the host, once everything else is known good.
     await this.requireHostPaths(host, extra);
     const password = generatePassword();
@@ -184,7 +185,7 @@ export class InstanceLifecycle {
         },
         options,
       );
-      if (dc) await this.postCreate(provider, { id, name, containerId: observed.containerId }, dc, options);
+      if (dc) await postCreateOrUndo(provider, { id, name, containerId: observed.containerId }, dc, options);
       const record = await applyObservation(store, id, observed);
       this.opts.health.noteStarted(id, observed.startedAt);
       this.opts.changed(host.name);
@@ -292,22 +293,6 @@ export class InstanceLifecycle {
     }
   }
 
-  /** The devcontainer's postCreateCommand; if it fails, the instance goes (its workspace too, as for a failed build) and the record stays failed. */
-  private async postCreate(provider: Provider, ref: InstanceRef, dc: DevcontainerPlan, options: OperationOptions): Promise<void> {
-    try {
-      await runPostCreate(provider, ref, {
-        commands: dc.postCreateCommands,
-        ...(dc.user !== undefined ? { user: dc.user } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(options.onLog ? { onLog: options.onLog } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-    } catch (e) {
-      await provider.remove(ref, { purge: true }).catch(() => undefined);
-      throw e;
-    }
-  }
-
   /** A host path to mount must exist on the host: asked over its link before anything is written or made. */
   private async requireHostPaths(host: HostRecord, options: InstanceOptions): Promise<void> {
     const paths = options.mounts.filter((m) => m.type === 'bind').map((m) => m.source);
@@ -384,14 +369,6 @@ function recordOptions(o: InstanceOptions): Partial<InstanceRecord> {
     ...(envNames.length > 0 ? { envNames } : {}),
     ...(o.mounts.length > 0 ? { mounts: o.mounts } : {}),
     ...(o.gpus !== undefined ? { gpus: o.gpus } : {}),
-  };
-}
-
-/** What the record keeps of a devcontainer.json beyond the create's options: its ports, and what was not done. */
-function devcontainerFields(dc: DevcontainerPlan): Partial<InstanceRecord> {
-  return {
-    ...(dc.forwardPorts.length > 0 ? { forwardPorts: [...dc.forwardPorts] } : {}),
-    ...(dc.unsupported.length > 0 ? { unsupported: [...dc.unsupported] } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 import { BuildFailedError } from '../providers/common/buildFailedError.js';
-import type { InstanceRef, Provider } from '../providers/provider.js';
+import type { InstanceRef, ProgressSink, Provider } from '../providers/provider.js';
 import { SwarmError } from '../shared/errors.js';
-import { CONTAINER_WORKSPACE } from './devcontainerFile.js';
+import type { HostRecord } from '../shared/model.js';
+import { CONTAINER_WORKSPACE, type DevcontainerPlan } from './devcontainerFile.js';
 
 /** How much of the output a failure keeps on its record, like a failed build's log tail. */
 const TAIL_LINES = 30;
@@ -17,6 +18,40 @@ export interface PostCreateRun {
   readonly onProgress?: (message: string) => void;
   readonly onLog?: (line: string) => void;
   readonly signal?: AbortSignal;
+}
+
+/** A postCreateCommand needs an engine that can run a command in the instance: said before anything is made. */
+export function requireExec(dc: DevcontainerPlan, provider: Provider, host: HostRecord): void {
+  if (dc.postCreateCommands.length === 0 || provider.execIn) return;
+  throw new SwarmError(`${host.name} is a ${host.provider} host, which cannot run the devcontainer's postCreateCommand`, {
+    code: 'invalid-input',
+    hint: 'Create it on a Docker or Podman host',
+  });
+}
+
+/**
+ * The devcontainer's postCreateCommand in a create: if it fails, the
+ * instance goes (its workspace volume too, and a built image's tag, as for a
+ * failed build) and the error goes on, for the create to keep a failed record.
+ */
+export async function postCreateOrUndo(
+  provider: Provider,
+  ref: InstanceRef,
+  dc: DevcontainerPlan,
+  options: { onProgress?: ProgressSink; onLog?: (line: string) => void; signal?: AbortSignal },
+): Promise<void> {
+  try {
+    await runPostCreate(provider, ref, {
+      commands: dc.postCreateCommands,
+      ...(dc.user !== undefined ? { user: dc.user } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (e) {
+    await provider.remove(ref, { purge: true }).catch(() => undefined);
+    throw e;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { SwarmError } from '../shared/errors.js';
+import type { InstanceRecord } from '../shared/model.js';
 import type { DevcontainerPlan } from './devcontainerFile.js';
 import type { BuildInput } from './validateBuild.js';
 
@@ -41,5 +42,13 @@ export function withDevcontainer<T extends DevcontainerTarget>(input: T, plan: D
     ...(cpus !== undefined ? { cpus } : {}),
     ...(memory !== undefined ? { memory } : {}),
     ...(gpus !== undefined ? { gpus } : {}),
+  };
+}
+
+/** What the record keeps of a devcontainer.json beyond the create's options: its ports, and what was not done. */
+export function devcontainerFields(dc: DevcontainerPlan): Partial<InstanceRecord> {
+  return {
+    ...(dc.forwardPorts.length > 0 ? { forwardPorts: [...dc.forwardPorts] } : {}),
+    ...(dc.unsupported.length > 0 ? { unsupported: [...dc.unsupported] } : {}),
   };
 }
