@@ -37,8 +37,16 @@ export async function execInContainer(
   const stream = (await engine.call('run a command in the instance', () => exec.start({ hijack: true, stdin: false }), ref)) as Readable;
   await readLines(engine, stream, options);
   throwIfAborted(options.signal);
-  const info = await engine.call('read the command’s exit code', () => engine.api.getExec(created.id).inspect(), ref);
-  return { exitCode: info.ExitCode ?? -1 };
+  return { exitCode: await exitCodeOf(engine, created.id, ref) };
+}
+
+/** The exec's exit code; the engine may still be recording it for a moment after the output ends. */
+async function exitCodeOf(engine: DockerEngine, id: string, ref: InstanceRef): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    const info = await engine.call('read the command’s exit code', () => engine.api.getExec(id).inspect(), ref);
+    if ((!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) || tries >= 20) return info.ExitCode ?? -1;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function readLines(engine: DockerEngine, stream: Readable, options: ExecInOptions): Promise<void> {
