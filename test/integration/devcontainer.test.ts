@@ -133,7 +133,7 @@ describe('create --devcontainer: a devcontainer.json built on alpha over SSH', f
     assert.equal(lines.length, 1, r.stderr);
     assert.match(
       lines[0] ?? '',
-      /^code-swarm: .*\/\.devcontainer\/devcontainer\.json: not valid JSON with comments at line 1, column 35 \(ValueExpected\)/,
+      /^code-swarm: .*\/\.devcontainer\/devcontainer\.json: not valid JSON with comments at line 1, column 39 \(ValueExpected\)/,
     );
     const both = cli('create', name, '--host', 'alpha', '--devcontainer', file, '--image', 'x');
     assert.equal(both.status, 2);
