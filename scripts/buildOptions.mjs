@@ -86,6 +86,8 @@ export const common = {
   // would otherwise fail on the ones that are not installed.
   loader: { '.node': 'empty' },
   plugins: [noBuildKit, englishZodOnly, onDemand],
+  // jsonc-parser's main is UMD, whose requires of its own parts esbuild cannot follow: bundle its ES build.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   // Relative paths above (entry points, outfiles) are the project's.
   absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
 };

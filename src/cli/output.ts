@@ -48,6 +48,8 @@ export function instanceJson(v: InstanceView): Record<string, unknown> {
     ...(v.mounts !== undefined ? { mounts: v.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })) } : {}),
     ...(v.gpus !== undefined ? { gpus: v.gpus } : {}),
     ...(v.buildLogTail !== undefined ? { buildLogTail: v.buildLogTail } : {}),
+    ...(v.forwardPorts !== undefined ? { forwardPorts: v.forwardPorts } : {}),
+    ...(v.unsupported !== undefined ? { unsupported: v.unsupported } : {}),
     ...idleJson(v),
   };
 }

@@ -11,7 +11,8 @@ export const USAGE = `usage: code-swarm <command> [options]
               [--idle-timeout DURATION] [--no-wait]   DURATION: 30m, 2h, 1h30m (more than 60s) or off
          [--env K=V]… [--tag K=V]… [--mount SRC:DST[:ro]]… [--gpus all|N]   (docs/INSTANCE-OPTIONS.md)
                                (any image: [--code-server-image IMG] where code-server is copied from if IMG has none;
-                               or build on the host: --dockerfile FILE [--context DIR] [--build-arg K=V]... instead of --image)
+                               or build on the host: --dockerfile FILE [--context DIR] [--build-arg K=V]... instead of --image;
+                               or --devcontainer FILE, a devcontainer.json: docs/DEVCONTAINER.md)
   list [--host HOST]
   watch [--host HOST]          print each change the engines report (state, port) until Ctrl-C
   start|restart NAME [--no-wait]

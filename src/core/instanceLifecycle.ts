@@ -18,6 +18,9 @@ import type { BuildSpec } from '../providers/provider.js';
 import { readBuildContext } from '../providers/docker/buildContext.js';
 import { builtImageName } from '../providers/docker/dockerNames.js';
 import type { InstanceView } from './views.js';
+import { readDevcontainer } from './devcontainerFile.js';
+import { devcontainerFields, withDevcontainer } from './withDevcontainer.js';
+import { postCreateOrUndo, requireExec } from './postCreateCommand.js';
 import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
 
 export const DEFAULT_IMAGE = 'codercom/code-server:latest';
@@ -48,6 +51,8 @@ export interface CreateInput extends OptionsInput {
   readonly codeServerImage?: string;
   /** Build the image on the host from this Dockerfile (and context, build arguments) instead of naming one. */
   readonly build?: BuildInput;
+  /** A devcontainer.json on this machine (docs/DEVCONTAINER.md): its image or build, env, mounts and limits. */
+  readonly devcontainer?: string;
 }
 
 export interface OperationOptions {
@@ -80,10 +85,13 @@ type Operation = (p: Provider, ref: InstanceRef) => Promise<void>;
 export class InstanceLifecycle {
   constructor(private readonly opts: InstanceLifecycleOptions) {}
 
-  async create(input: CreateInput, options: OperationOptions = {}): Promise<InstanceView> {
+  async create(asked: CreateInput, options: OperationOptions = {}): Promise<InstanceView> {
     const { store, secrets, defaults } = this.opts;
-    const name = validateInstanceName(input.name);
-    const host = await requireHost(store, input.host);
+    const name = validateInstanceName(asked.name);
+    const host = await requireHost(store, asked.host);
+    // A devcontainer.json becomes the options the other paths take; its file is read and checked here, before any host is asked.
+    const dc = asked.devcontainer !== undefined ? readDevcontainer(asked.devcontainer) : undefined;
+    const input = dc ? withDevcontainer(asked, dc) : asked;
     const build = input.build ? buildFor(input, host) : undefined;
     const image = build ? builtImageName(name) : validateImageRef(input.image ?? defaults?.image ?? DEFAULT_IMAGE);
     const cpus = parseCpus(input.cpus ?? defaults?.cpus ?? DEFAULT_CPUS);
@@ -99,6 +107,7 @@ export class InstanceLifecycle {
     const provider = this.opts.providerOf(host);
     // Engines whose code-server can be given the timeout get it; on the others Code Swarm's rounds stop the instance.
     const byCodeServer = idleTimeoutSeconds !== undefined && provider.setIdleTimeout !== undefined;
+    if (dc) requireExec(dc, provider, host);
     // Last: the one check that asks the host, once everything else is known good.
     await this.requireHostPaths(host, extra);
     const password = generatePassword();
@@ -140,6 +149,7 @@ export class InstanceLifecycle {
           ...(idleTimeoutSeconds !== undefined && !byCodeServer ? { idleEnforcedBy: 'code-swarm' as const } : {}),
           updatedAt: now,
           ...recordOptions(extra),
+          ...(dc ? devcontainerFields(dc) : {}),
         });
         return draft.storeId;
       }),
@@ -175,6 +185,7 @@ export class InstanceLifecycle {
         },
         options,
       );
+      if (dc) await postCreateOrUndo(provider, { id, name, containerId: observed.containerId }, dc, options);
       const record = await applyObservation(store, id, observed);
       this.opts.health.noteStarted(id, observed.startedAt);
       this.opts.changed(host.name);

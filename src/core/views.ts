@@ -43,10 +43,12 @@ export interface InstanceView {
   readonly envNames?: readonly string[];
   readonly mounts?: readonly MountSpec[];
   readonly gpus?: GpuRequest;
-  /** Ports inside the instance that it serves (devcontainer.json `forwardPorts`): offered by Open Port. */
-  readonly forwardPorts?: number[];
-  /** The end of a failed build's log. */
+  /** The end of a failed build's (or postCreateCommand's) log. */
   readonly buildLogTail?: string;
+  /** A devcontainer.json's forwardPorts. */
+  readonly forwardPorts?: readonly number[];
+  /** What its devcontainer.json asked that was not done, by name. */
+  readonly unsupported?: readonly string[];
 }
 
 export type HostReachability = 'unknown' | 'up' | 'down';
@@ -116,7 +118,8 @@ export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefin
     ...(r.envNames !== undefined ? { envNames: r.envNames } : {}),
     ...(r.mounts !== undefined ? { mounts: r.mounts } : {}),
     ...(r.gpus !== undefined ? { gpus: r.gpus } : {}),
-    ...(r.forwardPorts !== undefined ? { forwardPorts: r.forwardPorts } : {}),
     ...(r.buildLogTail !== undefined ? { buildLogTail: r.buildLogTail } : {}),
+    ...(r.forwardPorts !== undefined ? { forwardPorts: r.forwardPorts } : {}),
+    ...(r.unsupported !== undefined ? { unsupported: r.unsupported } : {}),
   };
 }

@@ -102,6 +102,15 @@ export interface CreateOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface ExecInOptions {
+  /** A user name or uid[:gid] in the instance; absent: the instance's own user. */
+  readonly user?: string;
+  /** Where it runs in the instance. */
+  readonly workingDir?: string;
+  readonly onOutput?: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
 export interface LogOptions {
   readonly tail?: number;
   readonly follow?: boolean;
@@ -209,6 +218,12 @@ export interface Provider {
    * takes no host paths.
    */
   missingHostPaths?(paths: readonly string[]): Promise<string[]>;
+  /**
+   * Runs a command in the running instance (a devcontainer's
+   * postCreateCommand): argv as given, no shell of ours; each line of its
+   * output as it comes. Absent: the engine cannot.
+   */
+  execIn?(ref: InstanceRef, argv: readonly string[], options?: ExecInOptions): Promise<{ exitCode: number }>;
   start(ref: InstanceRef): Promise<void>;
   stop(ref: InstanceRef): Promise<void>;
   restart(ref: InstanceRef): Promise<void>;

@@ -116,8 +116,10 @@ export const InstanceRecordSchema = z.object({
   envNames: z.array(z.string()).optional(),
   mounts: z.array(MountSpecSchema).optional(),
   gpus: GpuRequestSchema.optional(),
-  /** Ports inside the instance that it serves (devcontainer.json `forwardPorts`): offered by Open Port. */
+  /** A devcontainer.json's forwardPorts: the instance's ports a user may open (docs/DEVCONTAINER.md). */
   forwardPorts: z.array(Port).optional(),
+  /** What its devcontainer.json asked that Code Swarm did not do, by name (`features`, `runArgs`…). */
+  unsupported: z.array(z.string()).optional(),
   /** After a rename: the name its container, volume and service were made with, and keep (core/instanceRename.ts). */
   engineName: InstanceNameSchema.optional(),
 

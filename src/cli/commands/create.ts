@@ -8,7 +8,7 @@ const STEP = /^(?:Step|STEP) \d+\/\d+ ?:/;
 export const create = defineCommand({
   name: 'create',
   usage:
-    'create NAME --host HOST [--image IMG | --dockerfile FILE [--context DIR] [--build-arg K=V]…] [--code-server-image IMG] [--cpus N] [--memory SIZE] [--env K=V]… [--mount SRC:DST[:ro]]… [--tag K=V]… [--gpus all|N] [--node NODE | --constraint EXPR] [--idle-timeout DURATION] [--no-wait]',
+    'create NAME --host HOST [--image IMG | --dockerfile FILE [--context DIR] [--build-arg K=V]… | --devcontainer FILE] [--code-server-image IMG] [--cpus N] [--memory SIZE] [--env K=V]… [--mount SRC:DST[:ro]]… [--tag K=V]… [--gpus all|N] [--node NODE | --constraint EXPR] [--idle-timeout DURATION] [--no-wait]',
   args: 1,
   options: {
     host: { type: 'string' },
@@ -16,6 +16,7 @@ export const create = defineCommand({
     dockerfile: { type: 'string' },
     context: { type: 'string' },
     'build-arg': { type: 'string', multiple: true },
+    devcontainer: { type: 'string' },
     'code-server-image': { type: 'string' },
     cpus: { type: 'string' },
     memory: { type: 'string' },
@@ -37,6 +38,9 @@ export const create = defineCommand({
     if (v.dockerfile === undefined && (v.context !== undefined || v['build-arg'] !== undefined)) {
       throw invalidInput('--context and --build-arg go with --dockerfile FILE');
     }
+    if (v.devcontainer !== undefined && (v.image !== undefined || v.dockerfile !== undefined)) {
+      throw invalidInput('Give --devcontainer, or --image / --dockerfile, not both', 'The devcontainer.json names its own image or build');
+    }
   },
   async run({ swarm, out, args: [name], values: v }) {
     const build =
@@ -53,6 +57,7 @@ export const create = defineCommand({
       // An empty value is bad input, not "use the default".
       ...(v.image !== undefined ? { image: v.image } : {}),
       ...(build ? { build } : {}),
+      ...(v.devcontainer !== undefined ? { devcontainer: v.devcontainer } : {}),
       ...(v['code-server-image'] !== undefined ? { codeServerImage: v['code-server-image'] } : {}),
       ...(v.cpus !== undefined ? { cpus: v.cpus } : {}),
       ...(v.memory !== undefined ? { memory: v.memory } : {}),
@@ -72,6 +77,8 @@ export const create = defineCommand({
       });
       return v['no-wait'] ? made : swarm.waitHealthy(made.name, { timeoutMs: 180_000, signal });
     });
+    // What a devcontainer.json asked that was not done: said once, on stderr, whatever the output mode.
+    if (view.unsupported && view.unsupported.length > 0) out.error(`Not supported, left out: ${view.unsupported.join(', ')}`);
     out.data(instanceJson(view), () => instanceLine(view));
   },
 });

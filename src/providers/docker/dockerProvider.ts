@@ -11,6 +11,7 @@ import type {
   CodeServerInjection,
   CreateOptions,
   EngineChange,
+  ExecInOptions,
   EngineEvents,
   EngineInfo,
   HostCapacity,
@@ -31,6 +32,7 @@ import { watchDocker } from './dockerEvents.js';
 import { ensureImageInfo, runAs } from './dockerImages.js';
 import { planCodeServer, prepareDirectories } from './bringCodeServer.js';
 import { buildImage } from './dockerBuild.js';
+import { execInContainer } from './dockerExec.js';
 import { readLogs } from './dockerLogs.js';
 import { builtImageName, containerName, volumeName } from './dockerNames.js';
 import { DockerNetwork, NETWORK_NAME } from './dockerNetwork.js';
@@ -93,6 +95,10 @@ export class DockerProvider implements Provider {
 
   watch(onChange: (change: EngineChange) => void): Promise<EngineEvents> {
     return watchDocker(this.engine, onChange);
+  }
+
+  execIn(ref: InstanceRef, argv: readonly string[], options?: ExecInOptions): Promise<{ exitCode: number }> {
+    return execInContainer(this.engine, ref, argv, options);
   }
 
   missingHostPaths(paths: readonly string[]): Promise<string[]> {
