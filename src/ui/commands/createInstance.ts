@@ -1,12 +1,11 @@
-import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import { INSTANCE_NAME_MAX } from '../../shared/model.js';
 import type { CreateInput, HostResources } from '../../core/swarm.js';
 import type { HostView } from '../../core/views.js';
-import { instanceNameProblem, parseCpus, parseMemory, validateImageRef } from '../../core/validate.js';
+import { instanceNameProblem, parseCpus, parseMemory } from '../../core/validate.js';
 import { validatePlacement } from '../../core/validatePlacement.js';
-import { validateBuild } from '../../core/validateBuild.js';
 import { hostChoices } from '../model/hostChoices.js';
+import { checkImageChoice, imageChoiceInput, isDockerfilePath } from '../model/imageChoice.js';
 import { defaultMoreOptions, moreOptionsInput, type MoreOptions } from '../model/moreOptions.js';
 import { suggestName } from '../model/suggestName.js';
 import { validationProblem } from '../model/validationProblem.js';
@@ -103,10 +102,10 @@ export const createInstance: CommandHandler = async (services, node) => {
       {
         run: async (s, at) => {
           const v = await inputStep(at, {
-            prompt: 'Image (code-server is brought in if it has none), or the absolute path of a Dockerfile to build on the host',
+            prompt:
+              'Image (code-server is brought in if it has none), or the absolute path of a Dockerfile or a devcontainer.json to build on the host',
             value: s.image,
-            validate: (x) =>
-              validationProblem(() => (isDockerfilePath(x.trim()) ? validateBuild({ dockerfile: x.trim() }) : validateImageRef(x.trim()))),
+            validate: (x) => validationProblem(() => checkImageChoice(x.trim())),
           });
           if (v === BACK) return BACK;
           s.image = v.trim();
@@ -166,7 +165,7 @@ export const createInstance: CommandHandler = async (services, node) => {
   const input: CreateInput = {
     name: state.name!,
     host: state.host!,
-    ...(isDockerfilePath(state.image) ? {} : { image: state.image }),
+    ...imageChoiceInput(state.image),
     cpus: state.cpus,
     memory: state.memory,
     ...placementInput(state.placement),
@@ -180,7 +179,7 @@ export const createInstance: CommandHandler = async (services, node) => {
       const onCancel = token.onCancellationRequested(() => abort.abort());
       try {
         let done = 0;
-        await services.swarm.create(input, {
+        const created = await services.swarm.create(input, {
           signal: abort.signal,
           // A build's full output goes to the output channel; its steps show in the notification.
           onLog: (line) => services.log.info(`[build ${input.name}] ${line}`),
@@ -191,6 +190,10 @@ export const createInstance: CommandHandler = async (services, node) => {
             progress.report({ message, ...(increment !== undefined ? { increment } : {}) });
           },
         });
+        // What a devcontainer.json asked that was not done is said, not dropped (docs/DEVCONTAINER.md).
+        if (created.unsupported !== undefined && created.unsupported.length > 0) {
+          void vscode.window.showWarningMessage(`${input.name}: not supported, left out: ${created.unsupported.join(', ')}`);
+        }
         progress.report({ message: 'waiting for code-server to answer' });
         await services.swarm.waitHealthy(input.name, { timeoutMs: 180_000, signal: abort.signal });
       } finally {
@@ -206,11 +209,6 @@ export const createInstance: CommandHandler = async (services, node) => {
     return undefined;
   });
 };
-
-/** An image reference never starts with '/': such a value is a Dockerfile on this machine. */
-function isDockerfilePath(value: string): boolean {
-  return isAbsolute(value);
-}
 
 /** The hosts, most room first, the one with the most room proposed. */
 function hostPickItems(hosts: readonly HostView[], figures: ReadonlyMap<string, HostResources>) {
