@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { containerName, volumeName } from '../../src/providers/docker/dockerNames.js';
@@ -100,6 +100,55 @@ describe('create --devcontainer: a devcontainer.json built on alpha over SSH', f
     assert.equal(cli('restart', name).status, 0);
     const after = await dockerExec(docker, id, ['cat', '/home/coder/project/post-created']);
     assert.equal(after, 'hello-dc remote-from-here 1000\n');
+  });
+
+  it('opens its forwarded port through the tunnel, logged in (code-swarm open --proxy-port)', async () => {
+    const name = `${tag}-ok`;
+    const port = listed(name)?.forwardPorts?.[0];
+    assert.equal(port, 3000, 'the port the devcontainer.json forwards');
+    // An app on that port inside the instance, on its loopback; node is the one brought in with code-server.
+    const id = (await docker.getContainer(containerName(name)).inspect()).Id;
+    await dockerExec(docker, id, [
+      'sh',
+      '-c',
+      `nohup "$(command -v node || echo /opt/code-swarm/cs/node)" -e 'require("http").createServer((q, s) => s.end("dc-app saw " + q.url)).listen(${port}, "127.0.0.1")' >/tmp/dc-app.log 2>&1 &`,
+    ]);
+    const child = spawn(
+      process.execPath,
+      [CLI, '--json', '--state-dir', state, '--known-hosts', lab().knownHosts, 'open', name, '--proxy-port', String(port)],
+      {
+        env: { ...process.env, SSH_AUTH_SOCK: '' },
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', done));
+    try {
+      for (const deadline = Date.now() + 60_000; !stdout.includes('\n');) {
+        if (Date.now() > deadline || child.exitCode !== null) assert.fail('no URL from code-swarm open');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const { url } = JSON.parse(stdout.split('\n')[0] ?? '') as { url: string };
+      // As a browser: the token buys the cookie, then the app answers at its root through code-server's proxy.
+      const first = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(20_000) });
+      const cookie = first.headers.get('set-cookie')?.split(';')[0];
+      assert.equal(first.status, 302);
+      assert.ok(cookie, 'the token buys the tunnel cookie');
+      let body = '';
+      for (let i = 0; i < 40 && !body.startsWith('dc-app'); i++) {
+        const page = await fetch(new URL(first.headers.get('location') ?? '', url), {
+          headers: { cookie },
+          signal: AbortSignal.timeout(20_000),
+        });
+        body = await page.text();
+        if (!body.startsWith('dc-app')) await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.equal(body, 'dc-app saw /');
+      child.kill('SIGINT');
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('a failing postCreateCommand fails the create with its output’s tail, leaving a failed record and no container or volume', async () => {
