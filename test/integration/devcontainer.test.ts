@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { containerName, volumeName } from '../../src/providers/docker/dockerNames.js';
+import { openAsBrowser, visit } from '../lab/browserVisit.js';
 import { dockerExec, lab, labDocker } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
 
@@ -129,18 +130,11 @@ describe('create --devcontainer: a devcontainer.json built on alpha over SSH', f
         await new Promise((r) => setTimeout(r, 50));
       }
       const { url } = JSON.parse(stdout.split('\n')[0] ?? '') as { url: string };
-      // As a browser: the token buys the cookie, then the app answers at its root through code-server's proxy.
-      const first = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(20_000) });
-      const cookie = first.headers.get('set-cookie')?.split(';')[0];
-      assert.equal(first.status, 302);
-      assert.ok(cookie, 'the token buys the tunnel cookie');
+      // As a browser: the token buys the cookie, then the app answers at its root through code-server's proxy (once it listens).
+      const { cookie, path } = await openAsBrowser(url);
       let body = '';
       for (let i = 0; i < 40 && !body.startsWith('dc-app'); i++) {
-        const page = await fetch(new URL(first.headers.get('location') ?? '', url), {
-          headers: { cookie },
-          signal: AbortSignal.timeout(20_000),
-        });
-        body = await page.text();
+        body = (await visit(new URL(path, url).toString(), cookie)).body;
         if (!body.startsWith('dc-app')) await new Promise((r) => setTimeout(r, 250));
       }
       assert.equal(body, 'dc-app saw /');

@@ -5,6 +5,7 @@ import { portUrl } from '../../src/core/portUrl.js';
 import type { Swarm } from '../../src/core/swarm.js';
 import { containerName } from '../../src/providers/docker/dockerNames.js';
 import type { Tunnel } from '../../src/transport/tunnel.js';
+import { openAsBrowser, visit } from '../lab/browserVisit.js';
 import { eventually } from '../lab/eventually.js';
 import { addLabHost, dockerExec, lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 
@@ -21,36 +22,6 @@ const APP = [
   '-c',
   `nohup node -e 'require("http").createServer((q, s) => s.end("port-app saw " + q.url)).listen(${APP_PORT}, "127.0.0.1")' >/tmp/port-app.log 2>&1 &`,
 ];
-
-interface Visit {
-  readonly status: number;
-  readonly location: string | null;
-  /** The tunnel's cookie, as `name=value`, when this answer set it. */
-  readonly setCookie: string | undefined;
-  readonly body: string;
-}
-
-/** One request as a browser sends it: with the cookies it holds, redirects not followed. */
-async function visit(url: string, cookie?: string): Promise<Visit> {
-  const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {}, signal: AbortSignal.timeout(20_000) });
-  const set = res.headers.get('set-cookie');
-  return {
-    status: res.status,
-    location: res.headers.get('location'),
-    setCookie: set ? set.split(';')[0] : undefined,
-    body: await res.text(),
-  };
-}
-
-/** What a browser does with a port URL: trade its token for the cookie, follow the redirect, read the page. */
-async function openAsBrowser(url: string): Promise<{ cookie: string; page: Visit; path: string }> {
-  const first = await visit(url);
-  assert.equal(first.status, 302, first.body);
-  assert.ok(first.setCookie, 'the token buys the tunnel cookie');
-  const path = first.location ?? '';
-  const page = await visit(new URL(path, url).toString(), first.setCookie);
-  return { cookie: first.setCookie, page, path };
-}
 
 describe('Open Port: a server inside an instance, through the tunnel and code-server’s port proxy', function () {
   this.timeout(300_000);

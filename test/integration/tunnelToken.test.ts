@@ -3,30 +3,10 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Swarm } from '../../src/core/swarm.js';
 import type { Tunnel } from '../../src/transport/tunnel.js';
+import { type Visit, visit } from '../lab/browserVisit.js';
 import { addLabHost, lab, labSwarm, uniqueName } from '../lab/lab.js';
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');
-
-interface Visit {
-  readonly status: number;
-  /** Where the tunnel sent the browser, if it redirected. */
-  readonly location: string | null;
-  /** The tunnel's cookie, as `name=value`, when this answer set it. */
-  readonly setCookie: string | undefined;
-  readonly body: string;
-}
-
-/** One request as a browser sends it: with the cookies it holds, redirects not followed. */
-async function visit(url: string, cookie?: string): Promise<Visit> {
-  const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {}, signal: AbortSignal.timeout(20_000) });
-  const set = res.headers.get('set-cookie');
-  return {
-    status: res.status,
-    location: res.headers.get('location'),
-    setCookie: set ? set.split(';')[0] : undefined,
-    body: await res.text(),
-  };
-}
 
 /**
  * Follows code-server's redirects from `/` with the tunnel's cookie (Docker's
