@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { lab, labDocker, uniqueName } from '../lab/lab.js';
 import { recordPassword, suiteDir } from '../support/suiteArtifacts.js';
 import { openWorkbench, runCommand, treeRow, type Workbench } from './workbench.js';
-import { answerStep, contextMenu, instanceWorkbenchFrame, waitForRow } from './workbenchActions.js';
+import { answerStep, contextMenu, contextMenuShowing, instanceWorkbenchFrame, notificationTexts, waitForRow } from './workbenchActions.js';
 
 const STATUS = '[id="codeswarm.code-swarm.codeSwarm.status"]';
 
@@ -30,6 +30,13 @@ describe('e2e: a user journey in a real workbench', function () {
       'codeSwarm.refreshIntervalSeconds': 5,
       'codeSwarm.openIn': 'simpleBrowser',
     });
+  });
+
+  afterEach(async function () {
+    // What the workbench showed when a step failed, for the person reading the report.
+    if (this.currentTest?.state !== 'failed' || !wb) return;
+    await wb.screenshot(`journey-failed-${this.currentTest.title.slice(0, 24).replace(/\W+/g, '-')}`).catch(() => undefined);
+    console.log(`    notifications on screen: ${(await notificationTexts(wb.page).catch(() => [])).join(' | ') || 'none'}`);
   });
 
   after(async () => {
@@ -115,8 +122,7 @@ describe('e2e: a user journey in a real workbench', function () {
     const { page } = wb;
     // Open copies the password (for a login from elsewhere): the test reads it back from the clipboard.
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(wb.url).origin });
-    await contextMenu(page, instance, 'Open Instance');
-    await page.locator('.tabs-container .tab').filter({ hasText: 'Simple Browser' }).waitFor({ timeout: 60_000 });
+    await contextMenuShowing(page, instance, 'Open Instance', page.locator('.tabs-container .tab').filter({ hasText: 'Simple Browser' }));
     // The Simple Browser webview nests an iframe on the tunnel's URL; inside
     // it, code-server's own workbench (not its login page) must load.
     const inner = await instanceWorkbenchFrame(page, wb.url);

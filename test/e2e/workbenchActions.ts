@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { treeRow } from './workbench.js';
 
 /** What a user does in the workbench, shared by the e2e journeys. */
@@ -60,23 +60,53 @@ export async function waitForRow(page: Page, label: string, description: RegExp,
 export async function contextMenu(page: Page, label: string, item: string): Promise<void> {
   const entry = page.getByRole('menuitem', { name: item, exact: true });
   // The workbench closes a context menu when focus moves (a webview that
-  // finishes loading takes it): open it again, a bounded number of times.
+  // finishes loading takes it), and a row the tree redraws while the menu
+  // opens (a host that just connected) gets a menu without its items yet:
+  // open it again, a bounded number of times.
   for (let attempt = 1; ; attempt++) {
-    await treeRow(page, label).click({ button: 'right' });
-    await entry.waitFor({ state: 'visible', timeout: 10_000 });
-    // A click during the menu's opening animation can land on nothing.
-    await page.waitForTimeout(300);
     try {
+      await treeRow(page, label).click({ button: 'right' });
+      await entry.waitFor({ state: 'visible', timeout: 10_000 });
+      // A click during the menu's opening animation can land on nothing.
+      await page.waitForTimeout(300);
       await entry.click({ timeout: 5_000 });
       break;
     } catch (e) {
-      if (attempt >= 3) throw e;
+      const shown = await page.getByRole('menuitem').allTextContents();
+      if (attempt >= 3)
+        throw new Error(`"${item}" not in the menu of row "${label}" (it showed: ${shown.join(' | ') || 'nothing'})`, { cause: e });
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1_000);
     }
   }
   await page
     .locator('.context-view.monaco-menu-container')
     .waitFor({ state: 'detached', timeout: 10_000 })
     .catch(() => undefined);
+}
+
+/** The texts of the notifications on screen: what a failed step said to the user. */
+export async function notificationTexts(page: Page): Promise<string[]> {
+  return page.locator('.notifications-toasts .notification-list-item-message').allTextContents();
+}
+
+/**
+ * Runs a row's menu item and waits for what it shows. A click that the
+ * workbench dropped (the menu closed under it as the tree redrew) shows
+ * nothing and no notification either: that click is made once more. Any
+ * notification the first try raised fails the step with its words.
+ */
+export async function contextMenuShowing(page: Page, label: string, item: string, shown: Locator, timeoutMs = 60_000): Promise<void> {
+  await contextMenu(page, label, item);
+  try {
+    await shown.waitFor({ state: 'visible', timeout: timeoutMs / 2 });
+    return;
+  } catch (e) {
+    const said = await notificationTexts(page);
+    if (said.length > 0) throw new Error(`"${item}" on "${label}" showed nothing but notifications: ${said.join(' | ')}`, { cause: e });
+  }
+  await contextMenu(page, label, item);
+  await shown.waitFor({ state: 'visible', timeout: timeoutMs / 2 });
 }
 
 /**

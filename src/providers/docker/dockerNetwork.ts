@@ -23,6 +23,8 @@ export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 const DEFAULT_BRIDGE = 'bridge';
 /** How long the winner of a create race waits for the losers' networks to go. */
 const ALONE_WAIT_MS = 3_000;
+/** How long a start refused as ambiguous waits for a racing process to remove its network. */
+const AMBIGUOUS_WAIT_MS = 15_000;
 
 const NetworkListSchema = z.array(
   z.object({
@@ -104,6 +106,22 @@ export class DockerNetwork {
     return true;
   }
 
+  /**
+   * Runs a container's start. A process that lost a create race may still
+   * hold its network of the same name for a moment (it saw ours only after
+   * making its own); Docker then refuses any start on the name as
+   * "ambiguous". That start is tried once more when the loser's is gone.
+   */
+  async start(start: () => Promise<unknown>): Promise<void> {
+    try {
+      await start();
+    } catch (e) {
+      if (!isAmbiguous(e)) throw e;
+      await this.alone(AMBIGUOUS_WAIT_MS);
+      await start();
+    }
+  }
+
   /** A container on the default bridge can reach, and be reached by, every other container there. */
   needsMigration(info: Docker.ContainerInspectInfo): boolean {
     if (this.engine.dialect.ownNetworkMode !== undefined) return false;
@@ -112,7 +130,7 @@ export class DockerNetwork {
 
   private async findOrCreate(): Promise<string> {
     const found = await this.find();
-    if (found) return found.others === 0 ? found.id : this.whenAlone(found.id);
+    if (found) return found.others === 0 ? found.id : this.whenAlone(found.id, ALONE_WAIT_MS);
     const made = (await this.engine.call(
       'create the isolated network',
       () => this.engine.api.createNetwork(networkOptions(this.name)),
@@ -131,7 +149,7 @@ export class DockerNetwork {
       await made.remove().catch(() => undefined);
       return settled;
     }
-    return after.others === 0 ? settled : this.whenAlone(settled);
+    return after.others === 0 ? settled : this.whenAlone(settled, ALONE_WAIT_MS);
   }
 
   /**
@@ -140,14 +158,18 @@ export class DockerNetwork {
    * container on it ("network … is ambiguous"). A loser that died leaves its
    * network behind; after the wait it is the engine's problem, not ours.
    */
-  private async whenAlone(id: string): Promise<string> {
-    const until = Date.now() + ALONE_WAIT_MS;
+  private async whenAlone(id: string, waitMs: number): Promise<string> {
+    await this.alone(waitMs);
+    return id;
+  }
+
+  private async alone(waitMs: number): Promise<void> {
+    const until = Date.now() + waitMs;
     while (Date.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
       const now = await this.find();
-      if (!now || now.others === 0) break;
+      if (!now || now.others === 0) return;
     }
-    return id;
   }
 
   /**
@@ -169,6 +191,12 @@ export class DockerNetwork {
       },
     );
   }
+}
+
+/** Docker's refusal to start on a name that two networks share. */
+function isAmbiguous(e: unknown): boolean {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) if (/\bis ambiguous\b/.test(c.message)) return true;
+  return false;
 }
 
 /** Docker trims trailing zeros of its nanoseconds, so the text does not sort; the time does. */

@@ -150,7 +150,8 @@ export class DockerProvider implements Provider {
       // What the engine applied, before anything runs with less than asked for.
       await requireHardened(this.engine, container.id, spec, false);
       progress('Starting code-server');
-      await this.engine.call('start the container', () => (container as Docker.Container).start());
+      const made = container;
+      await this.network.start(() => this.engine.call('start the container', () => made.start()));
       return observedFromInspect(await requireHardened(this.engine, container.id, spec, true));
     } catch (e) {
       await this.undoCreate(container, spec);
@@ -162,7 +163,7 @@ export class DockerProvider implements Provider {
   async start(ref: InstanceRef): Promise<void> {
     const info = await this.engine.call('inspect the container', () => this.engine.container(ref).inspect(), ref);
     if (!info.State.Running) await this.network.migrate(info);
-    await this.engine.call('start', () => this.engine.api.getContainer(info.Id).start(), ref, [304]);
+    await this.network.start(() => this.engine.call('start', () => this.engine.api.getContainer(info.Id).start(), ref, [304]));
   }
 
   async stop(ref: InstanceRef): Promise<void> {

@@ -154,6 +154,32 @@ describe('the isolated Docker network', () => {
     );
   });
 
+  it("starts again a container refused as ambiguous once a racing process's network is gone, and only then", async () => {
+    const { sock, fake } = await network();
+    const net = new DockerNetwork(new DockerEngine(link, sock, 2_000), 'code-swarm');
+    await net.ensure();
+    const theirs = { ...fake.networks[0]!, Id: '9'.repeat(12), Created: '2026-12-06T02:00:00Z' };
+    fake.networks.push(theirs);
+    setTimeout(() => fake.networks.splice(fake.networks.indexOf(theirs), 1), 300);
+    const tries: number[] = [];
+    await net.start(async () => {
+      tries.push(fake.networks.length);
+      if (fake.networks.length > 1) throw new Error('network code-swarm is ambiguous (2 matches found on name)');
+    });
+    assert.deepEqual(tries, [2, 1], 'refused while two shared the name, started when one was left');
+
+    let calls = 0;
+    const other = new Error('No such image');
+    await assert.rejects(
+      net.start(() => {
+        calls++;
+        return Promise.reject(other);
+      }),
+      (e: unknown) => e === other,
+    );
+    assert.equal(calls, 1, 'any other refusal is not tried again');
+  });
+
   it("refuses to join a stranger's network of that name, and ignores names that only contain it", async () => {
     const { sock, fake } = await network();
     fake.networks.push({ Id: 'f'.repeat(12), Name: 'code-swarm-lab', Created: '2026-12-06T00:00:00Z', Labels: {}, Options: {} });
