@@ -233,7 +233,17 @@ export class DockerProvider implements Provider {
     await buildImage(this.engine, build, tag, options);
     throwIfAborted(options.signal);
     options.onProgress?.('making the container again from the new image');
-    const id = await this.snaps.recreate(ref, tag, await this.network.ensure(), `a new build of ${tag}`);
+    // Unlike a snapshot's commit, a new build does not hold the container's env: what the create added to the image's is carried over.
+    const imageEnv = new Set(
+      (await this.engine.call('inspect the image', () => this.engine.api.getImage(before.Image).inspect())).Config.Env ?? [],
+    );
+    const env = Object.fromEntries(
+      (before.Config.Env ?? [])
+        .filter((e) => !imageEnv.has(e))
+        .map((e) => [e.slice(0, Math.max(0, e.indexOf('='))), e.slice(e.indexOf('=') + 1)] as const)
+        .filter(([k]) => k !== ''),
+    );
+    const id = await this.snaps.recreate(ref, tag, await this.network.ensure(), `a new build of ${tag}`, (spec) => ({ ...spec, env }));
     const after = await this.engine.call('inspect the container', () => this.engine.api.getContainer(id).inspect());
     if (after.Image !== before.Image)
       await this.engine.api
