@@ -243,7 +243,16 @@ export class DockerProvider implements Provider {
         .map((e) => [e.slice(0, Math.max(0, e.indexOf('='))), e.slice(e.indexOf('=') + 1)] as const)
         .filter(([k]) => k !== ''),
     );
-    const id = await this.snaps.recreate(ref, tag, await this.network.ensure(), `a new build of ${tag}`, (spec) => ({ ...spec, env }));
+    const id = await this.snaps.recreate(
+      ref,
+      tag,
+      await this.network.ensure(),
+      `a new build of ${tag}`,
+      (spec) => ({ ...spec, env }),
+      async (created, spec) => {
+        if (spec.codeServer) await prepareDirectories(this.engine, created, spec.codeServer);
+      },
+    );
     const after = await this.engine.call('inspect the container', () => this.engine.api.getContainer(id).inspect());
     if (after.Image !== before.Image)
       await this.engine.api

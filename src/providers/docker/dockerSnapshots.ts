@@ -116,6 +116,7 @@ export class DockerSnapshots {
     network: string,
     from: string,
     respec: (spec: InstanceSpec) => InstanceSpec = (spec) => spec,
+    prepare?: (created: Docker.Container, spec: InstanceSpec) => Promise<void>,
   ): Promise<string> {
     const old = await this.engine.call('inspect the container', () => this.engine.container(ref).inspect(), ref);
     const spec = respec(specFromInspect(old, ref));
@@ -135,6 +136,8 @@ export class DockerSnapshots {
     );
     const oldContainer = this.engine.api.getContainer(old.Id);
     try {
+      // A new image (a rebuild) may lack what the first create put in it: the home and workspace directories.
+      if (prepare) await prepare(created, spec);
       // The snapshot's container must hold what the instance's did; the old one stays until it does.
       await requireHardened(this.engine, created.id, spec, false);
       // A graceful stop first: code-server gets to finish what it writes to the volume.
