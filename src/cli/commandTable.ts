@@ -13,6 +13,7 @@ import { logs } from './commands/logs.js';
 import { open } from './commands/open.js';
 import { password } from './commands/password.js';
 import { rename } from './commands/rename.js';
+import { rebuild } from './commands/rebuild.js';
 import { restart } from './commands/restart.js';
 import { restore } from './commands/restore.js';
 import { snapshot } from './commands/snapshot.js';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly Command[] = [
   start,
   stop,
   restart,
+  rebuild,
   idle,
   deleteInstance,
   rename,

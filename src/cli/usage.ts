@@ -16,6 +16,7 @@ export const USAGE = `usage: code-swarm <command> [options]
   list [--host HOST]
   watch [--host HOST]          print each change the engines report (state, port) until Ctrl-C
   start|restart NAME [--no-wait]
+  rebuild NAME [--no-wait]     build a --dockerfile/devcontainer instance again; its workspace stays
   stop NAME                    delete NAME [--purge]
   idle NAME DURATION|off       stop it after DURATION without activity (a tab, the tunnel); off: never
   rename OLD NEW               keeps its password, workspace and container (which keep the old name)

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { InstanceRef, ObservedInstance, ProgressSink, Provider } from '../providers/provider.js';
 import { SwarmError, toSwarmError, type SwarmErrorCode } from '../shared/errors.js';
 import type { HostRecord, InstanceRecord, StoppedReason } from '../shared/model.js';
@@ -150,6 +151,7 @@ export class InstanceLifecycle {
           updatedAt: now,
           ...recordOptions(extra),
           ...(dc ? devcontainerFields(dc) : {}),
+          ...(build ? { rebuildFrom: dc ? { devcontainer: resolve(asked.devcontainer!) } : build } : {}),
         });
         return draft.storeId;
       }),

@@ -286,6 +286,11 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return this.parts.snapshots.delete(name, snapshot);
   }
 
+  /** Builds a built instance's image again and runs it, keeping its workspace and password. */
+  rebuild(name: string, options: OperationOptions = {}): Promise<InstanceView> {
+    return this.parts.rebuild.rebuild(name, options);
+  }
+
   // ------------------------------------------------------------ health --
 
   async checkHealth(name: string): Promise<HealthReport> {

@@ -7,6 +7,7 @@ import { HostRegistry, type HostAccess, type HostAccessOptions, type LinkFactory
 import { IdleMonitor } from './idleMonitor.js';
 import { InstanceLifecycle } from './instanceLifecycle.js';
 import { InstanceSecrets } from './instanceSecrets.js';
+import { InstanceRebuild } from './instanceRebuild.js';
 import { InstanceSnapshots } from './instanceSnapshots.js';
 import type { TunnelContext } from './openTunnel.js';
 import type { ReachabilityTracker } from './reachabilityTracker.js';
@@ -41,6 +42,7 @@ export interface SwarmParts {
   readonly refresher: Refresher;
   readonly lifecycle: InstanceLifecycle;
   readonly snapshots: InstanceSnapshots;
+  readonly rebuild: InstanceRebuild;
   readonly doctor: HostDoctor;
   readonly tunnels: TunnelContext;
   readonly resources: ResourceMonitor;
@@ -124,6 +126,7 @@ export function wireSwarm(opts: SwarmOptions, hub: SwarmHub): SwarmParts {
     refresher,
     lifecycle,
     snapshots: new InstanceSnapshots(pieces),
+    rebuild: new InstanceRebuild(pieces),
     doctor,
     tunnels: { store, secrets, registry, accessOf, workerScript: opts.tunnelWorkerScript },
     resources: new ResourceMonitor({ store, providerOf, isDown: (h) => reachability.isDown(h) }),

@@ -237,6 +237,8 @@ export interface Provider {
   snapshots?(ref: InstanceRef): Promise<Snapshot[]>;
   /** Puts the instance back to the snapshot; it runs afterwards if it ran before. */
   restore?(ref: InstanceRef, snapshot: string): Promise<ObservedInstance>;
+  /** Builds the instance's image again from `build` and makes its container again from it, keeping its workspace and password. */
+  rebuild?(ref: InstanceRef, build: BuildSpec, options?: CreateOptions): Promise<ObservedInstance>;
   deleteSnapshot?(ref: InstanceRef, snapshot: string): Promise<void>;
   /**
    * Subscribes to the engine's lifecycle events for our instances; resolves

@@ -120,6 +120,16 @@ export const InstanceRecordSchema = z.object({
   forwardPorts: z.array(Port).optional(),
   /** What its devcontainer.json asked that Code Swarm did not do, by name (`features`, `runArgs`…). */
   unsupported: z.array(z.string()).optional(),
+  /**
+   * Where a built instance's image comes from, on the machine that made it:
+   * `rebuild` builds it from there again (core/instanceRebuild.ts).
+   */
+  rebuildFrom: z
+    .union([
+      z.object({ devcontainer: z.string() }),
+      z.object({ context: z.string(), dockerfile: z.string(), args: z.record(z.string(), z.string()) }),
+    ])
+    .optional(),
   /** After a rename: the name its container, volume and service were made with, and keep (core/instanceRename.ts). */
   engineName: InstanceNameSchema.optional(),
 

@@ -87,7 +87,9 @@ describe('host doctor on the lab', function () {
         [],
       );
       assertOk(r, ['ssh.connect', 'ssh.host-key', 'ssh.keepalive', 'os.system', 'os.arch', 'cgroup.controllers', 'loopback.forward']);
-      assertOk(r, ['docker.socket', 'docker.engine', 'docker.limits', 'docker.disk', 'docker.image', 'sudo.available']);
+      assertOk(r, ['docker.socket', 'docker.engine', 'docker.limits', 'docker.disk', 'docker.image', 'docker.gpu', 'sudo.available']);
+      // The lab has no GPU: said, not an error.
+      assert.match(finding(r, 'docker.gpu').message, /^no GPU on this host/);
       assert.match(finding(r, 'docker.engine').message, /^Docker 20\.10\.\S+ \(API 1\.41, linux\/amd64\)$/);
       assert.match(finding(r, 'docker.image').message, new RegExp(`^${lab().dockerImage.replace(/[.]/g, '\\.')} is on the host`));
       assert.ok(r.findings.every((f) => f.fix === undefined));
@@ -124,7 +126,16 @@ describe('host doctor on the lab', function () {
       [],
     );
     assertOk(r, ['ssh.connect', 'ssh.keepalive', 'os.system', 'loopback.forward', 'sudo.available']);
-    assertOk(r, ['podman.socket', 'podman.engine', 'podman.limits', 'podman.disk', 'podman.image', 'podman.mode', 'podman.ulimits']);
+    assertOk(r, [
+      'podman.socket',
+      'podman.engine',
+      'podman.limits',
+      'podman.disk',
+      'podman.image',
+      'podman.mode',
+      'podman.ulimits',
+      'podman.gpu',
+    ]);
     assert.equal(finding(r, 'podman.socket').message, 'epsilon may use /run/podman/podman.sock (mode 660, root:podman)');
     assert.match(finding(r, 'podman.engine').message, /^Podman 4\.3\.\S+ \(API 1\.41, linux\/amd64\)$/);
     assert.match(finding(r, 'podman.limits').message, /^Podman enforces cpu, memory and pids limits/);

@@ -1,9 +1,7 @@
 import { parseIdleTimeout } from '../../core/idleTimeout.js';
 import { defineCommand, invalidInput } from '../command.js';
+import { buildSinks, untilDone } from '../longRunning.js';
 import { instanceJson, instanceLine } from '../output.js';
-
-/** A build's step lines come as progress too: the log prints the rest, so each line shows once. */
-const STEP = /^(?:Step|STEP) \d+\/\d+ ?:/;
 
 export const create = defineCommand({
   name: 'create',
@@ -72,8 +70,7 @@ export const create = defineCommand({
     const view = await untilDone(async (signal) => {
       const made = await swarm.create(input, {
         signal,
-        onProgress: (m) => (out.json ? undefined : out.error(m)),
-        onLog: (line) => (out.json || STEP.test(line) ? undefined : out.error(`  ${line}`)),
+        ...buildSinks(out),
       });
       return v['no-wait'] ? made : swarm.waitHealthy(made.name, { timeoutMs: 180_000, signal });
     });
@@ -82,17 +79,3 @@ export const create = defineCommand({
     out.data(instanceJson(view), () => instanceLine(view));
   },
 });
-
-/** Ctrl-C (or SIGTERM) stops the work (a build on the host stops with it), which then cleans up like a failure. */
-async function untilDone<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const abort = new AbortController();
-  const stop = () => abort.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    return await work(abort.signal);
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
-}

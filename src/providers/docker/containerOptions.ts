@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { SwarmError } from '../../shared/errors.js';
-import { CODE_SERVER_PORT } from '../common/codeServer.js';
+import { CODE_SERVER_MOUNT, CODE_SERVER_PORT } from '../common/codeServer.js';
 import { DEFAULT_CPUS } from '../common/defaultResources.js';
 import { IDLE_LABEL, IDLE_TIMEOUT_ENV, instanceLabels, LABEL, parseIdleLabel, parseSpecLabel, tagsFromLabels } from '../common/labels.js';
 
@@ -109,7 +109,8 @@ export function specFromInspect(info: Docker.ContainerInspectInfo, ref: Instance
   const saved = parseSpecLabel(labels[LABEL.spec]);
   const host = info.HostConfig;
   const tags = tagsFromLabels(labels);
-  const mounts = mountsFromEngine(info.Mounts, PROJECT_DIR);
+  // The code-server volume of an image it was brought into comes back from the labels (injectionFromLabels), not as a mount of the user's.
+  const mounts = mountsFromEngine(info.Mounts, PROJECT_DIR).filter((m) => m.target !== CODE_SERVER_MOUNT);
   const gpus = gpusFromHostConfig(host);
   return {
     id: labels[LABEL.instance] ?? ref.id,

@@ -5,6 +5,7 @@ import { type CheckContext, error, type Finding, type HostCheck, NotChecked, ok,
 import type { DockerEngine } from './dockerEngine.js';
 import { DOCKER_DIALECT, type EngineDialect } from './engineDialect.js';
 import { statusOf } from './dockerErrors.js';
+import { gpuCheckFindings } from './gpuCheck.js';
 import { DOCKER_SETUP, type EngineSetup, notRunning } from './engineSetup.js';
 
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string(), Os: z.string().optional(), Arch: z.string().optional() });
@@ -73,6 +74,8 @@ export function dockerChecks(engine: DockerEngine, setup: EngineSetup = DOCKER_S
       id: `${kind}.disk`,
       run: async (ctx) => [await freeDisk(ctx, `${kind}.disk`, 'images and volumes', (await engineInfo(ctx, engine)).DockerRootDir)],
     },
+    // Only once the engine answers, like the image: a GPU the engine cannot hand out is named with what to install.
+    { id: `${kind}.gpu`, run: async (ctx) => (await engineInfo(ctx, engine), gpuCheckFindings(ctx, engine)) },
     {
       id: `${kind}.image`,
       // Only once the engine answers: its socket's failure is the socket check's finding, not this one's.

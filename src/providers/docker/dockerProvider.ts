@@ -8,6 +8,7 @@ import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
 import type { HostCheck } from '../hostCheck.js';
 import type {
+  BuildSpec,
   CodeServerInjection,
   CreateOptions,
   EngineChange,
@@ -219,6 +220,47 @@ export class DockerProvider implements Provider {
 
   async restore(ref: InstanceRef, snapshot: string): Promise<ObservedInstance> {
     return this.observe(await this.snaps.restore(ref, snapshot, await this.network.ensure()));
+  }
+
+  /**
+   * Builds its image again under the same tag (the engine's cache reused),
+   * then makes its container again from it as a restore does: workspace
+   * volume, password, options and port policy stay. A failed build changes
+   * nothing; the image it ran before goes once it runs the new one.
+   */
+  async rebuild(ref: InstanceRef, build: BuildSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
+    const before = await this.engine.call('inspect the container', () => this.engine.container(ref).inspect(), ref);
+    const tag = builtImageName(ref.name);
+    await buildImage(this.engine, build, tag, options);
+    throwIfAborted(options.signal);
+    options.onProgress?.('making the container again from the new image');
+    // Unlike a snapshot's commit, a new build does not hold the container's env: what the create added to the image's is carried over.
+    const imageEnv = new Set(
+      (await this.engine.call('inspect the image', () => this.engine.api.getImage(before.Image).inspect())).Config.Env ?? [],
+    );
+    const env = Object.fromEntries(
+      (before.Config.Env ?? [])
+        .filter((e) => !imageEnv.has(e))
+        .map((e) => [e.slice(0, Math.max(0, e.indexOf('='))), e.slice(e.indexOf('=') + 1)] as const)
+        .filter(([k]) => k !== ''),
+    );
+    const id = await this.snaps.recreate(
+      ref,
+      tag,
+      await this.network.ensure(),
+      `a new build of ${tag}`,
+      (spec) => ({ ...spec, env }),
+      async (created, spec) => {
+        if (spec.codeServer) await prepareDirectories(this.engine, created, spec.codeServer);
+      },
+    );
+    const after = await this.engine.call('inspect the container', () => this.engine.api.getContainer(id).inspect());
+    if (after.Image !== before.Image)
+      await this.engine.api
+        .getImage(before.Image)
+        .remove({ noprune: true })
+        .catch(() => undefined);
+    return observedFromInspect(after);
   }
 
   deleteSnapshot(ref: InstanceRef, snapshot: string): Promise<void> {

@@ -102,8 +102,23 @@ export class DockerSnapshots {
     respec: (spec: InstanceSpec) => InstanceSpec = (spec) => spec,
   ): Promise<string> {
     const image = `${snapshotRepo(ref)}:${checkedSnapshotTag(snapshot)}`;
-    const old = await this.engine.call('inspect the container', () => this.engine.container(ref).inspect(), ref);
     await this.require(ref, image, snapshot);
+    return this.recreate(ref, image, network, snapshot, respec);
+  }
+
+  /**
+   * The container made again from `image` with everything else the old one
+   * had (a restore, a rebuild): see restore. `from` names the image in errors.
+   */
+  async recreate(
+    ref: InstanceRef,
+    image: string,
+    network: string,
+    from: string,
+    respec: (spec: InstanceSpec) => InstanceSpec = (spec) => spec,
+    prepare?: (created: Docker.Container, spec: InstanceSpec) => Promise<void>,
+  ): Promise<string> {
+    const old = await this.engine.call('inspect the container', () => this.engine.container(ref).inspect(), ref);
     const spec = respec(specFromInspect(old, ref));
     const wasRunning = old.State.Running || old.State.Restarting;
     const mount = old.Mounts.find((m) => m.Destination === PROJECT_DIR && m.Type === 'volume');
@@ -121,6 +136,8 @@ export class DockerSnapshots {
     );
     const oldContainer = this.engine.api.getContainer(old.Id);
     try {
+      // A new image (a rebuild) may lack what the first create put in it: the home and workspace directories.
+      if (prepare) await prepare(created, spec);
       // The snapshot's container must hold what the instance's did; the old one stays until it does.
       await requireHardened(this.engine, created.id, spec, false);
       // A graceful stop first: code-server gets to finish what it writes to the volume.
@@ -135,7 +152,7 @@ export class DockerSnapshots {
     try {
       await this.engine.call('rename the restored container', () => created.rename({ name: containerName(ref.name) }));
     } catch (e) {
-      throw new SwarmError(`${ref.name} was restored to ${snapshot}, but its new container kept the temporary name ${temporary}`, {
+      throw new SwarmError(`${ref.name} was made again from ${from}, but its new container kept the temporary name ${temporary}`, {
         code: 'internal',
         hint: `Rename it on ${this.engine.link.label} (docker rename ${temporary} ${containerName(ref.name)}), then start the instance`,
         cause: e,

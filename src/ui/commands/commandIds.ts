@@ -17,6 +17,7 @@ export const COMMAND_IDS = [
   'codeSwarm.openInstance',
   'codeSwarm.openInstanceExternal',
   'codeSwarm.openPort',
+  'codeSwarm.rebuildInstance',
   'codeSwarm.copyUrl',
   'codeSwarm.copyPassword',
   'codeSwarm.showLogs',

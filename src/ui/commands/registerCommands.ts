@@ -23,6 +23,7 @@ import { openPort } from './openPort.js';
 import { refresh } from './refresh.js';
 import { removeHost } from './removeHost.js';
 import { renameInstance } from './renameInstance.js';
+import { rebuildInstance } from './rebuildInstance.js';
 import { restartInstance } from './restartInstance.js';
 import { restoreSnapshot } from './restoreSnapshot.js';
 import { setIdleTimeout } from './setIdleTimeout.js';
@@ -49,6 +50,7 @@ export const COMMANDS: { readonly [K in CommandId]: CommandHandler } = {
   'codeSwarm.openInstance': openInstance,
   'codeSwarm.openInstanceExternal': openInstanceExternal,
   'codeSwarm.openPort': openPort,
+  'codeSwarm.rebuildInstance': rebuildInstance,
   'codeSwarm.copyUrl': copyUrl,
   'codeSwarm.copyPassword': copyPassword,
   'codeSwarm.showLogs': showLogs,

@@ -60,6 +60,7 @@ const VALID: Record<string, readonly string[]> = {
   stop: ['stop', 'web'],
   idle: ['idle', 'web', '30m'],
   restart: ['restart', 'web', '--no-wait'],
+  rebuild: ['rebuild', 'web', '--no-wait'],
   delete: ['delete', 'web', '--purge'],
   rename: ['rename', 'web', 'site'],
   health: ['health', 'web'],
