@@ -53,6 +53,8 @@ export interface CodeServerInjection {
   readonly gid: number;
   /** HOME, made for the user in the container if the image lacks it. */
   readonly home: string;
+  /** The volume holds an init of its own (CODE_SERVER_INIT); without one the engine's is used. */
+  readonly init?: boolean;
 }
 
 /** An instance as its host reports it. */

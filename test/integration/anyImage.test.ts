@@ -9,7 +9,7 @@ import { containerName, volumeName } from '../../src/providers/docker/dockerName
 import { addLabHost, dockerExec, hardeningInside, lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
 
-type Where = 'alpha' | 'local';
+type Where = 'alpha' | 'local' | 'epsilon';
 
 /** Our code-server volumes and fill containers on an engine. */
 async function codeServerLeftovers(docker: Docker): Promise<{ volumes: string[]; fills: string[] }> {
@@ -31,7 +31,7 @@ function importMuslImage(docker: Where, tag: string): void {
   writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   const tar = join(root, '..', `${tag.replace(/[/:]/g, '_')}.tar`);
   execFileSync('tar', ['-C', root, '-cf', tar, '.']);
-  const host = docker === 'local' ? lab().local.dockerSocket : lab().hosts.alpha.engineSocketOnLabMachine;
+  const host = docker === 'local' ? lab().local.dockerSocket : lab().hosts[docker].engineSocketOnLabMachine;
   execFileSync('docker', ['-H', `unix://${host}`, 'import', '-c', 'ENTRYPOINT ["/bin/sh"]', tar, tag], { stdio: 'ignore' });
 }
 
@@ -51,7 +51,8 @@ async function assertLoggedIn(swarm: Swarm, name: string): Promise<void> {
   }
 }
 
-for (const where of ['alpha', 'local'] as const) {
+// epsilon is Podman without catatonit (its --init): the volume's own init runs instead.
+for (const where of ['alpha', 'local', 'epsilon'] as const) {
   describe(`any image: code-server brought into an image without it (${where})`, function () {
     this.timeout(420_000);
     let swarm: Swarm;
@@ -85,7 +86,13 @@ for (const where of ['alpha', 'local'] as const) {
       assert.deepEqual(left.fills, [], 'no filling container stays');
       const info = await docker.getContainer(containerName(names[0]!)).inspect();
       assert.ok(info.Config.Labels?.[CODE_SERVER_LABEL], 'the container says it runs the host code-server');
-      assert.deepEqual(info.Config.Entrypoint, ['/opt/code-swarm/cs/node', '/opt/code-swarm/cs/code-server/out/node/entry.js']);
+      assert.deepEqual(info.Config.Entrypoint, [
+        '/opt/code-swarm/cs/init',
+        '/opt/code-swarm/cs/node',
+        '/opt/code-swarm/cs/code-server/out/node/entry.js',
+      ]);
+      assert.ok(!info.HostConfig.Init, "the code-server image's dumb-init, copied into the volume, is PID 1: no engine init");
+      assert.match(await dockerExec(docker, info.Id, ['sh', '-c', 'tr "\\0" " " </proc/1/cmdline']), /^\/opt\/code-swarm\/cs\/init /);
       const csMount = info.Mounts.find((m) => m.Destination === '/opt/code-swarm');
       assert.equal(csMount?.Name, left.volumes[0]);
       assert.equal(csMount?.RW, false, 'mounted read-only');

@@ -11,5 +11,11 @@ export const CODER_UID = 1000;
 export const CODE_SERVER_MOUNT = '/opt/code-swarm';
 /** The volume's complete copy: a directory renamed into place only once filled. */
 export const CODE_SERVER_DIR = 'cs';
+/**
+ * The code-server image's own init (dumb-init or tini), copied beside node
+ * when it has one: it runs as PID 1 and reaps what the terminals leave, so
+ * the engine's init (Podman's catatonit, often not installed) is not needed.
+ */
+export const CODE_SERVER_INIT = `${CODE_SERVER_DIR}/init`;
 /** Present only in a complete copy (it is written last, before the rename). */
 export const CODE_SERVER_READY = `${CODE_SERVER_DIR}/.complete`;

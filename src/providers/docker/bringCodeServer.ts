@@ -33,8 +33,8 @@ export async function planCodeServer(
   if (source instanceof SwarmError) throw source;
   refuseUnfit(spec.image, info, source, probe);
   const who = resolveRunUser(spec.image, info.Config?.User ?? '', probe.passwd);
-  if (!probe.volumeReady) await fillCodeServerVolume(engine, source, volume!, options);
-  return { volume: volume!, user: `${who.uid}:${who.gid}`, uid: who.uid, gid: who.gid, home: who.home };
+  const init = probe.volumeReady ? probe.volumeInit : await fillCodeServerVolume(engine, source, volume!, options);
+  return { volume: volume!, user: `${who.uid}:${who.gid}`, uid: who.uid, gid: who.gid, home: who.home, ...(init ? { init } : {}) };
 }
 
 /** Makes the home and the workspace the instance's user's own, in the created container (the workspace volume included). */

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { CODE_SERVER_DIR, CODE_SERVER_MOUNT, CODE_SERVER_PORT } from '../common/codeServer.js';
+import { CODE_SERVER_DIR, CODE_SERVER_INIT, CODE_SERVER_MOUNT, CODE_SERVER_PORT } from '../common/codeServer.js';
 import type { CodeServerInjection } from '../provider.js';
 
 /** The label that says an instance runs the host's code-server, so a restore mounts it again. */
@@ -10,9 +10,10 @@ const BIN = `${CODE_SERVER_MOUNT}/${CODE_SERVER_DIR}`;
 /**
  * A container's options when code-server is brought in: the host's volume
  * mounted read-only, code-server started from it by its own node (no shell
- * of the image needed), an init to reap what the terminals leave, HOME for a
- * user the image may not know. Everything else (limits, hardening, the
- * loopback port, the password) stays as for any instance.
+ * of the image needed), an init to reap what the terminals leave (the
+ * volume's own when it has one, else the engine's), HOME for a user the image
+ * may not know. Everything else (limits, hardening, the loopback port, the
+ * password) stays as for any instance.
  */
 export function withCodeServer(
   options: Docker.ContainerCreateOptions,
@@ -23,13 +24,17 @@ export function withCodeServer(
   return {
     ...options,
     User: injection.user,
-    Entrypoint: [`${BIN}/node`, `${BIN}/code-server/out/node/entry.js`],
+    Entrypoint: [
+      ...(injection.init ? [`${CODE_SERVER_MOUNT}/${CODE_SERVER_INIT}`] : []),
+      `${BIN}/node`,
+      `${BIN}/code-server/out/node/entry.js`,
+    ],
     Cmd: ['--bind-addr', `0.0.0.0:${CODE_SERVER_PORT}`, '--disable-telemetry', '--disable-update-check', '.'],
     Env: [...(options.Env ?? []), `HOME=${injection.home}`],
     Labels: { ...options.Labels, [CODE_SERVER_LABEL]: labelOf(injection) },
     HostConfig: {
       ...host,
-      Init: true,
+      ...(injection.init ? {} : { Init: true }),
       Mounts: [...(host.Mounts ?? []), { Type: 'volume', Source: injection.volume, Target: CODE_SERVER_MOUNT, ReadOnly: true }],
     },
   };
@@ -37,7 +42,7 @@ export function withCodeServer(
 
 /** What the label keeps: `user` is derived from uid and gid, so it is left out. */
 function labelOf(i: CodeServerInjection): string {
-  return JSON.stringify({ volume: i.volume, uid: i.uid, gid: i.gid, home: i.home });
+  return JSON.stringify({ volume: i.volume, uid: i.uid, gid: i.gid, home: i.home, ...(i.init ? { init: true } : {}) });
 }
 
 /** The injection a container was made with, read back from its label; nothing when absent or not ours to trust. */
@@ -50,7 +55,7 @@ export function injectionFromLabels(labels: Record<string, string>): { codeServe
   }
   if (typeof v !== 'object' || v === null) return {};
   const o = v as Record<string, unknown>;
-  const { volume, uid, gid, home } = o;
+  const { volume, uid, gid, home, init } = o;
   const ok =
     typeof volume === 'string' &&
     /^code-swarm-code-server-[a-f0-9]{12}$/.test(volume) &&
@@ -60,5 +65,6 @@ export function injectionFromLabels(labels: Record<string, string>): { codeServe
     typeof home === 'string' &&
     home.startsWith('/');
   if (!ok) return {};
-  return { codeServer: { volume, uid: uid as number, gid: gid as number, user: `${uid as number}:${gid as number}`, home } };
+  const who = { volume, uid: uid as number, gid: gid as number, user: `${uid as number}:${gid as number}`, home };
+  return { codeServer: init === true ? { ...who, init: true } : who };
 }

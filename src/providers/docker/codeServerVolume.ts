@@ -1,12 +1,12 @@
 import type Docker from 'dockerode';
 import { SwarmError } from '../../shared/errors.js';
-import { CODE_SERVER_DIR, CODE_SERVER_READY } from '../common/codeServer.js';
+import { CODE_SERVER_DIR, CODE_SERVER_INIT, CODE_SERVER_READY } from '../common/codeServer.js';
 import { firstLine, throwIfAborted } from '../common/providerErrors.js';
 import type { CreateOptions } from '../provider.js';
 import type { DockerEngine } from './dockerEngine.js';
 import { messageOf, statusOf } from './dockerErrors.js';
 import { demuxBuffer } from './dockerLogs.js';
-import { titledCodeServer } from './imageProbe.js';
+import { statPath, titledCodeServer } from './imageProbe.js';
 
 /** The image code-server is copied from: one the host has. */
 export interface CodeServerSource {
@@ -94,6 +94,10 @@ tmp=/fill/.tmp-$$
 mkdir "$tmp"
 cp -R -P --preserve=mode,timestamps "$pkg" "$tmp/code-server"
 cp --preserve=mode "$node" "$tmp/node"
+for i in dumb-init tini; do
+  p=$(command -v "$i" 2>/dev/null || true)
+  if [ -n "$p" ]; then cp --preserve=mode "$(readlink -f "$p")" "$tmp/init"; break; fi
+done
 sed -n 's/^ *"version": *"\\([^"]*\\)".*/\\1/p' "$pkg/package.json" | head -n1 >"$tmp/version"
 : >"$tmp/.complete"
 mv -T "$tmp" "$out" 2>/dev/null || { rm -rf "$tmp"; [ -f /fill/${CODE_SERVER_READY} ] || exit 4; }
@@ -104,19 +108,20 @@ mv -T "$tmp" "$out" 2>/dev/null || { rm -rf "$tmp"; [ -f /fill/${CODE_SERVER_REA
  * one host may race here: the filling container has a fixed name, so one of
  * them fills and the other waits for it to finish, then runs its own fill,
  * which finds the copy complete and exits at once. A fill that fails removes
- * the volume again when nothing else uses it.
+ * the volume again when nothing else uses it. Answers whether the copy has
+ * an init of its own (CODE_SERVER_INIT).
  */
 export async function fillCodeServerVolume(
   engine: DockerEngine,
   source: CodeServerSource,
   volume: string,
   options: CreateOptions,
-): Promise<void> {
+): Promise<boolean> {
   const progress = options.onProgress ?? (() => undefined);
   await engine.ensureVolume({ Name: volume, Labels: { [FILL_LABEL]: source.image } }, 'create the code-server volume');
   progress(`Copying code-server from ${source.image} into ${volume} (once per host and code-server build)`);
   try {
-    await runFill(engine, source, volume, options);
+    return await runFill(engine, source, volume, options);
   } catch (e) {
     await engine.api
       .getVolume(volume)
@@ -126,7 +131,7 @@ export async function fillCodeServerVolume(
   }
 }
 
-async function runFill(engine: DockerEngine, source: CodeServerSource, volume: string, options: CreateOptions): Promise<void> {
+async function runFill(engine: DockerEngine, source: CodeServerSource, volume: string, options: CreateOptions): Promise<boolean> {
   const name = `${volume}-fill`;
   const deadline = Date.now() + FILL_DEADLINE_MS;
   for (;;) {
@@ -181,7 +186,7 @@ async function waitForOtherFiller(engine: DockerEngine, name: string, deadline: 
   await new Promise((r) => setTimeout(r, Math.min(FILL_POLL_MS, Math.max(0, deadline - Date.now()))));
 }
 
-async function finishFill(engine: DockerEngine, source: CodeServerSource, container: Docker.Container, deadline: number): Promise<void> {
+async function finishFill(engine: DockerEngine, source: CodeServerSource, container: Docker.Container, deadline: number): Promise<boolean> {
   try {
     await engine.call('start filling the code-server volume', () => container.start());
     const waiter = engine.streams.getContainer(container.id);
@@ -193,6 +198,8 @@ async function finishFill(engine: DockerEngine, source: CodeServerSource, contai
       const log = demuxBuffer((await container.logs({ stdout: true, stderr: true, tail: 5 })) as Buffer).toString('utf8');
       throw fillError(engine, source, firstLine(log.trim().split('\n').pop() ?? `exit ${result.StatusCode}`));
     }
+    // The stopped filler still has the volume mounted: the archive API says whether the copy has an init.
+    return await statPath(engine, container, `/fill/${CODE_SERVER_INIT}`);
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }

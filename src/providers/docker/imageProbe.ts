@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { CODE_SERVER_MOUNT, CODE_SERVER_READY } from '../common/codeServer.js';
+import { CODE_SERVER_INIT, CODE_SERVER_MOUNT, CODE_SERVER_READY } from '../common/codeServer.js';
 import type { DockerEngine } from './dockerEngine.js';
 
 /** What an image holds that decides how code-server runs in it, read without running anything of it. */
@@ -13,6 +13,8 @@ export interface ImageProbe {
   readonly hasLibstdcxx: boolean;
   /** The code-server volume (when mounted in the probe) is filled and complete. */
   readonly volumeReady: boolean;
+  /** That volume holds an init of its own (volumes filled before it was copied do not). */
+  readonly volumeInit: boolean;
   /** The image's /etc/passwd, when asked for (to turn a user name into a uid). */
   readonly passwd: string | undefined;
 }
@@ -68,12 +70,13 @@ export async function probeImage(
     const path = envOf(info, 'PATH') ?? DEFAULT_PATH;
     const dirs = [...new Set(path.split(':').filter((d) => d.startsWith('/')))];
     const libDirs = arch ? [`/usr/lib/${arch.multiarch}`, `/lib/${arch.multiarch}`, '/usr/lib64', '/usr/lib'] : [];
-    const [codeServer, glibc, musl, libstdcxx, ready, passwd] = await Promise.all([
+    const [codeServer, glibc, musl, libstdcxx, ready, init, passwd] = await Promise.all([
       anyOf(dirs.map((d) => exists(`${d}/code-server`))),
       arch ? exists(arch.glibc) : Promise.resolve(false),
       arch ? exists(arch.musl) : Promise.resolve(false),
       anyOf(libDirs.map((d) => exists(`${d}/libstdc++.so.6`))),
       options.volume ? exists(`${CODE_SERVER_MOUNT}/${CODE_SERVER_READY}`) : Promise.resolve(false),
+      options.volume ? exists(`${CODE_SERVER_MOUNT}/${CODE_SERVER_INIT}`) : Promise.resolve(false),
       options.passwd ? readFile(engine, container, '/etc/passwd') : Promise.resolve(undefined),
     ]);
     return {
@@ -81,6 +84,7 @@ export async function probeImage(
       libc: glibc ? 'glibc' : musl ? 'musl' : 'none',
       hasLibstdcxx: libstdcxx,
       volumeReady: ready,
+      volumeInit: ready && init,
       passwd,
     };
   } finally {
@@ -99,7 +103,7 @@ async function anyOf(checks: Promise<boolean>[]): Promise<boolean> {
 }
 
 /** HEAD /containers/{id}/archive: 200 when the path exists (a symlink counts), 404 when not. */
-async function statPath(engine: DockerEngine, container: Docker.Container, path: string): Promise<boolean> {
+export async function statPath(engine: DockerEngine, container: Docker.Container, path: string): Promise<boolean> {
   const res = (await engine.call(`look for ${path} in the image`, () => container.infoArchive({ path }), undefined, [404])) as
     Readable | undefined;
   res?.resume();

@@ -76,6 +76,29 @@ describe('bringing code-server into an image', () => {
     assert.deepEqual(containerOptions(back, { name: 'code-swarm-web', image: spec.image, user: '1000:1000', volume: 'ws' }), o);
   });
 
+  it("runs the volume's own init as PID 1 when it has one, instead of the engine's, and a restore keeps it", () => {
+    const withInit: InstanceSpec = { ...spec, codeServer: { ...injection, init: true } };
+    const o = containerOptions(withInit, { name: 'code-swarm-web', image: spec.image, user: '1000:1000', volume: 'ws' });
+    assert.deepEqual(o.Entrypoint, [
+      '/opt/code-swarm/cs/init',
+      '/opt/code-swarm/cs/node',
+      '/opt/code-swarm/cs/code-server/out/node/entry.js',
+    ]);
+    assert.equal(o.HostConfig?.Init, undefined, "no engine init: Podman's catatonit may be missing on the host");
+    const inspect = {
+      Config: { User: o.User, Labels: o.Labels, Env: o.Env, Image: o.Image },
+      HostConfig: o.HostConfig,
+      NetworkSettings: { Ports: {} },
+    } as unknown as Docker.ContainerInspectInfo;
+    assert.deepEqual(hardeningProblems(inspect, withInit, false), []);
+    const back = specFromInspect(inspect, { id: spec.id, name: spec.name, containerId: 'c' });
+    assert.deepEqual(back.codeServer, withInit.codeServer);
+    assert.deepEqual(containerOptions(back, { name: 'code-swarm-web', image: spec.image, user: '1000:1000', volume: 'ws' }), o);
+    // Only `true` turns it on: an edited label cannot point the entrypoint elsewhere.
+    const label = JSON.stringify({ volume: injection.volume, uid: 1000, gid: 1000, home: '/home/coder', init: 'yes' });
+    assert.equal(injectionFromLabels({ [CODE_SERVER_LABEL]: label }).codeServer?.init, undefined);
+  });
+
   it('leaves an image with its own code-server as it was, and trusts no edited label', () => {
     const plain = containerOptions({ ...spec, codeServer: undefined } as InstanceSpec, { name: 'n', image: 'i', user: 'u', volume: 'v' });
     assert.equal(withCodeServer(plain, undefined), plain);
