@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Swarm } from '../../src/core/swarm.js';
 import { LABEL } from '../../src/providers/common/labels.js';
-import { lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
+import { dockerExec, dockerExecResult, lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 
 /**
  * A one-node swarm on a single machine (issue #18): the lab host `solo` is an
@@ -74,5 +74,44 @@ describe('swarm-mode host: a one-node swarm on one machine (issue #18)', functio
     assert.deepEqual(await docker.listNetworks({ filters: { name: [`${service}-net`] } }), []);
     assert.deepEqual((await docker.listVolumes({ filters: { name: [`${service}-project`] } })).Volumes, []);
     assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`${LABEL.name}=${name}`] } }), []);
+  });
+
+  it('env, tags and named-volume mounts reach the task as asked (one read-only), and come back from what the manager stored', async () => {
+    const name = uniqueName('soloopt');
+    const service = `code-swarm-${name}`;
+    const [ref, data] = [`${name}-ref`, `${name}-data`];
+    const created = await swarm.create({
+      name,
+      host: 'solo',
+      env: ['GREETING=a b=c'],
+      tags: ['team=web'],
+      mounts: [`${ref}:/mnt/ref:ro`, `${data}:/home/coder/data`],
+    });
+    assert.deepEqual(created.tags, { team: 'web' });
+    await swarm.waitHealthy(name, { timeoutMs: 120_000 });
+    const task = (
+      await docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${service}`], status: ['running'] } })
+    )[0];
+    assert.ok(task, 'a running task on solo');
+    assert.equal(await dockerExec(docker, task.Id, ['printenv', 'GREETING']), 'a b=c\n');
+    const mounts = await dockerExec(docker, task.Id, ['cat', '/proc/mounts']);
+    assert.match(mounts, /^\S+ \/mnt\/ref \S+ ro[,\s]/m);
+    assert.match(mounts, /^\S+ \/home\/coder\/data \S+ rw[,\s]/m);
+    const write = await dockerExecResult(docker, task.Id, ['sh', '-c', 'echo x > /mnt/ref/new.txt']);
+    assert.notEqual(write.code, 0, 'the read-only mount took a write');
+    const view = (await swarm.refresh()).find((v) => v.name === name);
+    assert.deepEqual(view?.tags, { team: 'web' });
+    assert.deepEqual(
+      view?.mounts?.map((m) => [m.type, m.source, m.target, m.readOnly]).sort((a, b) => String(a[2]).localeCompare(String(b[2]))),
+      [
+        ['volume', data, '/home/coder/data', false],
+        ['volume', ref, '/mnt/ref', true],
+      ],
+    );
+    await swarm.delete(name, { purge: true });
+    // The user's volumes are theirs: a purge takes the workspace only.
+    const left = ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name);
+    assert.ok(left.includes(ref) && left.includes(data), 'the named volumes survive');
+    for (const v of [ref, data]) await docker.getVolume(v).remove();
   });
 });

@@ -27,6 +27,7 @@ import { readServiceLogs } from './swarmModeLogs.js';
 import { settled, untilTasksDown } from './swarmModeTasks.js';
 import { listClusterNodes, setClusterNodeAvailability, type NodeAvailability } from './swarmModeNodes.js';
 import { gatewayName, overlayName, passwordSecretName, serviceName, swarmVolumeName } from './swarmModeNames.js';
+import { requireServiceHardened } from './swarmModeReadBack.js';
 import { GATEWAY_LABEL, gatewayOptions, overlayOptions, serviceSpec } from './swarmModeSpec.js';
 import { GatewayListSchema, NodeListSchema, nodeViews, observedFromSwarm, ServiceListSchema, TaskListSchema } from './swarmModeState.js';
 import { purgeVolumes } from './swarmModeVolumes.js';
@@ -159,7 +160,11 @@ export class SwarmModeProvider implements Provider {
         ),
       );
       made.service = (svc as unknown as { id: string }).id;
+      // What the manager stored is read back while the task is placed: no wait of its own.
+      const readBack = requireServiceHardened(this.engine, made.service, spec);
+      readBack.catch(() => undefined);
       if (spec.placement?.node === undefined) await this.pinToFirstNode(made.service, options.signal);
+      await readBack;
       await gateway;
       progress('Waiting for Swarm to place and start the task');
       return await settled(() => this.observe(spec.id), options.signal);

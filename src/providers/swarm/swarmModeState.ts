@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { InstanceState } from '../../shared/model.js';
+import type { InstanceState, MountSpec } from '../../shared/model.js';
 import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { ownName } from '../common/instanceName.js';
 import { LABEL, parseSpecLabel, tagsFromLabels } from '../common/labels.js';
 import type { ClusterNode, ObservedInstance } from '../provider.js';
-import { GATEWAY_LABEL } from './swarmModeSpec.js';
+import { GATEWAY_LABEL, PROJECT_DIR } from './swarmModeSpec.js';
 
 const Labels = z.record(z.string(), z.string()).nullable().optional();
 
@@ -19,7 +19,21 @@ export const ServiceListSchema = z.array(
       Mode: z.object({ Replicated: z.object({ Replicas: z.number().optional() }).optional() }).optional(),
       TaskTemplate: z
         .object({
-          ContainerSpec: z.object({ Image: z.string().optional() }).optional(),
+          ContainerSpec: z
+            .object({
+              Image: z.string().optional(),
+              Mounts: z
+                .array(
+                  z.object({
+                    Type: z.string().optional(),
+                    Source: z.string().optional(),
+                    Target: z.string(),
+                    ReadOnly: z.boolean().optional(),
+                  }),
+                )
+                .nullish(),
+            })
+            .optional(),
           Placement: z.object({ Constraints: z.array(z.string()).nullable().optional() }).optional(),
         })
         .optional(),
@@ -194,6 +208,7 @@ function observedService(
   const placed = taskNode ?? pinned;
   const node = placed ? (placed.Description?.Hostname ?? placed.ID) : undefined;
   const tags = tagsFromLabels(labels);
+  const mounts = serviceMounts(svc);
   return {
     id,
     name: labels[LABEL.name] ?? ownName(svc.Spec.Name) ?? svc.Spec.Name,
@@ -210,5 +225,16 @@ function observedService(
     error,
     ...(node !== undefined ? { node } : {}),
     ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    ...(mounts.length > 0 ? { mounts } : {}),
   };
+}
+
+/** The service's mounts besides the workspace, as the manager stored them (each made on the task's node). */
+function serviceMounts(svc: ServiceRow): MountSpec[] {
+  const out: MountSpec[] = [];
+  for (const m of svc.Spec.TaskTemplate?.ContainerSpec?.Mounts ?? []) {
+    if (m.Target === PROJECT_DIR || !m.Source || (m.Type !== 'volume' && m.Type !== 'bind')) continue;
+    out.push({ type: m.Type, source: m.Source, target: m.Target, readOnly: m.ReadOnly === true });
+  }
+  return out;
 }
