@@ -146,8 +146,9 @@ describe('create --devcontainer: a devcontainer.json built on alpha over SSH', f
   });
 
   it('a failing postCreateCommand fails the create with its output’s tail, leaving a failed record and no container or volume', async () => {
+    // The engine copies stdout and stderr apart, so lines of the two only keep their order when time separates them.
     const file = project(
-      JSON.stringify({ image: lab().plainImage, postCreateCommand: ['sh', '-c', 'echo setting up; echo it broke >&2; exit 7'] }),
+      JSON.stringify({ image: lab().plainImage, postCreateCommand: ['sh', '-c', 'echo setting up; sleep 1; echo it broke >&2; exit 7'] }),
     );
     const name = `${tag}-post`;
     const r = cli('create', name, '--host', 'alpha', '--devcontainer', file);
@@ -156,7 +157,7 @@ describe('create --devcontainer: a devcontainer.json built on alpha over SSH', f
     const last = r.stderr.trim().split('\n').pop() ?? '';
     assert.match(
       last,
-      /^code-swarm: postCreateCommand "sh -c echo setting up; echo it broke >&2; exit 7" failed with exit code 7: it broke — Fix the command/,
+      /^code-swarm: postCreateCommand "sh -c echo setting up; sleep 1; echo it broke >&2; exit 7" failed with exit code 7: it broke — Fix the command/,
     );
     const rec = listed(name);
     assert.equal(rec?.state, 'failed');
