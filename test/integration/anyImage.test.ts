@@ -112,6 +112,29 @@ for (const where of ['alpha', 'local', 'epsilon'] as const) {
       await swarm.waitHealthy(names[1]!, { timeoutMs: 60_000 });
     });
 
+    it('gives a code-server volume filled before inits were copied an init at the next create', async () => {
+      const [volume] = (await codeServerLeftovers(docker)).volumes;
+      assert.ok(volume, 'the volume the test above filled');
+      // As an earlier version left it: complete, with neither the init nor the word that there is none.
+      const old = await docker.createContainer({
+        Image: lab().dockerImage,
+        User: '0:0',
+        Entrypoint: ['/bin/sh', '-c', 'rm -f /fill/cs/init /fill/cs/.no-init'],
+        Cmd: [],
+        HostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: '/fill' }] },
+      });
+      await old.start();
+      assert.equal(((await old.wait()) as { StatusCode: number }).StatusCode, 0);
+      await old.remove();
+      const name = uniqueName('anyinit');
+      await swarm.create({ name, host: where, image: lab().plainImage, memory: '1g' });
+      await swarm.waitHealthy(name, { timeoutMs: 120_000 });
+      const info = await docker.getContainer(containerName(name)).inspect();
+      assert.equal(info.Config.Entrypoint?.[0], '/opt/code-swarm/cs/init', 'the init was added, and is PID 1');
+      assert.deepEqual((await codeServerLeftovers(docker)).volumes, [volume], 'the same volume, not a new one');
+      await swarm.delete(name, { purge: true });
+    });
+
     it('refuses a musl image in one line, leaving no container or volume behind', async () => {
       const tag = `code-swarm-test/musl-${process.pid}:1`;
       importMuslImage(where, tag);

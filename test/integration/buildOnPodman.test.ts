@@ -46,7 +46,7 @@ describe('build on the host: create --dockerfile on a Podman host (epsilon)', fu
     const name = `${tag}-1`;
     const r = cli('create', name, '--host', 'epsilon', '--dockerfile', join(dir, 'Dockerfile'), '--build-arg', 'GREETING=from podman');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /^Step 3\/3: RUN echo/m, "Podman's steps (STEP 3/3) reach the user");
+    assert.match(r.stderr, /^Step 3\/\d+: RUN echo/m, "Podman's steps (STEP 3/4: its label is a step too) reach the user");
     assert.match(r.stdout, new RegExp(`^${name} on epsilon: running, healthy$`, 'm'));
     const info = await docker.getContainer(containerName(name)).inspect();
     assert.equal(info.Config.Entrypoint?.[0], '/opt/code-swarm/cs/init', 'code-server brought in, with its own init');
@@ -66,7 +66,7 @@ describe('build on the host: create --dockerfile on a Podman host (epsilon)', fu
     const last = r.stderr.trim().split('\n').pop() ?? '';
     assert.match(
       last,
-      new RegExp(`^code-swarm: The build of code-swarm-build/${name}:latest on epsilon failed at STEP 2/2: RUN echo about to fail`),
+      new RegExp(`^code-swarm: The build of code-swarm-build/${name}:latest on epsilon failed at STEP 2/\\d+: RUN echo about to fail`),
     );
     const rec = (JSON.parse(cli('--json', 'list').stdout) as { name: string; state: string; buildLogTail?: string }[]).find(
       (i) => i.name === name,

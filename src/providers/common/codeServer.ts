@@ -17,5 +17,7 @@ export const CODE_SERVER_DIR = 'cs';
  * the engine's init (Podman's catatonit, often not installed) is not needed.
  */
 export const CODE_SERVER_INIT = `${CODE_SERVER_DIR}/init`;
+/** Written instead when the code-server image has no init: the engine's is used. */
+export const CODE_SERVER_NO_INIT = `${CODE_SERVER_DIR}/.no-init`;
 /** Present only in a complete copy (it is written last, before the rename). */
 export const CODE_SERVER_READY = `${CODE_SERVER_DIR}/.complete`;

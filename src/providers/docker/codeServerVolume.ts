@@ -76,7 +76,19 @@ export function codeServerVolumeName(source: CodeServerSource): string {
  */
 const FILL_SCRIPT = `set -eu
 out=/fill/${CODE_SERVER_DIR}
-[ -f /fill/${CODE_SERVER_READY} ] && exit 0
+# The image's init, copied as DIR/init (renamed into place); DIR/.no-init says it has none.
+add_init() {
+  for i in dumb-init tini; do
+    p=$(command -v "$i" 2>/dev/null || true)
+    if [ -n "$p" ]; then cp --preserve=mode "$(readlink -f "$p")" "$1/.init-$$" && mv -f "$1/.init-$$" "$1/init"; return 0; fi
+  done
+  : >"$1/.no-init"
+}
+if [ -f /fill/${CODE_SERVER_READY} ]; then
+  # A copy made before inits were copied gets one now.
+  [ -e "$out/init" ] || [ -e "$out/.no-init" ] || add_init "$out"
+  exit 0
+fi
 rm -rf /fill/.tmp-*
 cs=$(command -v code-server 2>/dev/null || true)
 [ -n "$cs" ] || { echo "the image has no code-server on its PATH" >&2; exit 3; }
@@ -94,10 +106,7 @@ tmp=/fill/.tmp-$$
 mkdir "$tmp"
 cp -R -P --preserve=mode,timestamps "$pkg" "$tmp/code-server"
 cp --preserve=mode "$node" "$tmp/node"
-for i in dumb-init tini; do
-  p=$(command -v "$i" 2>/dev/null || true)
-  if [ -n "$p" ]; then cp --preserve=mode "$(readlink -f "$p")" "$tmp/init"; break; fi
-done
+add_init "$tmp"
 sed -n 's/^ *"version": *"\\([^"]*\\)".*/\\1/p' "$pkg/package.json" | head -n1 >"$tmp/version"
 : >"$tmp/.complete"
 mv -T "$tmp" "$out" 2>/dev/null || { rm -rf "$tmp"; [ -f /fill/${CODE_SERVER_READY} ] || exit 4; }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { CODE_SERVER_INIT, CODE_SERVER_MOUNT, CODE_SERVER_READY } from '../common/codeServer.js';
+import { CODE_SERVER_INIT, CODE_SERVER_MOUNT, CODE_SERVER_NO_INIT, CODE_SERVER_READY } from '../common/codeServer.js';
 import type { DockerEngine } from './dockerEngine.js';
 
 /** What an image holds that decides how code-server runs in it, read without running anything of it. */
@@ -11,9 +11,13 @@ export interface ImageProbe {
   readonly libc: 'glibc' | 'musl' | 'none';
   /** Node (code-server's runtime) links libstdc++ and libgcc_s dynamically. */
   readonly hasLibstdcxx: boolean;
-  /** The code-server volume (when mounted in the probe) is filled and complete. */
+  /**
+   * The code-server volume (when mounted in the probe) is filled and
+   * complete, and says whether it has an init (a copy made before inits were
+   * copied does not say: it is filled again, which adds one).
+   */
   readonly volumeReady: boolean;
-  /** That volume holds an init of its own (volumes filled before it was copied do not). */
+  /** That volume holds an init of its own. */
   readonly volumeInit: boolean;
   /** The image's /etc/passwd, when asked for (to turn a user name into a uid). */
   readonly passwd: string | undefined;
@@ -70,21 +74,22 @@ export async function probeImage(
     const path = envOf(info, 'PATH') ?? DEFAULT_PATH;
     const dirs = [...new Set(path.split(':').filter((d) => d.startsWith('/')))];
     const libDirs = arch ? [`/usr/lib/${arch.multiarch}`, `/lib/${arch.multiarch}`, '/usr/lib64', '/usr/lib'] : [];
-    const [codeServer, glibc, musl, libstdcxx, ready, init, passwd] = await Promise.all([
+    const [codeServer, glibc, musl, libstdcxx, complete, init, noInit, passwd] = await Promise.all([
       anyOf(dirs.map((d) => exists(`${d}/code-server`))),
       arch ? exists(arch.glibc) : Promise.resolve(false),
       arch ? exists(arch.musl) : Promise.resolve(false),
       anyOf(libDirs.map((d) => exists(`${d}/libstdc++.so.6`))),
       options.volume ? exists(`${CODE_SERVER_MOUNT}/${CODE_SERVER_READY}`) : Promise.resolve(false),
       options.volume ? exists(`${CODE_SERVER_MOUNT}/${CODE_SERVER_INIT}`) : Promise.resolve(false),
+      options.volume ? exists(`${CODE_SERVER_MOUNT}/${CODE_SERVER_NO_INIT}`) : Promise.resolve(false),
       options.passwd ? readFile(engine, container, '/etc/passwd') : Promise.resolve(undefined),
     ]);
     return {
       hasCodeServer: codeServer,
       libc: glibc ? 'glibc' : musl ? 'musl' : 'none',
       hasLibstdcxx: libstdcxx,
-      volumeReady: ready,
-      volumeInit: ready && init,
+      volumeReady: complete && (init || noInit),
+      volumeInit: complete && init,
       passwd,
     };
   } finally {
