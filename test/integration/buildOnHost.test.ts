@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { containerName, volumeName } from '../../src/providers/docker/dockerNames.js';
 import { dockerExec, lab, labDocker } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
-
-const CLI = resolve(__dirname, '../../../dist/cli.js');
+import { CLI, labCli } from '../lab/labCli.js';
 
 /** A build context: a Dockerfile FROM the lab's light image (no code-server, no network needed), and a .dockerignore. */
 function context(dockerfile: string, files: Record<string, string> = {}): string {
@@ -22,12 +21,7 @@ describe('build on the host: create --dockerfile over SSH (alpha)', function () 
   const docker = labDocker('alpha');
   const tag = `b${process.pid.toString(36)}`;
   let state: string;
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [CLI, '--state-dir', state, '--known-hosts', lab().knownHosts, ...args], {
-      encoding: 'utf8',
-      timeout: 400_000,
-      env: { ...process.env, SSH_AUTH_SOCK: '' },
-    });
+  const cli = labCli(() => state);
   const ours = async () =>
     (await docker.listContainers({ all: true })).map((c) => c.Id).filter((id) => !existing.has(id)) as readonly string[];
   let existing = new Set<string>();

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { containerName, volumeName } from '../../src/providers/docker/dockerNames.js';
 import { dockerExec, lab, labDocker } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
-
-const CLI = resolve(__dirname, '../../../dist/cli.js');
+import { labCli } from '../lab/labCli.js';
 
 /** A build context with one Dockerfile FROM the lab's plain image (no code-server, no network needed). */
 function context(dockerfile: string): string {
@@ -23,12 +21,7 @@ describe('build on the host: create --dockerfile on a Podman host (epsilon)', fu
   const docker = labDocker('epsilon');
   const tag = `p${process.pid.toString(36)}`;
   let state: string;
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [CLI, '--state-dir', state, '--known-hosts', lab().knownHosts, ...args], {
-      encoding: 'utf8',
-      timeout: 400_000,
-      env: { ...process.env, SSH_AUTH_SOCK: '' },
-    });
+  const cli = labCli(() => state);
 
   before(() => {
     state = suiteDir('csw-podbuild-state-');

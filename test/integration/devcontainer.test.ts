@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { containerName, volumeName } from '../../src/providers/docker/dockerNames.js';
 import { openAsBrowser, visit } from '../lab/browserVisit.js';
 import { dockerExec, lab, labDocker } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
-
-const CLI = resolve(__dirname, '../../../dist/cli.js');
+import { CLI, labCli } from '../lab/labCli.js';
 
 interface Listed {
   name: string;
@@ -36,12 +35,7 @@ describe('create --devcontainer: a devcontainer.json built on alpha over SSH', f
   const docker = labDocker('alpha');
   const tag = `d${process.pid.toString(36)}`;
   let state: string;
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [CLI, '--state-dir', state, '--known-hosts', lab().knownHosts, ...args], {
-      encoding: 'utf8',
-      timeout: 400_000,
-      env: { ...process.env, SSH_AUTH_SOCK: '' },
-    });
+  const cli = labCli(() => state);
   const listed = (name: string) => (JSON.parse(cli('--json', 'list').stdout) as Listed[]).find((i) => i.name === name);
 
   before(() => {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { builtImageName, containerName } from '../../src/providers/docker/dockerNames.js';
 import { dockerExec, lab, labDocker } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
-
-const CLI = resolve(__dirname, '../../../dist/cli.js');
+import { labCli } from '../lab/labCli.js';
 
 interface Made {
   name: string;
@@ -19,12 +17,7 @@ describe('rebuild: a built instance built again on alpha, its workspace and pass
   const docker = labDocker('alpha');
   const tag = `r${process.pid.toString(36)}`;
   let state: string;
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [CLI, '--state-dir', state, '--known-hosts', lab().knownHosts, ...args], {
-      encoding: 'utf8',
-      timeout: 400_000,
-      env: { ...process.env, SSH_AUTH_SOCK: '' },
-    });
+  const cli = labCli(() => state);
   const dockerfile = (version: string) => `FROM ${lab().plainImage}\nRUN echo ${version} > /opt/version\n`;
 
   before(() => {

@@ -3,6 +3,7 @@ import { SwarmError } from '../../shared/errors.js';
 import type { DockerEngine } from '../docker/dockerEngine.js';
 import type { InstanceSpec } from '../provider.js';
 import { PROJECT_DIR, TASK_WRAPPER } from './swarmModeSpec.js';
+import { ServiceMountsSchema } from './swarmModeState.js';
 
 /** The parts of a service's stored spec that make it hardened; anything absent reads as not applied. */
 const StoredServiceSchema = z.object({
@@ -15,16 +16,7 @@ const StoredServiceSchema = z.object({
             Command: z.array(z.string()).nullish(),
             CapabilityAdd: z.array(z.string()).nullish(),
             CapabilityDrop: z.array(z.string()).nullish(),
-            Mounts: z
-              .array(
-                z.object({
-                  Type: z.string().optional(),
-                  Source: z.string().optional(),
-                  Target: z.string(),
-                  ReadOnly: z.boolean().optional(),
-                }),
-              )
-              .nullish(),
+            Mounts: ServiceMountsSchema,
           })
           .passthrough()
           .optional(),

@@ -8,6 +8,11 @@ import { GATEWAY_LABEL, PROJECT_DIR } from './swarmModeSpec.js';
 
 const Labels = z.record(z.string(), z.string()).nullable().optional();
 
+/** A service's mounts as the manager stores them (its `ContainerSpec.Mounts`). */
+export const ServiceMountsSchema = z
+  .array(z.object({ Type: z.string().optional(), Source: z.string().optional(), Target: z.string(), ReadOnly: z.boolean().optional() }))
+  .nullish();
+
 /** The fields of `GET /services` we read. */
 export const ServiceListSchema = z.array(
   z.object({
@@ -22,16 +27,7 @@ export const ServiceListSchema = z.array(
           ContainerSpec: z
             .object({
               Image: z.string().optional(),
-              Mounts: z
-                .array(
-                  z.object({
-                    Type: z.string().optional(),
-                    Source: z.string().optional(),
-                    Target: z.string(),
-                    ReadOnly: z.boolean().optional(),
-                  }),
-                )
-                .nullish(),
+              Mounts: ServiceMountsSchema,
             })
             .optional(),
           Placement: z.object({ Constraints: z.array(z.string()).nullable().optional() }).optional(),

@@ -31,6 +31,15 @@ const spec: InstanceSpec = {
   codeServer: injection,
 };
 const glibc = { libc: 'glibc', hasLibstdcxx: true } as const;
+
+/** What an engine's inspect shows of a container made with these options (before it starts). */
+function inspectOf(o: Docker.ContainerCreateOptions): Docker.ContainerInspectInfo {
+  return {
+    Config: { User: o.User, Labels: o.Labels, Env: o.Env, Image: o.Image },
+    HostConfig: o.HostConfig,
+    NetworkSettings: { Ports: {} },
+  } as unknown as Docker.ContainerInspectInfo;
+}
 const source = { image: 'code-swarm-test/code-server:4.139.1', architecture: 'amd64' };
 
 describe('bringing code-server into an image', () => {
@@ -64,11 +73,7 @@ describe('bringing code-server into an image', () => {
       { Type: 'volume', Source: 'ws', Target: PROJECT_DIR },
       { Type: 'volume', Source: injection.volume, Target: '/opt/code-swarm', ReadOnly: true },
     ]);
-    const inspect = {
-      Config: { User: o.User, Labels: o.Labels, Env: o.Env, Image: o.Image },
-      HostConfig: o.HostConfig,
-      NetworkSettings: { Ports: {} },
-    } as unknown as Docker.ContainerInspectInfo;
+    const inspect = inspectOf(o);
     assert.deepEqual(hardeningProblems(inspect, spec, false), []);
     // A restore reads the injection back and makes the same container.
     const back = specFromInspect(inspect, { id: spec.id, name: spec.name, containerId: 'c' });
@@ -85,11 +90,7 @@ describe('bringing code-server into an image', () => {
       '/opt/code-swarm/cs/code-server/out/node/entry.js',
     ]);
     assert.equal(o.HostConfig?.Init, undefined, "no engine init: Podman's catatonit may be missing on the host");
-    const inspect = {
-      Config: { User: o.User, Labels: o.Labels, Env: o.Env, Image: o.Image },
-      HostConfig: o.HostConfig,
-      NetworkSettings: { Ports: {} },
-    } as unknown as Docker.ContainerInspectInfo;
+    const inspect = inspectOf(o);
     assert.deepEqual(hardeningProblems(inspect, withInit, false), []);
     const back = specFromInspect(inspect, { id: spec.id, name: spec.name, containerId: 'c' });
     assert.deepEqual(back.codeServer, withInit.codeServer);
