@@ -51,6 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodeSw
       image: settings.defaultImage,
       cpus: settings.defaultCpus,
       memory: settings.defaultMemory,
+      disk: settings.defaultDisk,
       idleTimeout: settings.defaultIdleTimeout,
       codeServerImage: settings.codeServerImage,
     },

@@ -40,6 +40,7 @@ export function instanceJson(v: InstanceView): Record<string, unknown> {
     createdAt: v.createdAt,
     cpus: v.cpus,
     memoryBytes: v.memoryBytes,
+    ...(v.diskBytes !== undefined ? { diskBytes: v.diskBytes } : {}),
     port: v.port ?? null,
     error: v.error ?? null,
     ...(v.node !== undefined ? { node: v.node } : {}),

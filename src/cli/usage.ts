@@ -7,7 +7,7 @@ export const USAGE = `usage: code-swarm <command> [options]
   hosts list | hosts test NAME | hosts remove NAME [--force]
   hosts doctor NAME [--fix] [--dry-run] [--image IMG]   every problem of a host at once, and its fixes
   hosts doctor NAME --ssh USER@HOST[:PORT] [--identity FILE] [--provider docker|lxd|podman] [--jump J] [...]   the same, before adding it
-  create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--node NODE | --constraint EXPR]
+  create NAME --host HOST [--image IMG] [--cpus N] [--memory SIZE] [--disk SIZE] [--node NODE | --constraint EXPR]
               [--idle-timeout DURATION] [--no-wait]   DURATION: 30m, 2h, 1h30m (more than 60s) or off
          [--env K=V]… [--tag K=V]… [--mount SRC:DST[:ro]]… [--gpus all|N]   (docs/INSTANCE-OPTIONS.md)
                                (any image: [--code-server-image IMG] where code-server is copied from if IMG has none;

@@ -10,7 +10,7 @@ import { parseIdleTimeout } from './idleTimeout.js';
 import { generateCookieSuffix, generatePassword, hashPassword } from './password.js';
 import { applyObservation, refOf, requireHost, requireInstance } from './records.js';
 import type { Store } from './store.js';
-import { parseCpus, parseMemory, validateImageRef, validateInstanceName } from './validate.js';
+import { parseCpus, parseDisk, parseMemory, validateImageRef, validateInstanceName } from './validate.js';
 import { validatePlacement } from './validatePlacement.js';
 import { validateInstanceOptions, type InstanceOptions, type OptionsInput } from './validateOptions.js';
 import { type BuildInput, validateBuild } from './validateBuild.js';
@@ -23,6 +23,7 @@ import { readDevcontainer } from './devcontainerFile.js';
 import { devcontainerFields, withDevcontainer } from './withDevcontainer.js';
 import { postCreateOrUndo, requireExec } from './postCreateCommand.js';
 import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
+import { requireDiskQuota } from './diskQuota.js';
 
 export const DEFAULT_IMAGE = 'codercom/code-server:latest';
 export { DEFAULT_CPUS };
@@ -43,6 +44,8 @@ export interface CreateInput extends OptionsInput {
   readonly image?: string;
   readonly cpus?: string | number;
   readonly memory?: string;
+  /** `--disk SIZE`: refused where the host cannot enforce it. */
+  readonly disk?: string;
   /** Where a Swarm host may run it: a node's name, or a constraint (`node.labels.gpu==true`). Swarm hosts only. */
   readonly node?: string;
   readonly constraint?: string;
@@ -72,7 +75,8 @@ export interface InstanceLifecycleOptions {
   readonly providerOf: (host: HostRecord) => Provider;
   /** Something about this host's instances changed. */
   readonly changed: (host: string) => void;
-  readonly defaults?: { image?: string; cpus?: number; memory?: string; idleTimeout?: string; codeServerImage?: string } | undefined;
+  readonly defaults?:
+    { image?: string; cpus?: number; memory?: string; disk?: string; idleTimeout?: string; codeServerImage?: string } | undefined;
 }
 
 type Operation = (p: Provider, ref: InstanceRef) => Promise<void>;
@@ -97,6 +101,9 @@ export class InstanceLifecycle {
     const image = build ? builtImageName(name) : validateImageRef(input.image ?? defaults?.image ?? DEFAULT_IMAGE);
     const cpus = parseCpus(input.cpus ?? defaults?.cpus ?? DEFAULT_CPUS);
     const memoryBytes = parseMemory(input.memory ?? defaults?.memory ?? DEFAULT_MEMORY);
+    // An empty default setting means no quota; an empty --disk is bad input.
+    const diskText = input.disk ?? (defaults?.disk || undefined);
+    const diskBytes = diskText === undefined ? undefined : parseDisk(diskText);
     const placement = validatePlacement(input, host);
     const idleTimeoutSeconds = parseIdleTimeout(input.idleTimeout ?? defaults?.idleTimeout ?? 'off');
     const codeServerFrom = input.codeServerImage ?? (defaults?.codeServerImage || undefined);
@@ -109,8 +116,9 @@ export class InstanceLifecycle {
     // Engines whose code-server can be given the timeout get it; on the others Code Swarm's rounds stop the instance.
     const byCodeServer = idleTimeoutSeconds !== undefined && provider.setIdleTimeout !== undefined;
     if (dc) requireExec(dc, provider, host);
-    // Last: the one check that asks the host, once everything else is known good.
+    // Last: the checks that ask the host, once everything else is known good.
     await this.requireHostPaths(host, extra);
+    if (diskBytes !== undefined) await requireDiskQuota(host, provider);
     const password = generatePassword();
     const hashedPassword = hashPassword(password);
     const id = randomUUID();
@@ -145,6 +153,7 @@ export class InstanceLifecycle {
           createdAt: now,
           cpus,
           memoryBytes,
+          ...(diskBytes !== undefined ? { diskBytes } : {}),
           cookieSuffix,
           ...(idleTimeoutSeconds !== undefined ? { idleTimeoutSeconds } : {}),
           ...(idleTimeoutSeconds !== undefined && !byCodeServer ? { idleEnforcedBy: 'code-swarm' as const } : {}),
@@ -172,6 +181,7 @@ export class InstanceLifecycle {
           image,
           cpus,
           memoryBytes,
+          ...(diskBytes !== undefined ? { diskBytes } : {}),
           pidsLimit: DEFAULT_PIDS_LIMIT,
           cookieSuffix,
           hashedPassword,

@@ -21,7 +21,7 @@ export interface SwarmOptions {
   readonly store: Store;
   readonly secrets: SecretStore;
   readonly access?: HostAccessOptions;
-  readonly defaults?: { image?: string; cpus?: number; memory?: string; idleTimeout?: string; codeServerImage?: string };
+  readonly defaults?: { image?: string; cpus?: number; memory?: string; disk?: string; idleTimeout?: string; codeServerImage?: string };
   readonly healthTimeoutMs?: number;
   /** How long after a start a refused probe still reads as `starting` (default 60 s). */
   readonly startingGraceMs?: number;

@@ -5,6 +5,8 @@ import { DNS_LABEL, HOST_NAME_MAX, INSTANCE_NAME_MAX } from '../shared/model.js'
 const MIB = 1024 * 1024;
 const MIN_MEMORY = 64 * MIB;
 const MAX_MEMORY = 1024 * 1024 * MIB;
+const MIN_DISK = 512 * MIB;
+const MAX_DISK = 64 * 1024 * 1024 * MIB;
 const UNIT: Record<string, number> = { '': 1, b: 1, k: 1024, m: MIB, g: 1024 * MIB, t: 1024 * 1024 * MIB };
 const MEMORY = /^(\d+(?:\.\d*)?|\.\d+)\s*(?:([kmgt])(?:i?b)?|b)?$/i;
 const CPUS = /^(?:\d+(?:\.\d{1,2})?|\.\d{1,2})$/;
@@ -63,6 +65,19 @@ export function parseMemory(s: string): number {
   if (bytes === 0) throw invalid(`Memory size ${show(s)} is zero.`, hint);
   if (bytes < MIN_MEMORY) throw invalid(`Memory size ${show(s)} is too small.`, 'code-server needs at least 64m.');
   if (bytes > MAX_MEMORY) throw invalid(`Memory size ${show(s)} is too large.`, 'Use at most 1t.');
+  return bytes;
+}
+
+/** `--disk SIZE`: a quota the host enforces on the instance's disk (docs/DISK.md). */
+export function parseDisk(s: string): number {
+  const hint = 'Use a size such as 10g or 512m (k, m, g, t are powers of 1024; a plain number is bytes).';
+  const m = MEMORY.exec(s.trim());
+  if (!m || m[1] === undefined) throw invalid(`Disk size ${show(s)} is not a size.`, hint);
+  const bytes = Math.floor(Number(m[1]) * (UNIT[(m[2] ?? '').toLowerCase()] ?? 1));
+  if (bytes === 0) throw invalid(`Disk size ${show(s)} is zero.`, hint);
+  if (bytes < MIN_DISK)
+    throw invalid(`Disk size ${show(s)} is too small.`, 'An instance needs at least 512m (code-server keeps its data in its home).');
+  if (bytes > MAX_DISK) throw invalid(`Disk size ${show(s)} is too large.`, 'Use at most 64t.');
   return bytes;
 }
 

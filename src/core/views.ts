@@ -23,6 +23,8 @@ export interface InstanceView {
   readonly createdAt: string;
   readonly cpus: number;
   readonly memoryBytes: number;
+  /** Its disk quota (`--disk`), when it has one. */
+  readonly diskBytes?: number;
   readonly port: number | undefined;
   readonly startedAt: string | undefined;
   readonly error: string | undefined;
@@ -105,6 +107,7 @@ export function toInstanceView(r: InstanceRecord, sample: HealthSample | undefin
     createdAt: r.createdAt,
     cpus: r.cpus,
     memoryBytes: r.memoryBytes,
+    ...(r.diskBytes !== undefined ? { diskBytes: r.diskBytes } : {}),
     port: r.port,
     startedAt,
     error: r.error,

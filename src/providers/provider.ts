@@ -10,6 +10,8 @@ export interface InstanceSpec {
   readonly cpus: number;
   readonly memoryBytes: number;
   readonly pidsLimit: number;
+  /** `--disk`: a size the host enforces; checked with diskQuotaProblem before the create. */
+  readonly diskBytes?: number;
   /** code-server's `--cookie-suffix`, unique per instance. */
   readonly cookieSuffix: string;
   /** A hash of the password (core/password.ts): the plain text never reaches the host. */
@@ -220,6 +222,12 @@ export interface Provider {
    * takes no host paths.
    */
   missingHostPaths?(paths: readonly string[]): Promise<string[]>;
+  /**
+   * Why this host cannot enforce a disk size (`--disk`), in a few words
+   * naming its storage; undefined when it can. Asked before anything is
+   * written or made. Absent: the engine has no way to.
+   */
+  diskQuotaProblem?(): Promise<string | undefined>;
   /**
    * Runs a command in the running instance (a devcontainer's
    * postCreateCommand): argv as given, no shell of ours; each line of its

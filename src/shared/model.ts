@@ -87,6 +87,8 @@ export const InstanceRecordSchema = z.object({
   createdAt: IsoDate,
   cpus: z.number().positive(),
   memoryBytes: z.number().int().positive(),
+  /** `--disk SIZE`: the host enforces it (docs/DISK.md); absent: no quota. */
+  diskBytes: z.number().int().positive().optional(),
   containerId: z.string().min(1).optional(),
   /** Port on the host's loopback where code-server listens. */
   port: Port.optional(),

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { SwarmError } from '../../src/shared/errors.js';
 import { DNS_LABEL, INSTANCE_NAME_MAX, StoreFileSchema, type StoreFile } from '../../src/shared/model.js';
 import type { CreateInput, Swarm } from '../../src/core/swarm.js';
-import { parseCpus, parseMemory, validateImageRef, validateInstanceName } from '../../src/core/validate.js';
+import { parseCpus, parseDisk, parseMemory, validateImageRef, validateInstanceName } from '../../src/core/validate.js';
 import { parseEnv, parseGpus, parseMounts, parseTags } from '../../src/core/validateOptions.js';
 import { LxdProvider } from '../../src/providers/lxd/lxdProvider.js';
 import { LABEL } from '../../src/providers/common/labels.js';
@@ -287,8 +287,8 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
     swarm.dispose();
   });
 
-  type Field = 'name' | 'image' | 'cpus' | 'memory' | 'env' | 'tag' | 'mount' | 'gpus';
-  const FIELDS: readonly Field[] = ['name', 'image', 'cpus', 'memory', 'env', 'tag', 'mount', 'gpus'];
+  type Field = 'name' | 'image' | 'cpus' | 'memory' | 'disk' | 'env' | 'tag' | 'mount' | 'gpus';
+  const FIELDS: readonly Field[] = ['name', 'image', 'cpus', 'memory', 'disk', 'env', 'tag', 'mount', 'gpus'];
   /** The instance options take lists: a hostile value is the env name, the tag key, the whole mount. */
   const optionOf = (field: Field, value: string): Partial<CreateInput> => {
     if (field === 'env') return { env: ['OK=1', `${value}=x`] };
@@ -309,7 +309,7 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
     for (const h of await swarm.hosts()) assert.equal(h.reachability, 'unknown', `${h.name} was contacted (${h.error ?? ''})`);
   }
 
-  it('rejects hostile names, images, memory sizes, CPU counts, env, tags, mounts and GPU counts on Docker and LXD hosts with invalid-input', async () => {
+  it('rejects hostile names, images, memory and disk sizes, CPU counts, env, tags, mounts and GPU counts on Docker and LXD hosts with invalid-input', async () => {
     for (const host of targets) {
       for (const field of FIELDS) {
         for (const value of HOSTILE) {
@@ -426,6 +426,7 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
           image: validateImageRef,
           cpus: parseCpus,
           memory: parseMemory,
+          disk: parseDisk,
           env: (v: string) => parseEnv([`${v}=x`]),
           tag: (v: string) => parseTags([`${v}=v`]),
           mount: (v: string) => parseMounts([v]),
@@ -445,6 +446,7 @@ describe('hostile input: fields through the Swarm and the CLI', function () {
             assert.doesNotMatch(value.replace(/^\[[0-9a-fA-F:]+\]/, ''), /[\s;|&$`'"\\<>(){}*?!#~^\x00-\x1f\x7f]|^-/, value);
           if (f === 'cpus') assert.ok(parseCpus(value) >= 0.1 && parseCpus(value) <= 256, value);
           if (f === 'memory') assert.ok(parseMemory(value) >= 64 * 1024 ** 2, value);
+          if (f === 'disk') assert.ok(parseDisk(value) >= 512 * 1024 ** 2, value);
           if (f === 'env') assert.match(value, /^[A-Za-z_][A-Za-z0-9_]*$/);
           if (f === 'tag') assert.match(value, /^[A-Za-z0-9][A-Za-z0-9._-]*$/);
           if (f === 'mount') assert.doesNotMatch(value, /[\x00-\x1f\x7f]|(^|\/)\.\.?(\/|:|$)/, value);

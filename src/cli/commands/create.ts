@@ -6,7 +6,7 @@ import { instanceJson, instanceLine } from '../output.js';
 export const create = defineCommand({
   name: 'create',
   usage:
-    'create NAME --host HOST [--image IMG | --dockerfile FILE [--context DIR] [--build-arg K=V]… | --devcontainer FILE] [--code-server-image IMG] [--cpus N] [--memory SIZE] [--env K=V]… [--mount SRC:DST[:ro]]… [--tag K=V]… [--gpus all|N] [--node NODE | --constraint EXPR] [--idle-timeout DURATION] [--no-wait]',
+    'create NAME --host HOST [--image IMG | --dockerfile FILE [--context DIR] [--build-arg K=V]… | --devcontainer FILE] [--code-server-image IMG] [--cpus N] [--memory SIZE] [--disk SIZE] [--env K=V]… [--mount SRC:DST[:ro]]… [--tag K=V]… [--gpus all|N] [--node NODE | --constraint EXPR] [--idle-timeout DURATION] [--no-wait]',
   args: 1,
   options: {
     host: { type: 'string' },
@@ -18,6 +18,7 @@ export const create = defineCommand({
     'code-server-image': { type: 'string' },
     cpus: { type: 'string' },
     memory: { type: 'string' },
+    disk: { type: 'string' },
     node: { type: 'string' },
     constraint: { type: 'string' },
     'idle-timeout': { type: 'string' },
@@ -59,6 +60,7 @@ export const create = defineCommand({
       ...(v['code-server-image'] !== undefined ? { codeServerImage: v['code-server-image'] } : {}),
       ...(v.cpus !== undefined ? { cpus: v.cpus } : {}),
       ...(v.memory !== undefined ? { memory: v.memory } : {}),
+      ...(v.disk !== undefined ? { disk: v.disk } : {}),
       ...(v.node !== undefined ? { node: v.node } : {}),
       ...(v.constraint !== undefined ? { constraint: v.constraint } : {}),
       ...(v['idle-timeout'] !== undefined ? { idleTimeout: v['idle-timeout'] } : {}),

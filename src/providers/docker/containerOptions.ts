@@ -10,6 +10,7 @@ import { envEntries, gpuDevices, gpusFromHostConfig, mountsFromEngine, optionMou
 /** What code-server's login reads from the environment: set by us, never taken from an option or an old container. */
 const OWN_ENV = new Set(['HASHED_PASSWORD', 'CODE_SERVER_COOKIE_SUFFIX']);
 import { injectionFromLabels, withCodeServer } from './codeServerOptions.js';
+import { sizeOption } from './dockerQuota.js';
 
 /** The workspace volume's mount point, where code-server opens. */
 export const PROJECT_DIR = '/home/coder/project';
@@ -63,6 +64,8 @@ function baseOptions(spec: InstanceSpec, at: ContainerPlacement): Docker.Contain
       Memory: spec.memoryBytes,
       MemorySwap: spec.memoryBytes,
       PidsLimit: spec.pidsLimit,
+      // The writable layer's size (--disk; the workspace volume gets the same, dockerProvider).
+      ...(spec.diskBytes !== undefined ? { StorageOpt: { size: sizeOption(spec.diskBytes) } } : {}),
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       RestartPolicy: restartPolicy(spec.idleTimeoutSeconds),
@@ -120,6 +123,7 @@ export function specFromInspect(info: Docker.ContainerInspectInfo, ref: Instance
     // 0 is Docker's "no limit": kept as it was rather than invented.
     memoryBytes: host.Memory || (saved.memoryBytes ?? 0),
     pidsLimit: host.PidsLimit ?? 0,
+    ...diskOf(host.StorageOpt?.['size']),
     cookieSuffix,
     hashedPassword,
     storeId,
@@ -130,6 +134,14 @@ export function specFromInspect(info: Docker.ContainerInspectInfo, ref: Instance
     ...(gpus !== undefined ? { gpus } : {}),
     ...injectionFromLabels(labels),
   };
+}
+
+/** The writable layer's size as the engine keeps it (bytes, or with a unit when set by hand). */
+function diskOf(size: string | undefined): { diskBytes?: number } {
+  const m = /^(\d+)\s*([kmgt]?)(?:i?b)?$/i.exec(size?.trim() ?? '');
+  if (!m) return {};
+  const bytes = Number(m[1]) * 1024 ** '_kmgt'.indexOf((m[2] || '_').toLowerCase());
+  return Number.isSafeInteger(bytes) && bytes > 0 ? { diskBytes: bytes } : {};
 }
 
 function idleOf(raw: string | undefined): { idleTimeoutSeconds?: number } {

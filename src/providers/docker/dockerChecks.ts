@@ -6,6 +6,7 @@ import type { DockerEngine } from './dockerEngine.js';
 import { DOCKER_DIALECT, type EngineDialect } from './engineDialect.js';
 import { statusOf } from './dockerErrors.js';
 import { gpuCheckFindings } from './gpuCheck.js';
+import { dockerQuotaProblem } from './dockerQuota.js';
 import { DOCKER_SETUP, type EngineSetup, notRunning } from './engineSetup.js';
 
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string(), Os: z.string().optional(), Arch: z.string().optional() });
@@ -76,6 +77,14 @@ export function dockerChecks(engine: DockerEngine, setup: EngineSetup = DOCKER_S
     },
     // Only once the engine answers, like the image: a GPU the engine cannot hand out is named with what to install.
     { id: `${kind}.gpu`, run: async (ctx) => (await engineInfo(ctx, engine), gpuCheckFindings(ctx, engine)) },
+    {
+      id: `${kind}.quota`,
+      run: async (ctx) => {
+        await engineInfo(ctx, engine);
+        const why = await dockerQuotaProblem(engine);
+        return [ok(`${kind}.quota`, why === undefined ? '--disk is enforced here' : `--disk would be refused here: ${why}`)];
+      },
+    },
     {
       id: `${kind}.image`,
       // Only once the engine answers: its socket's failure is the socket check's finding, not this one's.

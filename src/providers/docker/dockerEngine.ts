@@ -65,7 +65,10 @@ export class DockerEngine {
    * Makes a volume, or finds it made: Docker answers 201 for a volume that
    * exists, Podman 409. Either way the name is then the volume's.
    */
-  async ensureVolume(options: { Name: string; Labels: Record<string, string> }, what: string): Promise<void> {
+  async ensureVolume(
+    options: { Name: string; Labels: Record<string, string>; DriverOpts?: Record<string, string> },
+    what: string,
+  ): Promise<void> {
     await this.call(what, () => this.api.createVolume(options), undefined, [409]);
   }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type SwarmError, toSwarmError } from '../../shared/errors.js';
 import type { HostLink } from '../../transport/hostLink.js';
 import { missingHostPaths } from '../common/hostPaths.js';
+import { dockerQuotaProblem, sizeOption } from './dockerQuota.js';
 import { LABEL } from '../common/labels.js';
 import { throwIfAborted } from '../common/providerErrors.js';
 import type { HostCheck } from '../hostCheck.js';
@@ -106,6 +107,10 @@ export class DockerProvider implements Provider {
     return missingHostPaths(this.engine.link, paths);
   }
 
+  diskQuotaProblem(): Promise<string | undefined> {
+    return dockerQuotaProblem(this.engine);
+  }
+
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
     // Both are checks (the network is made once per host): the network's list
@@ -130,7 +135,15 @@ export class DockerProvider implements Provider {
     const user = injection?.user ?? runAs(info.Config?.User ?? '');
     const full: InstanceSpec = injection ? { ...spec, codeServer: injection } : spec;
     progress('Creating the workspace volume');
-    await this.engine.ensureVolume({ Name: volumeName(spec.name), Labels: volumeLabels(spec) }, 'create the workspace volume');
+    await this.engine.ensureVolume(
+      {
+        Name: volumeName(spec.name),
+        Labels: volumeLabels(spec),
+        // --disk: the workspace holds the same size as the writable layer (docs/DISK.md).
+        ...(spec.diskBytes !== undefined ? { DriverOpts: { size: sizeOption(spec.diskBytes) } } : {}),
+      },
+      'create the workspace volume',
+    );
     progress('Creating the container');
     let container: Docker.Container | undefined;
     try {

@@ -5,7 +5,7 @@ import type { InstanceSpec } from '../provider.js';
 import type { DockerEngine } from './dockerEngine.js';
 
 /** What the read-back compares with: the limits the container was asked for. */
-export type HardeningSpec = Pick<InstanceSpec, 'name' | 'memoryBytes' | 'pidsLimit'>;
+export type HardeningSpec = Pick<InstanceSpec, 'name' | 'memoryBytes' | 'pidsLimit' | 'diskBytes'>;
 
 /**
  * Every capability Docker (14) or Podman (11) grants by default. An engine
@@ -60,6 +60,7 @@ export function hardeningProblems(info: Docker.ContainerInspectInfo, spec: Harde
   if (spec.memoryBytes > 0 && host.Memory !== spec.memoryBytes) {
     problems.push(`memory limit ${spec.memoryBytes} not applied (engine reports ${host.Memory ? host.Memory : 'none'})`);
   }
+  if (spec.diskBytes !== undefined && host.StorageOpt?.['size'] === undefined) problems.push(`disk size ${spec.diskBytes} not applied`);
   const key = `${CODE_SERVER_PORT}/tcp`;
   const bindings = running ? info.NetworkSettings.Ports?.[key] : host.PortBindings?.[key];
   const list = (bindings ?? []) as { HostIp?: string }[];

@@ -3,6 +3,7 @@ import type { InstanceSpec } from '../provider.js';
 import { LXD_LABEL_PREFIX } from './lxdKeys.js';
 import { optionDevices } from './lxdOptions.js';
 import { proxyDevice, PROXY_DEVICE } from './lxdPorts.js';
+import { sizedRootDevice } from './lxdQuota.js';
 
 /** Bytes → what limits.memory takes; whole MiB, rounded up so a limit never shrinks. */
 export function memoryLimit(bytes: number): string {
@@ -19,7 +20,7 @@ export function cpuLimits(cpus: number): Record<string, string> {
 }
 
 /** The body of the POST that creates an instance: limits, hardening, our labels and the loopback proxy. */
-export function instanceBody(name: string, spec: InstanceSpec, port: number): Record<string, unknown> {
+export function instanceBody(name: string, spec: InstanceSpec, port: number, rootPool?: string): Record<string, unknown> {
   return {
     name,
     type: 'container',
@@ -32,6 +33,11 @@ export function instanceBody(name: string, spec: InstanceSpec, port: number): Re
       'security.nesting': 'false',
       ...instanceLabels(spec, LXD_LABEL_PREFIX),
     },
-    devices: { ...optionDevices(spec), [PROXY_DEVICE]: proxyDevice(port) },
+    devices: {
+      ...optionDevices(spec),
+      // --disk: the profile's root device, on its pool, with a size (checked to be enforced before, lxdQuota.ts).
+      ...(spec.diskBytes !== undefined && rootPool !== undefined ? { root: sizedRootDevice(rootPool, spec.diskBytes) } : {}),
+      [PROXY_DEVICE]: proxyDevice(port),
+    },
   };
 }

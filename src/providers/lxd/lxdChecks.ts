@@ -3,6 +3,7 @@ import { GiB } from '../common/hostFacts.js';
 import { socketAccess, socketState } from '../common/socketAccess.js';
 import { type CheckContext, error, type Finding, type HostCheck, NotChecked, ok, warning } from '../hostCheck.js';
 import { isNotFound, type LxdDaemon } from './lxdDaemon.js';
+import { lxdQuotaProblem, ProfileSchema, rootPoolOf } from './lxdQuota.js';
 
 const ServerSchema = z.object({
   api_version: z.string().optional(),
@@ -16,18 +17,13 @@ const ServerSchema = z.object({
     .nullish(),
 });
 
-const ProfileSchema = z.object({ devices: z.record(z.string(), z.record(z.string(), z.string())).nullish() });
 const PoolSchema = z.object({ driver: z.string().optional(), status: z.string().optional() });
 const ResourcesSchema = z.object({ space: z.object({ used: z.number().optional(), total: z.number().optional() }).optional() });
 
 const DISK_ERROR_BYTES = 1 * GiB;
 const DISK_WARNING_BYTES = 5 * GiB;
 
-/** The pool the default profile's root disk lives in; undefined when the profile has no root disk. */
-export function rootPoolOf(profile: z.infer<typeof ProfileSchema>): string | undefined {
-  const root = Object.values(profile.devices ?? {}).find((d) => d.type === 'disk' && d.path === '/');
-  return root?.pool;
-}
+export { rootPoolOf };
 
 /** Free space of a pool from its resources (total − used), as a finding. */
 export function poolFinding(pool: string, driver: string | undefined, resources: z.infer<typeof ResourcesSchema>): Finding {
@@ -87,6 +83,13 @@ export function lxdChecks(daemon: LxdDaemon): readonly HostCheck[] {
         if (!pool) return [error('lxd.storage', 'the default profile has no root disk: lxd init (or a preseed) must give it one')];
         const p = await client.get(`/1.0/storage-pools/${encodeURIComponent(pool)}`, PoolSchema);
         return [poolFinding(pool, p.driver, await client.get(`/1.0/storage-pools/${encodeURIComponent(pool)}/resources`, ResourcesSchema))];
+      },
+    },
+    {
+      id: 'lxd.quota',
+      async run(ctx) {
+        const why = await lxdQuotaProblem(await api(ctx));
+        return [why === undefined ? ok('lxd.quota', '--disk is enforced here') : ok('lxd.quota', `--disk would be refused here: ${why}`)];
       },
     },
     {

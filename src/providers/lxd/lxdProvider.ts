@@ -31,6 +31,7 @@ import { isNotFound, LxdDaemon } from './lxdDaemon.js';
 import { watchLxd } from './lxdEvents.js';
 import { checkImage, checkStartedImage } from './lxdImageCheck.js';
 import { LXD_KEY } from './lxdKeys.js';
+import { lxdQuotaProblem, rootPool } from './lxdQuota.js';
 import { forceStop, startInstance, stopInstance } from './lxdLifecycle.js';
 import { readLxdLogs } from './lxdLogs.js';
 import { instancePath, lxdInstanceName, lxdNameOf } from './lxdPaths.js';
@@ -92,6 +93,10 @@ export class LxdProvider implements Provider {
     return missingHostPaths(this.daemon.link, paths);
   }
 
+  diskQuotaProblem(): Promise<string | undefined> {
+    return this.daemon.call('read the root pool', (api) => lxdQuotaProblem(api));
+  }
+
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
     const name = lxdInstanceName(spec.name);
@@ -102,9 +107,10 @@ export class LxdProvider implements Provider {
     try {
       progress(`Creating ${name} from ${spec.image}`, 0.05);
       await this.daemon.call('create the mounted volumes', (api) => ensureVolumes(api, spec.mounts));
+      const pool = spec.diskBytes === undefined ? undefined : await this.daemon.call('read the root pool', (api) => rootPool(api));
       await this.daemon.call('create the instance', async (api) => {
         try {
-          await api.run('POST', '/1.0/instances', { body: instanceBody(name, spec, port), waitS: SLOW_OP_S });
+          await api.run('POST', '/1.0/instances', { body: instanceBody(name, spec, port, pool?.pool), waitS: SLOW_OP_S });
         } catch (e) {
           throw this.createError(e, spec, name);
         }

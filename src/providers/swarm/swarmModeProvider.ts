@@ -114,6 +114,13 @@ export class SwarmModeProvider implements Provider {
     return watchSwarmMode(this.engine, onChange);
   }
 
+  /** Each node makes a workspace volume where its task lands, as a plain local volume: no size holds there. */
+  diskQuotaProblem(): Promise<string | undefined> {
+    return Promise.resolve(
+      'a Swarm-mode cluster makes each workspace volume on the node its task lands on, and those volumes take no size',
+    );
+  }
+
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {
     const progress = options.onProgress ?? (() => undefined);
     const made: Made = {};

@@ -72,7 +72,7 @@ export const createInstance: CommandHandler = async (services, node) => {
       memory: settings.defaultMemory,
       placement: '',
       more: false,
-      options: defaultMoreOptions(settings.defaultIdleTimeout),
+      options: defaultMoreOptions(settings.defaultIdleTimeout, settings.defaultDisk),
     },
     [
       {

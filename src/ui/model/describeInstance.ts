@@ -156,7 +156,8 @@ function instanceTooltip(view: InstanceView, status: string, ctx: InstanceLookCo
   else if (view.state === 'running') lines.push('- URL: opened through a Code Swarm tunnel by *Open*');
   if (view.node !== undefined) lines.push(`- Node: ${escapeMarkdown(view.node)} (Swarm)`);
   lines.push(`- Image: ${codeSpan(view.image)}`);
-  lines.push(`- Resources: ${plural(view.cpus, 'CPU')} · ${formatBytes(view.memoryBytes)}`);
+  const disk = view.diskBytes !== undefined ? ` · disk quota ${formatBytes(view.diskBytes)}` : '';
+  lines.push(`- Resources: ${plural(view.cpus, 'CPU')} · ${formatBytes(view.memoryBytes)}${disk}`);
   if (usage) lines.push(...usageLines(usage));
   lines.push(...optionLines(view));
   lines.push(`- Created: ${formatTimestamp(view.createdAt)}`);

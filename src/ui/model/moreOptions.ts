@@ -1,5 +1,6 @@
 import type { CreateInput } from '../../core/swarm.js';
 import { parseIdleTimeout } from '../../core/idleTimeout.js';
+import { parseDisk } from '../../core/validate.js';
 import { parseBuildArgs, validateBuild } from '../../core/validateBuild.js';
 import { parseEnv, parseTags, validateInstanceOptions } from '../../core/validateOptions.js';
 import type { ProviderKind } from '../../shared/model.js';
@@ -21,6 +22,8 @@ export interface MoreOptions {
   readonly gpus: string;
   /** A duration or `off`, as `--idle-timeout`. */
   readonly idleTimeout: string;
+  /** A size, or '' for no quota, as `--disk`. */
+  readonly disk: string;
   /** Dockerfile builds: the folder it builds from, '' for the Dockerfile's own. */
   readonly context: string;
   /** Dockerfile builds: `K=V` each, as `--build-arg`. */
@@ -80,6 +83,13 @@ export const MORE_OPTION_FIELDS: readonly MoreOptionField[] = [
     list: false,
   },
   {
+    key: 'disk',
+    label: 'Disk quota',
+    prompt: 'A size the host enforces, such as 10g; empty for none (refused where the host cannot enforce it)',
+    placeholder: '10g',
+    list: false,
+  },
+  {
     key: 'context',
     label: 'Build context',
     prompt: "The folder the Dockerfile builds from (absolute path); empty for the Dockerfile's own folder",
@@ -90,8 +100,8 @@ export const MORE_OPTION_FIELDS: readonly MoreOptionField[] = [
   { key: 'buildArgs', label: 'Build arguments', prompt: `KEY=VALUE, ${LIST_HINT}`, placeholder: 'VERSION=1.2', list: true, build: true },
 ];
 
-export function defaultMoreOptions(idleTimeout: string): MoreOptions {
-  return { env: [], mounts: [], tags: [], gpus: '', idleTimeout, context: '', buildArgs: [] };
+export function defaultMoreOptions(idleTimeout: string, disk = ''): MoreOptions {
+  return { env: [], mounts: [], tags: [], gpus: '', idleTimeout, disk, context: '', buildArgs: [] };
 }
 
 /** The fields that apply: the build ones only for a Dockerfile. */
@@ -146,6 +156,8 @@ export function fieldProblem(key: MoreOptionKey, text: string, ctx: MoreOptionsC
       return t === '' ? undefined : validationProblem(() => validateInstanceOptions({ gpus: t }, ctx.host));
     case 'idleTimeout':
       return validationProblem(() => parseIdleTimeout(t));
+    case 'disk':
+      return t === '' ? undefined : validationProblem(() => parseDisk(t));
     case 'context':
       return t === '' || ctx.dockerfile === undefined
         ? undefined
@@ -176,6 +188,7 @@ export function moreOptionsInput(options: MoreOptions, dockerfile: string | unde
     ...(options.tags.length > 0 ? { tags: options.tags } : {}),
     ...(options.gpus !== '' ? { gpus: options.gpus } : {}),
     ...(options.idleTimeout !== '' ? { idleTimeout: options.idleTimeout } : {}),
+    ...(options.disk !== '' ? { disk: options.disk } : {}),
     ...(dockerfile !== undefined
       ? {
           build: {

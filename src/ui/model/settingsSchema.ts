@@ -2,13 +2,15 @@ import type { WorkspaceConfiguration } from 'vscode';
 import { z } from 'zod';
 import { DEFAULT_CPUS, DEFAULT_IMAGE, DEFAULT_MEMORY } from '../../core/swarm.js';
 import { parseIdleTimeout } from '../../core/idleTimeout.js';
-import { parseCpus, parseMemory, validateImageRef } from '../../core/validate.js';
+import { parseCpus, parseDisk, parseMemory, validateImageRef } from '../../core/validate.js';
 
 /** The `codeSwarm.*` settings, validated. Keys are relative to the `codeSwarm` section. */
 export interface Settings {
   readonly defaultImage: string;
   readonly defaultCpus: number;
   readonly defaultMemory: string;
+  /** '' for no disk quota. */
+  readonly defaultDisk: string;
   /** The image code-server is copied from into images that have none; empty means the host's newest code-server image. */
   readonly codeServerImage: string;
   readonly refreshIntervalSeconds: number;
@@ -46,6 +48,7 @@ const FIELDS = {
   defaultImage: { key: 'defaultImage', schema: z.string().refine(passes(validateImageRef)), fallback: DEFAULT_IMAGE },
   defaultCpus: { key: 'defaultCpus', schema: z.number().refine(passes(parseCpus)), fallback: DEFAULT_CPUS },
   defaultMemory: { key: 'defaultMemory', schema: z.string().refine(passes(parseMemory)), fallback: DEFAULT_MEMORY },
+  defaultDisk: { key: 'defaultDisk', schema: z.string().refine((v) => v.trim() === '' || passes(parseDisk)(v)), fallback: '' },
   codeServerImage: { key: 'codeServerImage', schema: z.string().refine((v) => v === '' || passes(validateImageRef)(v)), fallback: '' },
   // 0 turns polling off; below 5 s it would hammer the hosts for no visible gain.
   refreshIntervalSeconds: {
@@ -90,6 +93,7 @@ export function readSettings(config: Pick<WorkspaceConfiguration, 'get'>): Setti
     defaultImage: read(FIELDS.defaultImage),
     defaultCpus: read(FIELDS.defaultCpus),
     defaultMemory: read(FIELDS.defaultMemory),
+    defaultDisk: read(FIELDS.defaultDisk).trim(),
     codeServerImage: read(FIELDS.codeServerImage),
     refreshIntervalSeconds: read(FIELDS.refreshIntervalSeconds),
     healthIntervalSeconds: read(FIELDS.healthIntervalSeconds),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parseDisk } from '../../../src/core/validate.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ describe('the Create wizard’s More options page (model)', () => {
   it('offers the build fields only for a Dockerfile', () => {
     assert.deepEqual(
       moreOptionFields(docker).map((f) => f.key),
-      ['env', 'mounts', 'tags', 'gpus', 'idleTimeout'],
+      ['env', 'mounts', 'tags', 'gpus', 'idleTimeout', 'disk'],
     );
     assert.ok(moreOptionFields({ ...docker, dockerfile }).some((f) => f.key === 'context'));
     assert.ok(moreOptionFields({ ...docker, dockerfile }).some((f) => f.key === 'buildArgs'));
@@ -92,6 +93,8 @@ describe('the Create wizard’s More options page (model)', () => {
       ['gpus', '0', () => validateInstanceOptions({ gpus: '0' }, docker.host)],
       ['idleTimeout', '30s', () => parseIdleTimeout('30s')],
       ['idleTimeout', '', () => parseIdleTimeout('')],
+      ['disk', '100m', () => parseDisk('100m')],
+      ['disk', '10x', () => parseDisk('10x')],
       ['buildArgs', '1BAD=x', () => parseBuildArgs(['1BAD=x'])],
     ];
     for (const [key, text, core] of cases) {
@@ -107,6 +110,8 @@ describe('the Create wizard’s More options page (model)', () => {
       ['gpus', ''],
       ['gpus', '2'],
       ['idleTimeout', 'off'],
+      ['disk', ''],
+      ['disk', '10g'],
       ['buildArgs', 'A=1'],
     ] as const) {
       assert.equal(fieldProblem(key, text, docker), undefined, `${key} ${text}`);
