@@ -90,6 +90,7 @@ describe('host doctor on the lab', function () {
       assertOk(r, ['docker.socket', 'docker.engine', 'docker.limits', 'docker.disk', 'docker.image', 'docker.gpu', 'sudo.available']);
       // The lab has no GPU: said, not an error.
       assert.match(finding(r, 'docker.gpu').message, /^no GPU on this host/);
+      assert.match(finding(r, 'docker.quota').message, /^--disk would be refused here: Docker keeps containers with overlay2 on extfs/);
       assert.match(finding(r, 'docker.engine').message, /^Docker 20\.10\.\S+ \(API 1\.41, linux\/amd64\)$/);
       assert.match(finding(r, 'docker.image').message, new RegExp(`^${lab().dockerImage.replace(/[.]/g, '\\.')} is on the host`));
       assert.ok(r.findings.every((f) => f.fix === undefined));
@@ -109,8 +110,10 @@ describe('host doctor on the lab', function () {
       r.findings.filter((f) => f.severity === 'error'),
       [],
     );
-    assertOk(r, ['ssh.connect', 'ssh.keepalive', 'lxd.socket', 'lxd.engine', 'lxd.storage', 'lxd.image', 'loopback.forward']);
-    assert.match(finding(r, 'lxd.storage').message, /^storage pool default \(dir\): \d+\.\d GiB free$/);
+    assertOk(r, ['ssh.connect', 'ssh.keepalive', 'lxd.socket', 'lxd.engine', 'lxd.storage', 'lxd.quota', 'lxd.image', 'loopback.forward']);
+    // The lab keeps root disks on a btrfs pool, where --disk holds (docs/DISK.md).
+    assert.match(finding(r, 'lxd.storage').message, /^storage pool sized \(btrfs\): \d+\.\d GiB free$/);
+    assert.equal(finding(r, 'lxd.quota').message, '--disk is enforced here');
     assert.ok(!r.findings.some((f) => f.code.startsWith('docker.')));
     const missing = await swarm.checkHost('gamma', { image: 'no-such-alias' });
     assert.equal(finding(missing, 'lxd.image').severity, 'error');
