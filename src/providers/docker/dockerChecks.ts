@@ -6,13 +6,16 @@ import type { DockerEngine } from './dockerEngine.js';
 import { DOCKER_DIALECT, type EngineDialect } from './engineDialect.js';
 import { statusOf } from './dockerErrors.js';
 import { gpuCheckFindings } from './gpuCheck.js';
-import { dockerQuotaProblem } from './dockerQuota.js';
+import { quotaFinding } from '../common/quotaFinding.js';
+import { dockerQuotaProblem, StorageInfoSchema } from './dockerQuota.js';
 import { DOCKER_SETUP, type EngineSetup, notRunning } from './engineSetup.js';
 
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string(), Os: z.string().optional(), Arch: z.string().optional() });
 
-const InfoSchema = z.object({
+const InfoSchema = StorageInfoSchema.extend({
   DockerRootDir: z.string(),
+  /** The engine's OCI runtimes (`nvidia` for --gpus on Docker). */
+  Runtimes: z.record(z.string(), z.unknown()).nullish(),
   CgroupVersion: z.string().optional(),
   MemoryLimit: z.boolean().optional(),
   PidsLimit: z.boolean().optional(),
@@ -76,13 +79,12 @@ export function dockerChecks(engine: DockerEngine, setup: EngineSetup = DOCKER_S
       run: async (ctx) => [await freeDisk(ctx, `${kind}.disk`, 'images and volumes', (await engineInfo(ctx, engine)).DockerRootDir)],
     },
     // Only once the engine answers, like the image: a GPU the engine cannot hand out is named with what to install.
-    { id: `${kind}.gpu`, run: async (ctx) => (await engineInfo(ctx, engine), gpuCheckFindings(ctx, engine)) },
+    { id: `${kind}.gpu`, run: async (ctx) => gpuCheckFindings(ctx, engine, await engineInfo(ctx, engine)) },
     {
       id: `${kind}.quota`,
       run: async (ctx) => {
-        await engineInfo(ctx, engine);
-        const why = await dockerQuotaProblem(engine);
-        return [ok(`${kind}.quota`, why === undefined ? '--disk is enforced here' : `--disk would be refused here: ${why}`)];
+        const why = await dockerQuotaProblem(engine, await engineInfo(ctx, engine));
+        return [quotaFinding(`${kind}.quota`, why)];
       },
     },
     {

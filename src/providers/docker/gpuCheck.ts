@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { type CheckContext, type Finding, ok, warning } from '../hostCheck.js';
 import type { DockerEngine } from './dockerEngine.js';
 import type { EngineDialect } from './engineDialect.js';
@@ -7,8 +6,6 @@ import type { EngineDialect } from './engineDialect.js';
 const CDI_DIRS = ['/etc/cdi', '/var/run/cdi'];
 /** A device node of each kind of GPU a container can be given. */
 const GPU_DEVICES = ['/dev/nvidia0', '/dev/dri/renderD128'];
-
-const RuntimesSchema = z.object({ Runtimes: z.record(z.string(), z.unknown()).nullish() });
 
 /** What the doctor reads of a host's GPUs: the engine's runtimes, the CDI specs and the device nodes. */
 export interface GpuFacts {
@@ -35,19 +32,19 @@ export function gpuFinding(facts: GpuFacts, dialect: Pick<EngineDialect, 'kind' 
   return warning(code, `${facts.devices.join(', ')} is here but ${missing}; until then --gpus fails`);
 }
 
-/** Reads the facts over the host's link: the engine's /info, and `ls` of the CDI folders and device nodes (missing ones are simply absent). */
-export async function readGpuFacts(ctx: CheckContext, engine: DockerEngine): Promise<GpuFacts> {
-  const [info, cdi, dev] = await Promise.all([
-    engine.call('read the engine info', () => engine.api.info()),
-    ctx.exec(['ls', '-1', ...CDI_DIRS]),
-    ctx.exec(['ls', '-1d', ...GPU_DEVICES]),
-  ]);
-  const runtimes = Object.keys(RuntimesSchema.parse(info).Runtimes ?? {});
+/** Reads the facts over the host's link: the runtimes from the engine's /info (read once by the doctor), and `ls` of the CDI folders and device nodes (missing ones are simply absent). */
+export async function readGpuFacts(ctx: CheckContext, info: { Runtimes?: Record<string, unknown> | null }): Promise<GpuFacts> {
+  const [cdi, dev] = await Promise.all([ctx.exec(['ls', '-1', ...CDI_DIRS]), ctx.exec(['ls', '-1d', ...GPU_DEVICES])]);
+  const runtimes = Object.keys(info.Runtimes ?? {});
   const cdiSpecs = cdi.stdout.split('\n').filter((l) => /\.(ya?ml|json)$/.test(l));
   const devices = dev.stdout.split('\n').filter((l) => l.startsWith('/dev/'));
   return { runtimes, cdiSpecs, devices };
 }
 
-export async function gpuCheckFindings(ctx: CheckContext, engine: DockerEngine): Promise<Finding[]> {
-  return [gpuFinding(await readGpuFacts(ctx, engine), engine.dialect)];
+export async function gpuCheckFindings(
+  ctx: CheckContext,
+  engine: DockerEngine,
+  info: { Runtimes?: Record<string, unknown> | null },
+): Promise<Finding[]> {
+  return [gpuFinding(await readGpuFacts(ctx, info), engine.dialect)];
 }

@@ -3,7 +3,8 @@ import { GiB } from '../common/hostFacts.js';
 import { socketAccess, socketState } from '../common/socketAccess.js';
 import { type CheckContext, error, type Finding, type HostCheck, NotChecked, ok, warning } from '../hostCheck.js';
 import { isNotFound, type LxdDaemon } from './lxdDaemon.js';
-import { lxdQuotaProblem, ProfileSchema, rootPoolOf } from './lxdQuota.js';
+import { ProfileSchema, quotaProblemOf, rootPoolOf } from './lxdQuota.js';
+import { quotaFinding } from '../common/quotaFinding.js';
 
 const ServerSchema = z.object({
   api_version: z.string().optional(),
@@ -82,14 +83,9 @@ export function lxdChecks(daemon: LxdDaemon): readonly HostCheck[] {
         const pool = rootPoolOf(await client.get('/1.0/profiles/default', ProfileSchema));
         if (!pool) return [error('lxd.storage', 'the default profile has no root disk: lxd init (or a preseed) must give it one')];
         const p = await client.get(`/1.0/storage-pools/${encodeURIComponent(pool)}`, PoolSchema);
-        return [poolFinding(pool, p.driver, await client.get(`/1.0/storage-pools/${encodeURIComponent(pool)}/resources`, ResourcesSchema))];
-      },
-    },
-    {
-      id: 'lxd.quota',
-      async run(ctx) {
-        const why = await lxdQuotaProblem(await api(ctx));
-        return [why === undefined ? ok('lxd.quota', '--disk is enforced here') : ok('lxd.quota', `--disk would be refused here: ${why}`)];
+        const resources = await client.get(`/1.0/storage-pools/${encodeURIComponent(pool)}/resources`, ResourcesSchema);
+        // The pool just read also says whether --disk holds on it.
+        return [poolFinding(pool, p.driver, resources), quotaFinding('lxd.quota', quotaProblemOf({ pool, driver: p.driver }))];
       },
     },
     {

@@ -28,10 +28,14 @@ export async function rootPool(api: LxdClient): Promise<{ pool: string; driver: 
 
 /** Why LXD here cannot enforce `--disk`, or undefined. */
 export async function lxdQuotaProblem(api: LxdClient): Promise<string | undefined> {
-  const root = await rootPool(api);
+  return quotaProblemOf(await rootPool(api));
+}
+
+/** Why root disks on this pool cannot be held to a size, or undefined (the doctor has the pool read already). */
+export function quotaProblemOf(root: { pool: string; driver?: string | undefined } | undefined): string | undefined {
   if (!root) return "LXD's default profile has no root disk on a pool";
-  if (SIZED_DRIVERS.has(root.driver)) return undefined;
-  return `LXD keeps root disks on the ${root.driver} pool ${root.pool}, where it does not enforce sizes (btrfs, zfs, lvm and ceph pools do)`;
+  if (root.driver !== undefined && SIZED_DRIVERS.has(root.driver)) return undefined;
+  return `LXD keeps root disks on the ${root.driver ?? 'unknown'} pool ${root.pool}, where it does not enforce sizes (btrfs, zfs, lvm and ceph pools do)`;
 }
 
 /** The root device an instance with `--disk` gets: the profile's, with a size. */
