@@ -93,12 +93,7 @@ export function restartPolicy(idleTimeoutSeconds: number | undefined): { Name: s
  */
 export function specFromInspect(info: Docker.ContainerInspectInfo, ref: InstanceRef): InstanceSpec {
   const labels = info.Config.Labels ?? {};
-  const env = new Map(
-    (info.Config.Env ?? []).map((e) => {
-      const eq = e.indexOf('=');
-      return [eq < 0 ? e : e.slice(0, eq), eq < 0 ? '' : e.slice(eq + 1)] as const;
-    }),
-  );
+  const env = new Map(envPairs(info.Config.Env));
   const hashedPassword = env.get('HASHED_PASSWORD');
   const cookieSuffix = env.get('CODE_SERVER_COOKIE_SUFFIX') ?? labels[LABEL.cookieSuffix];
   const storeId = labels[LABEL.store];
@@ -134,6 +129,14 @@ export function specFromInspect(info: Docker.ContainerInspectInfo, ref: Instance
     ...(gpus !== undefined ? { gpus } : {}),
     ...injectionFromLabels(labels),
   };
+}
+
+/** A container's or image's `K=V` environment as pairs (an entry without `=` is a name with an empty value). */
+export function envPairs(entries: readonly string[] | null | undefined): Array<readonly [string, string]> {
+  return (entries ?? []).map((e) => {
+    const eq = e.indexOf('=');
+    return [eq < 0 ? e : e.slice(0, eq), eq < 0 ? '' : e.slice(eq + 1)] as const;
+  });
 }
 
 /** The writable layer's size as the engine keeps it (bytes, or with a unit when set by hand). */

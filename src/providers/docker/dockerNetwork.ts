@@ -130,7 +130,7 @@ export class DockerNetwork {
 
   private async findOrCreate(): Promise<string> {
     const found = await this.find();
-    if (found) return found.others === 0 ? found.id : this.whenAlone(found.id, ALONE_WAIT_MS);
+    if (found) return found.others === 0 ? found.id : this.whenAlone(found.id);
     const made = (await this.engine.call(
       'create the isolated network',
       () => this.engine.api.createNetwork(networkOptions(this.name)),
@@ -149,7 +149,7 @@ export class DockerNetwork {
       await made.remove().catch(() => undefined);
       return settled;
     }
-    return after.others === 0 ? settled : this.whenAlone(settled, ALONE_WAIT_MS);
+    return after.others === 0 ? settled : this.whenAlone(settled);
   }
 
   /**
@@ -158,11 +158,12 @@ export class DockerNetwork {
    * container on it ("network … is ambiguous"). A loser that died leaves its
    * network behind; after the wait it is the engine's problem, not ours.
    */
-  private async whenAlone(id: string, waitMs: number): Promise<string> {
-    await this.alone(waitMs);
+  private async whenAlone(id: string): Promise<string> {
+    await this.alone(ALONE_WAIT_MS);
     return id;
   }
 
+  /** Until our network of this name is the only one (a racing process removed its own), at most `waitMs`. */
   private async alone(waitMs: number): Promise<void> {
     const until = Date.now() + waitMs;
     while (Date.now() < until) {

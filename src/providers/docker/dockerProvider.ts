@@ -25,7 +25,7 @@ import type {
   Provider,
   Snapshot,
 } from '../provider.js';
-import { containerOptions } from './containerOptions.js';
+import { containerOptions, envPairs } from './containerOptions.js';
 import { dockerChecks } from './dockerChecks.js';
 import { appliesIdleTimeout, stoppedForIdle } from './dockerIdle.js';
 import { DockerEngine, STOP_TIMEOUT_S } from './dockerEngine.js';
@@ -251,12 +251,7 @@ export class DockerProvider implements Provider {
     const imageEnv = new Set(
       (await this.engine.call('inspect the image', () => this.engine.api.getImage(before.Image).inspect())).Config.Env ?? [],
     );
-    const env = Object.fromEntries(
-      (before.Config.Env ?? [])
-        .filter((e) => !imageEnv.has(e))
-        .map((e) => [e.slice(0, Math.max(0, e.indexOf('='))), e.slice(e.indexOf('=') + 1)] as const)
-        .filter(([k]) => k !== ''),
-    );
+    const env = Object.fromEntries(envPairs((before.Config.Env ?? []).filter((e) => !imageEnv.has(e) && e.indexOf('=') > 0)));
     const id = await this.snaps.recreate(
       ref,
       tag,
