@@ -24,6 +24,7 @@ import { devcontainerFields, withDevcontainer } from './withDevcontainer.js';
 import { postCreateOrUndo, requireExec } from './postCreateCommand.js';
 import { DEFAULT_CPUS } from '../providers/common/defaultResources.js';
 import { requireDiskQuota } from './diskQuota.js';
+import { requireHostPaths } from './requireHostPaths.js';
 
 export const DEFAULT_IMAGE = 'codercom/code-server:latest';
 export { DEFAULT_CPUS };
@@ -117,7 +118,7 @@ export class InstanceLifecycle {
     const byCodeServer = idleTimeoutSeconds !== undefined && provider.setIdleTimeout !== undefined;
     if (dc) requireExec(dc, provider, host);
     // Last: the checks that ask the host, once everything else is known good.
-    await this.requireHostPaths(host, extra);
+    await requireHostPaths(host, provider, extra);
     if (diskBytes !== undefined) await requireDiskQuota(host, provider);
     const password = generatePassword();
     const hashedPassword = hashPassword(password);
@@ -302,26 +303,6 @@ export class InstanceLifecycle {
       return this.opts.health.viewOf(record);
     } finally {
       done();
-    }
-  }
-
-  /** A host path to mount must exist on the host: asked over its link before anything is written or made. */
-  private async requireHostPaths(host: HostRecord, options: InstanceOptions): Promise<void> {
-    const paths = options.mounts.filter((m) => m.type === 'bind').map((m) => m.source);
-    if (paths.length === 0) return;
-    const provider = this.opts.providerOf(host);
-    if (!provider.missingHostPaths) {
-      throw new SwarmError(`${host.name}'s engine takes no host paths to mount`, {
-        code: 'invalid-input',
-        hint: 'Mount a named volume instead',
-      });
-    }
-    const missing = await provider.missingHostPaths(paths);
-    if (missing.length > 0) {
-      throw new SwarmError(`--mount source ${JSON.stringify(missing[0]).slice(0, 80)} does not exist on ${host.name}`, {
-        code: 'invalid-input',
-        hint: `Create it there first (mkdir -p), or check the path; it is looked up as ${host.name}'s SSH user`,
-      });
     }
   }
 
