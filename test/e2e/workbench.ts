@@ -158,9 +158,19 @@ export async function openWorkbench(settings: Record<string, unknown>, options: 
 
 /** Runs a command from the palette by its title. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
+  // A key press goes to whatever holds the focus; under load that can be a webview's frame that
+  // swallows it. Then the focus goes back to the workbench's own document and the key is pressed again.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press(attempt % 2 ? 'F1' : 'Control+Shift+P');
+    const shown = await input.waitFor({ state: 'visible', timeout: 10_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (shown) break;
+    if (attempt === 3) throw new Error(`the command palette did not open for "${title}" after ${attempt} key presses`);
+    await page.evaluate('document.activeElement instanceof HTMLElement && document.activeElement.blur()');
+  }
   await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row').first();
   await row.waitFor({ state: 'visible' });
