@@ -9,13 +9,10 @@
 //   node out/bench/fleet.js [--watch-minutes N] [--hosts H] [--per-host P] [--keep-fleet]
 //     standalone, ends with one JSON line (also run by npm run bench; --quick skips it)
 //   With more host records than fleet hosts, records share fleet hosts round-robin.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Docker from 'dockerode';
@@ -26,58 +23,16 @@ import { containerName } from '../src/providers/docker/dockerNames.js';
 import { eventually } from '../test/lab/eventually.js';
 import { eachLimited, removeLabelledFrom } from '../test/lab/fleet.js';
 import { lab, labSwarm, type LabHost } from '../test/lab/lab.js';
-import { readLabEnv } from '../test/lab/labEnv.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
-import { createSshWrapper } from './createSshWrapper.js';
+import { dockerCliRefresh } from './fleetDockerCli.js';
 import { dashboardRoundMs } from './dashboardCost.js';
+import { ensureFleet, memAvailableMB, stopFleet } from './fleetHosts.js';
+import { fleetJson, renderFleetReport, type FleetDetail } from './fleetFigures.js';
 import { median } from './median.js';
+import { profileIfAsked } from './profileIfAsked.js';
+import { slopePerMinute } from './slope.js';
 
-const execFileAsync = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-
-export interface FleetFigures {
-  refresh500Ms: number | null;
-  dockerCliSshRefresh500Ms: number | null;
-  healthRound500Ms: number | null;
-  healthCpuPercent: number | null;
-  /** The open dashboard's own work per round (history, model, JSON) over the whole fleet. */
-  dashboardRoundMs: number | null;
-  /** healthCpuPercent plus that work once per health round: the dashboard open. */
-  dashboardCpuPercent: number | null;
-  heapGrowthMB: number | null;
-  /** A container stopped on its engine, by hand, until the store shows it (engine events; the timed refresh would take up to refreshIntervalSeconds). */
-  eventToStoreMs: number | null;
-}
-
-export interface FleetDetail extends FleetFigures {
-  readonly instances: number;
-  readonly hosts: number;
-  populateMs: number;
-  refreshSamples: number[];
-  /** This process's CPU (user + system) per warm refresh, over the same samples: our own cost, steadier than the wall time on a shared machine. */
-  refreshCpuMs: number | null;
-  engineListFloorMs: number | null;
-  engineListFloorSamples: number[];
-  dockerCliSamples: number[];
-  healthSamples: number[];
-  eventToStoreSamples: number[];
-  /** Hosts whose event stream was open through the CPU and heap windows, as the Poller keeps them. */
-  watchedHosts: number;
-  healthIntervalS: number;
-  refreshIntervalS: number;
-  cpuWindowS: number;
-  cpuRounds: number;
-  heapSamplesMB: number[];
-  heapLateSlopeMBPerMin: number | null;
-  handlesBefore: number;
-  handlesAfter: number;
-  /** The Docker hosts behind the records: the fleet's, one engine each. */
-  engines: string[];
-  /** Whether this run started the fleet (and so stops it at the end). */
-  fleetStarted: boolean;
-  /** The machine's MemAvailable (MB): before the fleet (when this run starts it), with the fleet idle, with every instance healthy. */
-  memAvailableMB: { beforeFleet: number | null; fleetIdle: number; populated: number | null };
-}
 
 export interface FleetOptions {
   readonly hosts?: number;
@@ -124,51 +79,6 @@ const heapMB = (gc: () => void) => {
   return process.memoryUsage().heapUsed / 2 ** 20;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function memAvailableMB(): number {
-  const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
-  return Math.round(Number(m?.[1] ?? 0) / 1024);
-}
-
-/** The fleet as env.json describes it now (read afresh: `fleet-up` rewrites it after lab() cached it). */
-function readFleet(): Record<string, LabHost> {
-  return readLabEnv(join(lab().root, 'env.json')).fleet ?? {};
-}
-
-async function fleetAnswers(fleet: Record<string, LabHost>): Promise<boolean> {
-  const hosts = Object.values(fleet);
-  if (hosts.length === 0) return false;
-  const pings = await Promise.allSettled(hosts.map((h) => new Docker({ socketPath: h.engineSocketOnLabMachine }).ping()));
-  return pings.every((p) => p.status === 'fulfilled');
-}
-
-const TESTBED = join(ROOT, 'scripts', 'testbed');
-
-/** The fleet's hosts, started with `scripts/testbed fleet-up` when they are not up; `started` says whether this call did. */
-async function ensureFleet(log: (l: string) => void): Promise<{ fleet: Record<string, LabHost>; started: boolean }> {
-  let fleet = readFleet();
-  if (await fleetAnswers(fleet)) return { fleet, started: false };
-  if (process.getuid?.() !== 0)
-    throw new Error('the lab\'s fleet is not up: run "bash scripts/testbed fleet-up" as root (or run the bench as root)');
-  log('the fleet is not up: scripts/testbed fleet-up');
-  const t0 = performance.now();
-  await execFileAsync('bash', [TESTBED, 'fleet-up'], { timeout: 15 * 60_000, maxBuffer: 16 * 2 ** 20 }).catch(
-    (e: { stderr?: string; message: string }) => {
-      throw new Error(`scripts/testbed fleet-up failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ')}`);
-    },
-  );
-  log(`fleet up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  fleet = readFleet();
-  if (!(await fleetAnswers(fleet))) throw new Error("scripts/testbed fleet-up ended but the fleet's engines do not answer");
-  return { fleet, started: true };
-}
-
-async function stopFleet(log: (l: string) => void): Promise<void> {
-  log('stopping the fleet this run started (scripts/testbed fleet-down)');
-  await execFileAsync('bash', [TESTBED, 'fleet-down'], { timeout: 5 * 60_000 }).catch((e: Error) =>
-    log(`fleet-down failed: ${e.message.split('\n')[0]}`),
-  );
-}
 
 export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDetail> {
   const log = options.log ?? ((l: string) => process.stderr.write(`[fleet] ${l}\n`));
@@ -382,24 +292,6 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
   return d;
 }
 
-/** With `NAME=N` in the environment, a CPU profile of N more runs of `op` goes to the temp dir (to find where the time goes). */
-async function profileIfAsked(name: string, file: string, op: () => Promise<unknown>): Promise<void> {
-  const runs = Number(process.env[name] ?? 0);
-  if (!(runs > 0)) return;
-  const { Session } = await import('node:inspector/promises');
-  const session = new Session();
-  session.connect();
-  try {
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
-    for (let i = 0; i < runs; i++) await op();
-    const { profile } = await session.post('Profiler.stop');
-    await writeFile(join(tmpdir(), file), JSON.stringify(profile));
-  } finally {
-    session.disconnect();
-  }
-}
-
 /** Runs the Poller's timers (health, and refresh when refreshS > 0) for `ms`, rounds never overlapping. */
 async function watch(swarm: Swarm, every: { healthS: number; refreshS: number }, ms: number, onRound: () => void): Promise<void> {
   let checking: Promise<unknown> | undefined;
@@ -459,67 +351,6 @@ async function untilAllHealthy(swarm: Swarm, count: number, timeoutMs: number): 
   }
 }
 
-/** `docker -H ssh://… ps -a` for the same 10 hosts, all at once, as a script watching them would. */
-async function dockerCliRefresh(hosts: readonly FleetRecord[], log: (l: string) => void): Promise<number[]> {
-  const env = lab();
-  const wrapper = await createSshWrapper({ sshConfig: env.sshConfig, knownHosts: env.knownHosts, identityFile: env.clientKey });
-  const samples: number[] = [];
-  try {
-    const targets = hosts.map(({ lab: l }) => `ssh://${l.user}@${l.address}${l.port === 22 ? '' : `:${l.port}`}`);
-    const once = () =>
-      Promise.all(
-        targets.map(async (t) => {
-          const r = await execFileAsync('docker', ['-H', t, 'ps', '-a', '--filter', 'label=code-swarm.instance'], {
-            env: wrapper.env,
-            timeout: 60_000,
-            maxBuffer: 16 * 2 ** 20,
-          });
-          if (!r.stdout.startsWith('CONTAINER ID')) throw new Error(`docker ps printed no table: ${r.stderr.slice(0, 200)}`);
-        }),
-      );
-    log(`docker -H ssh:// ps -a for the same ${hosts.length} hosts at once: 1 warm-up, then 5 samples`);
-    await once();
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      await once();
-      samples.push(round1(performance.now() - t0));
-    }
-  } catch (e) {
-    log(`docker CLI baseline failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-  } finally {
-    await wrapper.dispose();
-  }
-  return samples;
-}
-
-/** Least-squares slope of samples taken every stepMs, in units per minute. */
-function slopePerMinute(ys: readonly number[], stepMs: number): number | undefined {
-  if (ys.length < 2) return undefined;
-  const xs = ys.map((_, i) => (i * stepMs) / 60_000);
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ys.length; i++) {
-    num += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
-    den += ((xs[i] as number) - mx) ** 2;
-  }
-  return num / den;
-}
-
-export function fleetJson(d: FleetDetail | undefined): FleetFigures {
-  return {
-    refresh500Ms: d?.refresh500Ms ?? null,
-    dockerCliSshRefresh500Ms: d?.dockerCliSshRefresh500Ms ?? null,
-    healthRound500Ms: d?.healthRound500Ms ?? null,
-    healthCpuPercent: d?.healthCpuPercent ?? null,
-    dashboardRoundMs: d?.dashboardRoundMs ?? null,
-    dashboardCpuPercent: d?.dashboardCpuPercent ?? null,
-    heapGrowthMB: d?.heapGrowthMB ?? null,
-    eventToStoreMs: d?.eventToStoreMs ?? null,
-  };
-}
-
 /** The fleet part of `npm run bench` (skipped by --quick: populating 500 instances alone takes minutes). */
 export function createFleetBench(): BenchModule {
   let detail: FleetDetail | undefined;
@@ -541,45 +372,6 @@ export function createFleetBench(): BenchModule {
         .map(([k]) => k),
     report: () => renderFleetReport(detail),
   };
-}
-
-function renderFleetReport(d: FleetDetail | undefined): string {
-  if (!d) return 'Fleet: not measured\n';
-  const ratio = d.refresh500Ms && d.dockerCliSshRefresh500Ms ? (d.dockerCliSshRefresh500Ms / d.refresh500Ms).toFixed(1) : '—';
-  const rows: [string, string, string][] = [
-    [
-      `refresh, ${d.hosts} hosts × ${d.instances / d.hosts} (warm, median of ${d.refreshSamples.length})`,
-      `${d.refresh500Ms} ms`,
-      '≤ 100 ms',
-    ],
-    ['  CPU of this process per refresh (user + system)', `${d.refreshCpuMs} ms`, ''],
-    ["  the same lists on the engines' own sockets (floor)", `${d.engineListFloorMs} ms`, ''],
-    [`  docker -H ssh:// ps -a, same hosts at once (${ratio}× ours)`, `${d.dockerCliSshRefresh500Ms} ms`, ''],
-    [`health round over ${d.instances} (median of ${d.healthSamples.length})`, `${d.healthRound500Ms} ms`, '≤ 1000 ms'],
-    [
-      `health monitor CPU, every ${d.healthIntervalS} s for ${d.cpuWindowS} s (${d.cpuRounds} rounds; ${d.watchedHosts} event streams open)`,
-      `${d.healthCpuPercent} % of a core`,
-      '≤ 2 %',
-    ],
-    [
-      `  with the dashboard open: + its own work per round (${d.dashboardRoundMs} ms over ${d.instances} instances, full charts)`,
-      `${d.dashboardCpuPercent} % of a core`,
-      '≤ 2 % (closed or hidden: + 0)',
-    ],
-    [
-      `docker stop on an engine → the store shows it (events; median of ${d.eventToStoreSamples.length})`,
-      `${d.eventToStoreMs} ms`,
-      `(timed refresh: up to ${d.refreshIntervalS} s)`,
-    ],
-    [
-      `heap growth over the watch (late slope ${d.heapLateSlopeMBPerMin} MB/min; handles ${d.handlesBefore} → ${d.handlesAfter})`,
-      `${d.heapGrowthMB} MB`,
-      '≤ 50 MB',
-    ],
-    [`populate: ${d.instances} creates, 16 at a time`, `${(d.populateMs / 1000).toFixed(1)} s`, ''],
-  ];
-  const w = Math.max(...rows.map((r) => r[0].length));
-  return ['Fleet (bench/fleet.ts)', ...rows.map(([a, b, c]) => `  ${a.padEnd(w)}  ${b.padStart(16)}  ${c}`)].join('\n') + '\n';
 }
 
 if (require.main === module) {
