@@ -1,7 +1,11 @@
 import type { HostResources, InstanceUsage } from '../core/swarm.js';
 import { formatBytes, table } from './output.js';
 
-/** The documented --json shape of `stats` (ARCHITECTURE.md); `host` and `sampledAt` are additive. Unknown counters are null. */
+/**
+ * The documented --json shape of `stats` (ARCHITECTURE.md); `host`,
+ * `sampledAt` and the disk figures are additive. Unknown counters are null;
+ * the disk figures are there only where known (a quota, a reading).
+ */
 export function usageJson(u: InstanceUsage): Record<string, unknown> {
   return {
     name: u.name,
@@ -15,6 +19,8 @@ export function usageJson(u: InstanceUsage): Record<string, unknown> {
     blockWriteBytes: u.blockWriteBytes ?? null,
     host: u.host,
     sampledAt: new Date(u.sampledAt).toISOString(),
+    ...(u.diskUsedBytes !== undefined ? { diskUsedBytes: u.diskUsedBytes } : {}),
+    ...(u.diskLimitBytes !== undefined ? { diskLimitBytes: u.diskLimitBytes } : {}),
   };
 }
 
@@ -22,7 +28,7 @@ export function usageJson(u: InstanceUsage): Record<string, unknown> {
 export function usageTable(list: readonly InstanceUsage[]): string {
   if (list.length === 0) return 'No running instances.';
   return table([
-    ['NAME', 'HOST', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS', 'NET I/O', 'BLOCK I/O'],
+    ['NAME', 'HOST', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS', 'NET I/O', 'BLOCK I/O', 'DISK'],
     ...list.map((u) => [
       u.name,
       u.host,
@@ -32,8 +38,15 @@ export function usageTable(list: readonly InstanceUsage[]): string {
       u.pids === undefined ? '-' : String(u.pids),
       pair(u.netRxBytes, u.netTxBytes),
       pair(u.blockReadBytes, u.blockWriteBytes),
+      diskCell(u.diskUsedBytes, u.diskLimitBytes),
     ]),
   ]);
+}
+
+/** `1.2g / 2g` (used / quota), `1.2g` without a quota, `- / 2g` when the use is not known, `-` when neither is. */
+export function diskCell(used: number | undefined, limit: number | undefined): string {
+  const u = used === undefined ? '-' : formatBytes(used);
+  return limit === undefined ? u : `${u} / ${formatBytes(limit)}`;
 }
 
 /** Each host's capacity beside what its running instances use and promise. */

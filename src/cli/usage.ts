@@ -26,7 +26,7 @@ export const USAGE = `usage: code-swarm <command> [options]
                                (--port: the tunnel's local port; --proxy-port: a port inside the instance, via code-server)
   snapshot NAME [--label L]    snapshots NAME
   restore NAME SNAPSHOT        snapshot-delete NAME SNAPSHOT
-  stats [NAME] [--host HOST]   CPU, memory, pids and I/O of running instances, and each host's capacity
+  stats [NAME] [--host HOST]   CPU, memory, pids, I/O and disk use of running instances, and each host's capacity
 
 global options:
   --json                     machine-readable output (stable shapes)

@@ -2,6 +2,7 @@ import type { HostCapacity, InstanceStats, Provider } from '../providers/provide
 import { toSwarmError } from '../shared/errors.js';
 import type { HostRecord, InstanceRecord } from '../shared/model.js';
 import { TypedEmitter } from '../shared/typedEmitter.js';
+import { DiskUsageCache } from './diskUsageCache.js';
 import { refOf, requireHost, requireInstance } from './records.js';
 import type { Store } from './store.js';
 
@@ -39,6 +40,8 @@ export interface ResourceMonitorDeps {
   readonly providerOf: (host: HostRecord) => Provider;
   /** A host known to be down is not asked: its calls would only wait for the timeout. */
   readonly isDown: (host: string) => boolean;
+  /** The clock the disk readings are timed by (tests pass their own). */
+  readonly now?: () => number;
 }
 
 interface ResourceEvents {
@@ -57,9 +60,11 @@ const PER_HOST = 4;
 export class ResourceMonitor extends TypedEmitter<ResourceEvents> {
   private readonly usage = new Map<string, InstanceUsage>();
   private readonly hostFigures = new Map<string, HostResources>();
+  private readonly disk: DiskUsageCache;
 
   constructor(private readonly deps: ResourceMonitorDeps) {
     super();
+    this.disk = new DiskUsageCache(deps.now);
   }
 
   /** The last figures of each instance, by name. */
@@ -72,10 +77,10 @@ export class ResourceMonitor extends TypedEmitter<ResourceEvents> {
     return this.hostFigures;
   }
 
-  /** One instance, whatever its state (a stopped one reads as idle): errors are thrown. */
+  /** One instance, whatever its state (a stopped one reads as idle): errors are thrown. Its disk use is read even without a quota: it was asked for by name. */
   async instance(name: string): Promise<InstanceUsage> {
     const rec = await requireInstance(this.deps.store, name);
-    const usage = await this.sample(rec, await requireHost(this.deps.store, rec.host));
+    const usage = await this.sample(rec, await requireHost(this.deps.store, rec.host), true);
     this.usage.set(rec.name, usage);
     return usage;
   }
@@ -92,7 +97,7 @@ export class ResourceMonitor extends TypedEmitter<ResourceEvents> {
         const live = file.instances.filter((i) => i.host === host.name && i.state === 'running');
         await eachLimited(live, PER_HOST, async (rec) => {
           try {
-            usage.push(await this.sample(rec, host));
+            usage.push(await this.sample(rec, host, false));
           } catch (e) {
             failures.push({ name: rec.name, host: host.name, error: toSwarmError(e).oneLine() });
           }
@@ -126,9 +131,26 @@ export class ResourceMonitor extends TypedEmitter<ResourceEvents> {
     this.removeAllListeners();
   }
 
-  private async sample(rec: InstanceRecord, host: HostRecord): Promise<InstanceUsage> {
-    const stats = await this.deps.providerOf(host).stats(refOf(rec));
-    return { name: rec.name, host: rec.host, sampledAt: Date.now(), ...stats };
+  /**
+   * The engine's figures, and the disk use where the engine tells it only at
+   * a cost: then for an instance with a quota (or one asked for by name),
+   * from the cache that asks at most once a minute. Read beside the stats
+   * call, which waits a second for its sample anyway.
+   */
+  private async sample(rec: InstanceRecord, host: HostRecord, byName: boolean): Promise<InstanceUsage> {
+    const provider = this.deps.providerOf(host);
+    const ref = refOf(rec);
+    const diskUsage = provider.diskUsage?.bind(provider);
+    const costly = diskUsage && (byName || rec.diskBytes !== undefined) ? this.disk.read(rec.name, () => diskUsage(ref)) : undefined;
+    const [stats, diskUsed] = await Promise.all([provider.stats(ref), costly]);
+    return {
+      name: rec.name,
+      host: rec.host,
+      sampledAt: Date.now(),
+      ...stats,
+      ...(stats.diskUsedBytes === undefined && diskUsed !== undefined ? { diskUsedBytes: diskUsed } : {}),
+      ...(rec.diskBytes !== undefined ? { diskLimitBytes: rec.diskBytes } : {}),
+    };
   }
 
   /** Keeps the new figures; instances that stopped or went away lose theirs. */
@@ -138,6 +160,7 @@ export class ResourceMonitor extends TypedEmitter<ResourceEvents> {
       if (!records.some((r) => r.name === name && r.state === 'running')) this.usage.delete(name);
     }
     for (const u of usage) this.usage.set(u.name, u);
+    this.disk.prune((name) => records.some((r) => r.name === name && r.state === 'running'));
   }
 
   private async hostResources(host: HostRecord, records: readonly InstanceRecord[]): Promise<HostResources> {

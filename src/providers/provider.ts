@@ -137,6 +137,10 @@ export interface InstanceStats {
   /** Bytes read from and written to block devices since the instance started. */
   readonly blockReadBytes?: number;
   readonly blockWriteBytes?: number;
+  /** Bytes its own files take on disk, where the engine tells it with the other figures (LXD's root disk). */
+  readonly diskUsedBytes?: number;
+  /** The size it is held to (`--disk`): the caller's record says, not the engine. */
+  readonly diskLimitBytes?: number;
 }
 
 /** What a host has to give: its CPUs, its memory, and room where instances' disks live. */
@@ -241,6 +245,13 @@ export interface Provider {
   remove(ref: InstanceRef, options: { purge: boolean }): Promise<void>;
   logs(ref: InstanceRef, options: LogOptions): Promise<Readable>;
   stats(ref: InstanceRef): Promise<InstanceStats>;
+  /**
+   * Bytes the instance's own files take on disk, where the engine can tell
+   * only at a cost (Docker sizes the writable layer by walking it): the
+   * caller decides how often to ask. Undefined when the engine does not say.
+   * Absent: stats() says it already, or nothing does.
+   */
+  diskUsage?(ref: InstanceRef): Promise<number | undefined>;
   /** The host's CPUs, memory and disk room, in as few calls as the engine allows. */
   capacity?(): Promise<HostCapacity>;
   snapshot?(ref: InstanceRef, label: string | undefined): Promise<Snapshot>;

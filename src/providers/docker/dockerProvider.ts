@@ -40,6 +40,7 @@ import { builtImageName, containerName, volumeName } from './dockerNames.js';
 import { DockerNetwork, NETWORK_NAME } from './dockerNetwork.js';
 import { DockerSnapshots } from './dockerSnapshots.js';
 import { dockerCapacity, DockerStatsSchema, statsFromDocker } from './dockerStats.js';
+import { writableLayerBytes } from './dockerDiskUsage.js';
 import { requireHardened } from './hardeningReadBack.js';
 import { ContainerListSchema, observedFromInspect, observedFromList } from './dockerState.js';
 import type { EngineDialect } from './engineDialect.js';
@@ -217,6 +218,10 @@ export class DockerProvider implements Provider {
     // stream=false waits for the engine's second sample, so precpu is filled and the CPU figure is real.
     const raw: unknown = await this.engine.call('read stats', () => this.engine.container(ref).stats({ stream: false }), ref);
     return statsFromDocker(this.engine.checked(DockerStatsSchema, raw, 'stats'));
+  }
+
+  diskUsage(ref: InstanceRef): Promise<number | undefined> {
+    return writableLayerBytes(this.engine, ref);
   }
 
   capacity(): Promise<HostCapacity> {

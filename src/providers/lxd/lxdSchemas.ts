@@ -22,6 +22,8 @@ export const LxdStateSchema = z.object({
     .record(z.string(), z.object({ counters: z.object({ bytes_received: z.number(), bytes_sent: z.number() }).nullish() }))
     .nullish(),
   processes: z.number().nullish(),
+  // Per disk device; `usage` only where the pool can tell (btrfs, zfs, lvm; not dir).
+  disk: z.record(z.string(), z.object({ usage: z.number().nullish() })).nullish(),
 });
 export type LxdState = z.infer<typeof LxdStateSchema>;
 export const LxdFullInstanceSchema = LxdInstanceSchema.extend({ state: LxdStateSchema.nullish() });

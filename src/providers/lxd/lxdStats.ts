@@ -26,7 +26,14 @@ export function statsFromLxd(
     netRxBytes: nics.reduce((sum, [, n]) => sum + (n.counters?.bytes_received ?? 0), 0),
     netTxBytes: nics.reduce((sum, [, n]) => sum + (n.counters?.bytes_sent ?? 0), 0),
     ...(block ? { blockReadBytes: block.readBytes, blockWriteBytes: block.writeBytes } : {}),
+    ...diskUsedOf(after),
   };
+}
+
+/** The root disk's use as the pool reports it (a dir pool does not): the figure `--disk` is about. */
+export function diskUsedOf(state: LxdState): { diskUsedBytes?: number } {
+  const usage = state.disk?.['root']?.usage;
+  return typeof usage === 'number' && usage >= 0 ? { diskUsedBytes: usage } : {};
 }
 
 export interface BlockIo {

@@ -6,10 +6,25 @@ export function formatPercent(p: number): string {
   return p >= 10 ? `${Math.round(p)}%` : `${Math.round(p * 10) / 10}%`;
 }
 
-/** `3% · 210 MiB/1 GiB`: what a running instance's row adds to its description. */
+/** `3% · 210 MiB/1 GiB`, and `disk 60%` where it has a quota: what a running instance's row adds to its description. */
 export function usageShort(u: InstanceUsage): string {
   const limit = u.memoryLimitBytes === undefined ? '' : `/${formatBytes(u.memoryLimitBytes)}`;
-  return `${formatPercent(u.cpuPercent)} · ${formatBytes(u.memoryBytes)}${limit}`;
+  const full = diskFraction(u);
+  const disk = full === undefined ? '' : ` · disk ${formatPercent(full * 100)}`;
+  return `${formatPercent(u.cpuPercent)} · ${formatBytes(u.memoryBytes)}${limit}${disk}`;
+}
+
+/** `disk 1.2 GiB of 2 GiB (60%)`, `disk 350 MiB` without a quota; undefined when the use is not known. */
+export function diskUseText(u: InstanceUsage): string | undefined {
+  if (u.diskUsedBytes === undefined) return undefined;
+  const full = diskFraction(u);
+  const limit =
+    u.diskLimitBytes === undefined || full === undefined ? '' : ` of ${formatBytes(u.diskLimitBytes)} (${formatPercent(full * 100)})`;
+  return `disk ${formatBytes(u.diskUsedBytes)}${limit}`;
+}
+
+function diskFraction(u: InstanceUsage): number | undefined {
+  return u.diskUsedBytes === undefined || !u.diskLimitBytes ? undefined : u.diskUsedBytes / u.diskLimitBytes;
 }
 
 /** Tooltip lines (Markdown list items) for an instance's figures. */
@@ -21,7 +36,10 @@ export function usageLines(u: InstanceUsage): string[] {
   const pids = u.pids === undefined ? '' : ` · ${plural(u.pids, 'process', 'processes')}`;
   // The time of the reading, not its age: an age would change the row's look every second.
   const at = new Date(u.sampledAt).toISOString().slice(11, 19);
-  const lines = [`- Use: CPU ${formatPercent(u.cpuPercent)} · memory ${formatBytes(u.memoryBytes)}${limit}${pids} (at ${at} UTC)`];
+  const disk = diskUseText(u);
+  const lines = [
+    `- Use: CPU ${formatPercent(u.cpuPercent)} · memory ${formatBytes(u.memoryBytes)}${limit}${pids}${disk ? ` · ${disk}` : ''} (at ${at} UTC)`,
+  ];
   const io: string[] = [];
   if (u.netRxBytes !== undefined && u.netTxBytes !== undefined)
     io.push(`network in ${formatBytes(u.netRxBytes)}, out ${formatBytes(u.netTxBytes)}`);

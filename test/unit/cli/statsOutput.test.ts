@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { hostResourcesTable, usageJson, usageTable } from '../../../src/cli/statsOutput.js';
+import { diskCell, hostResourcesTable, usageJson, usageTable } from '../../../src/cli/statsOutput.js';
 import type { InstanceUsage } from '../../../src/core/swarm.js';
 
 const USAGE: InstanceUsage = {
@@ -33,6 +33,23 @@ describe('stats output', () => {
     assert.equal(j['blockReadBytes'], null);
     assert.equal(j['host'], 'alpha');
     assert.equal(j['sampledAt'], '2026-12-06T05:00:00.000Z');
+    assert.equal('diskUsedBytes' in j, false, 'the disk figures only where known');
+    assert.equal('diskLimitBytes' in j, false);
+    const sized = usageJson({ ...USAGE, diskUsedBytes: 1_288_490_189, diskLimitBytes: 2 * 1024 ** 3 });
+    assert.equal(sized['diskUsedBytes'], 1_288_490_189);
+    assert.equal(sized['diskLimitBytes'], 2 * 1024 ** 3);
+    assert.equal(sized['memoryBytes'], USAGE.memoryBytes, 'the documented keys unchanged');
+  });
+
+  it('prints the disk used beside the quota, alone without one, and - when unknown', () => {
+    assert.equal(diskCell(1_288_490_189, 2 * 1024 ** 3), '1.2g / 2g');
+    assert.equal(diskCell(300 * 1024 ** 2, undefined), '300m');
+    assert.equal(diskCell(undefined, 2 * 1024 ** 3), '- / 2g');
+    assert.equal(diskCell(undefined, undefined), '-');
+    const t = usageTable([USAGE, { ...USAGE, name: 'big', diskUsedBytes: 1_288_490_189, diskLimitBytes: 2 * 1024 ** 3 }]);
+    assert.match(t, /BLOCK I\/O\s+DISK$/m);
+    assert.match(t, /^web\s.*\s-$/m);
+    assert.match(t, /^big\s.*\s1\.2g \/ 2g$/m);
   });
 
   it('prints a table like docker stats, and the hosts beside their capacity', () => {

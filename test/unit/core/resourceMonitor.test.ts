@@ -79,6 +79,43 @@ describe('Swarm resource use (fake hosts)', function () {
     await assert.rejects(swarm.stats('nope'), /Unknown instance "nope"/);
     await assert.rejects(swarm.statsAll('nohost'), /Unknown host "nohost"/);
   });
+
+  it("reads the costly disk use of instances with a quota, once a minute, beside their quota; others' only by name", async () => {
+    const { swarm } = fleet;
+    const box = fleet.provider('box');
+    await swarm.create({ name: 'sized', host: 'box', disk: '2g' });
+    await swarm.create({ name: 'plain', host: 'box' });
+    box.diskUsed.set('sized', 300 * 1024 ** 2);
+    box.diskUsed.set('plain', 5 * 1024 ** 2);
+
+    const { usage } = await swarm.statsAll();
+    const sized = usage.find((u) => u.name === 'sized');
+    assert.equal(sized?.diskUsedBytes, 300 * 1024 ** 2);
+    assert.equal(sized?.diskLimitBytes, 2 * GIB);
+    const plain = usage.find((u) => u.name === 'plain');
+    assert.equal(plain?.diskUsedBytes, undefined, 'no quota: not sized on a round');
+    assert.equal(plain?.diskLimitBytes, undefined);
+    assert.deepEqual(box.diskUsageAsked, ['sized']);
+
+    box.diskUsed.set('sized', 400 * 1024 ** 2);
+    await swarm.resourceRound();
+    assert.deepEqual(box.diskUsageAsked, ['sized'], 'within the minute the last reading stands');
+    assert.equal(swarm.latestResources.usage.get('sized')?.diskUsedBytes, 300 * 1024 ** 2);
+
+    assert.equal((await swarm.stats('plain')).diskUsedBytes, 5 * 1024 ** 2, 'asked for by name: sized all the same');
+    assert.deepEqual(box.diskUsageAsked, ['sized', 'plain']);
+  });
+
+  it('prefers the disk use the engine reports with its stats (LXD) to the costly reading', async () => {
+    const { swarm } = fleet;
+    const box = fleet.provider('box');
+    await swarm.create({ name: 'sized', host: 'box', disk: '2g' });
+    box.usage.set('sized', { cpuPercent: 1, memoryBytes: 1, memoryLimitBytes: undefined, diskUsedBytes: 123 });
+    box.diskUsed.set('sized', 999);
+    const u = await swarm.stats('sized');
+    assert.equal(u.diskUsedBytes, 123);
+    assert.equal(u.diskLimitBytes, 2 * GIB);
+  });
 });
 
 describe('rankByRoom', () => {

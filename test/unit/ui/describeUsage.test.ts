@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { HostResources, InstanceUsage } from '../../../src/core/swarm.js';
 import { describeHost } from '../../../src/ui/model/describeHost.js';
 import { describeInstance } from '../../../src/ui/model/describeInstance.js';
-import { capacityText, formatPercent, hostResourceLines, usageShort } from '../../../src/ui/model/describeUsage.js';
+import { capacityText, diskUseText, formatPercent, hostResourceLines, usageShort } from '../../../src/ui/model/describeUsage.js';
 import { hostChoices } from '../../../src/ui/model/hostChoices.js';
 import { hostView, instanceView, NOW } from './fixtures.js';
 
@@ -60,6 +60,25 @@ describe('resource figures in the tree', () => {
     assert.equal(look.description, 'running · healthy · up 5m · 3.2% · 210 MiB/1 GiB');
     assert.match(look.tooltip, /- Use: CPU 3\.2% · memory 210 MiB of 1 GiB \(21%\) · 23 processes \(at 11:59:58 UTC\)/);
     assert.match(look.tooltip, /- I\/O since start: network in 1 MiB, out 2 MiB · disk read 0 B, written 5 MiB/);
+  });
+
+  it('adds the disk used to the tooltip beside its quota, and how full it is to the row', () => {
+    const sized = { ...USAGE, diskUsedBytes: 1.2 * GIB, diskLimitBytes: 2 * GIB };
+    assert.equal(diskUseText(sized), 'disk 1.2 GiB of 2 GiB (60%)');
+    assert.equal(diskUseText({ ...USAGE, diskUsedBytes: 350 * MIB }), 'disk 350 MiB');
+    assert.equal(diskUseText({ ...USAGE, diskLimitBytes: 2 * GIB }), undefined, 'a quota alone is no use figure');
+    assert.equal(usageShort(sized), '3.2% · 210 MiB/1 GiB · disk 60%');
+    const look = describeInstance(instanceView({ diskBytes: 2 * GIB }), { now: NOW, hostReachability: 'up', usage: sized });
+    assert.match(
+      look.tooltip,
+      /- Use: CPU 3\.2% · memory 210 MiB of 1 GiB \(21%\) · 23 processes · disk 1\.2 GiB of 2 GiB \(60%\) \(at 11:59:58 UTC\)/,
+    );
+    assert.match(look.description, / · disk 60%$/);
+    // Until a reading comes, the quota is told the way it was.
+    const unread = describeInstance(instanceView({ diskBytes: 2 * GIB }), { now: NOW, hostReachability: 'up', usage: USAGE });
+    assert.match(unread.tooltip, /- Resources: .* · disk quota 2 GiB$/m);
+    assert.doesNotMatch(unread.tooltip, /- Use: .*disk/);
+    assert.doesNotMatch(unread.description, /disk/);
   });
 
   it('shows no figures on a stopped instance or behind an unreachable host', () => {

@@ -24,6 +24,11 @@ export class FakeProvider implements Provider {
   readonly failures: { list?: SwarmError; create?: SwarmError; engineInfo?: SwarmError; stats?: SwarmError; capacity?: SwarmError } = {};
   /** What stats() reports, by instance name (default: idle). */
   readonly usage = new Map<string, InstanceStats>();
+  /** What diskUsage() reports, by instance name, and the instances it was asked about. */
+  readonly diskUsed = new Map<string, number>();
+  readonly diskUsageAsked: string[] = [];
+  /** Why --disk would be refused here (default: it is enforced). */
+  quotaProblem: string | undefined = undefined;
   /** What capacity() reports. */
   hostCapacity: HostCapacity = {
     cpus: 4,
@@ -93,6 +98,15 @@ export class FakeProvider implements Provider {
   async stats(ref: InstanceRef): Promise<InstanceStats> {
     if (this.failures.stats) throw this.failures.stats;
     return this.usage.get(ref.name) ?? { cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: undefined };
+  }
+
+  async diskUsage(ref: InstanceRef): Promise<number | undefined> {
+    this.diskUsageAsked.push(ref.name);
+    return this.diskUsed.get(ref.name);
+  }
+
+  async diskQuotaProblem(): Promise<string | undefined> {
+    return this.quotaProblem;
   }
 
   async capacity(): Promise<HostCapacity> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseBlockIo, statsFromLxd } from '../../../../src/providers/lxd/lxdStats.js';
+import { diskUsedOf, parseBlockIo, statsFromLxd } from '../../../../src/providers/lxd/lxdStats.js';
 import { LxdStateSchema } from '../../../../src/providers/lxd/lxdSchemas.js';
 
 const state = (cpuNs: number, extra: Record<string, unknown> = {}) =>
@@ -31,6 +31,15 @@ describe('statsFromLxd', () => {
     assert.equal(s.netRxBytes, 0);
     assert.equal(s.pids, 0);
     assert.equal('blockReadBytes' in s, false);
+    assert.equal('diskUsedBytes' in s, false, 'no disk figure: none made up');
+  });
+
+  it("takes the disk use from the root device's usage, where the pool reports one", () => {
+    // As LXD 5.0 answers on a btrfs pool (the lab's `sized`); a dir pool leaves `disk` empty.
+    const withDisk = state(1_000, { disk: { root: { usage: 352_366_592 } } });
+    assert.equal(statsFromLxd(state(0), withDisk, 1e9, undefined, undefined).diskUsedBytes, 352_366_592);
+    assert.equal(diskUsedOf(state(0, { disk: {} })).diskUsedBytes, undefined);
+    assert.equal(diskUsedOf(state(0, { disk: { data: { usage: 5 } } })).diskUsedBytes, undefined, 'another disk device is not the root');
   });
 });
 
