@@ -4,7 +4,7 @@ import { lxdInstanceName } from '../../src/providers/lxd/lxdPaths.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
 import { lab, labConnection, labDocker, uniqueName } from '../lab/lab.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
-import { labCli } from '../lab/labCli.js';
+import { cliAddLabHost, labCli, purgeAll } from '../lab/labCli.js';
 
 /**
  * `create --disk SIZE` (docs/DISK.md): enforced where the host's storage
@@ -23,17 +23,13 @@ describe('disk quotas: create --disk', function () {
 
   before(() => {
     state = suiteDir('csw-disk-state-');
-    for (const host of ['alpha', 'epsilon', 'gamma', 'solo'] as const) {
-      const h = lab().hosts[host];
-      const provider = host === 'solo' ? ['--provider', 'swarm'] : [];
-      const added = cli('hosts', 'add', host, '--ssh', `${h.user}@${h.address}:${h.port}`, '--identity', lab().clientKey, ...provider);
-      assert.equal(added.status, 0, added.stderr);
-    }
+    for (const host of ['alpha', 'epsilon', 'gamma'] as const) cliAddLabHost(cli, host);
+    cliAddLabHost(cli, 'solo', '--provider', 'swarm');
     gamma = new SshHostLink(labConnection('gamma'));
   });
 
   after(() => {
-    for (const v of JSON.parse(cli('--json', 'list').stdout) as { name: string }[]) cli('delete', v.name, '--purge');
+    purgeAll(cli);
     gamma.dispose();
   });
 

@@ -3,7 +3,7 @@ import { containerName } from '../../src/providers/docker/dockerNames.js';
 import { lxdInstanceName } from '../../src/providers/lxd/lxdPaths.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
 import { dockerExecResult, lab, labConnection, labDocker, uniqueName } from '../lab/lab.js';
-import { labCli } from '../lab/labCli.js';
+import { cliAddLabHost, labCli, purgeAll } from '../lab/labCli.js';
 import { suiteDir } from '../support/suiteArtifacts.js';
 
 const MIB = 1024 ** 2;
@@ -36,16 +36,12 @@ describe('disk used: stats', function () {
 
   before(() => {
     state = suiteDir('csw-disk-used-state-');
-    for (const host of ['alpha', 'gamma'] as const) {
-      const h = lab().hosts[host];
-      const added = cli('hosts', 'add', host, '--ssh', `${h.user}@${h.address}:${h.port}`, '--identity', lab().clientKey);
-      assert.equal(added.status, 0, added.stderr);
-    }
+    for (const host of ['alpha', 'gamma'] as const) cliAddLabHost(cli, host);
     gamma = new SshHostLink(labConnection('gamma'));
   });
 
   after(() => {
-    for (const v of JSON.parse(cli('--json', 'list').stdout) as { name: string }[]) cli('delete', v.name, '--purge');
+    purgeAll(cli);
     gamma.dispose();
   });
 
