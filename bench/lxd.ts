@@ -221,8 +221,9 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
         what: 'create → healthy',
         key: 'lxdCreateHealthyMs',
         run: async () => {
-          await swarm.create({ name, host: HOST, image, cpus: DEFAULT_CPUS, memory: DEFAULT_MEMORY });
-          await swarm.waitHealthy(name, { timeoutMs: HEALTHY_TIMEOUT_MS, signal: ctx.signal });
+          const created = await timeIt(() => swarm.create({ name, host: HOST, image, cpus: DEFAULT_CPUS, memory: DEFAULT_MEMORY }));
+          const healthy = await timeIt(() => swarm.waitHealthy(name, { timeoutMs: HEALTHY_TIMEOUT_MS, signal: ctx.signal }));
+          ctx.log(`    Swarm.create ${created.toFixed(0)} ms, then healthy ${healthy.toFixed(0)} ms later`);
         },
       },
       {
@@ -278,9 +279,10 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
         what: 'create → healthy',
         key: 'lxcCliCreateHealthyMs',
         run: async () => {
-          await ssh(['lxc', 'launch', image, name, ...config], SLOW_CALL_TIMEOUT_MS);
-          await ssh(['lxc', 'config', 'device', 'add', name, ...device]);
-          await waitHealthy();
+          const launched = await timeIt(() => ssh(['lxc', 'launch', image, name, ...config], SLOW_CALL_TIMEOUT_MS));
+          const added = await timeIt(() => ssh(['lxc', 'config', 'device', 'add', name, ...device]));
+          const healthy = await timeIt(waitHealthy);
+          ctx.log(`    lxc launch ${launched.toFixed(0)} ms, device add ${added.toFixed(0)} ms, healthy ${healthy.toFixed(0)} ms later`);
         },
       },
       { what: 'stop', key: 'lxcCliStopMs', run: async () => void (await ssh(['lxc', 'stop', name])) },
