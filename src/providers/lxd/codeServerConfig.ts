@@ -60,26 +60,10 @@ export function firstStartDropIn(withEnv: boolean): string {
 }
 
 /**
- * Drop-in of code-server's unit that starts it with the container instead of
- * after the whole early boot. With systemd's default dependencies a service
- * waits for basic.target (journal flush, tmpfiles, sysctl, timers, sockets):
- * on gamma code-server started 0.9 s after init when idle and 1.3-1.6 s under
- * load, then took 1.5-2.5 s to listen. It needs none of that: its files are
- * in the root file system LXC mounted before init, and its log goes to
- * journald's socket (an ordering systemd adds by itself for StandardOutput).
- * The boot's /tmp clean-up (tmpfiles' `D /tmp`) may then run after it has
- * started; code-server makes nothing in /tmp until a client connects. The
- * shutdown ordering is the default one, kept: stopped before the system goes
- * down, as before.
- */
-export const BOOT_DROP_IN = ['[Unit]', 'DefaultDependencies=no', 'Conflicts=shutdown.target', 'Before=shutdown.target', ''].join('\n');
-
-/**
  * What an instance needs before code-server first starts: its config, the
- * drop-in that secures it, the env, the early start, and a boot-time start of
- * the unit (code-server's own package installs it without enabling it; a
- * Wants= of multi-user.target is the same as `systemctl enable`, as a plain
- * file).
+ * drop-in that secures it, the env, and a boot-time start of the unit
+ * (code-server's own package installs it without enabling it; a Wants= of
+ * multi-user.target is the same as `systemctl enable`, as a plain file).
  */
 export function firstStartFiles(spec: Pick<InstanceSpec, 'hashedPassword' | 'cookieSuffix' | 'env'>): FirstStartFile[] {
   const env = environmentFiles(spec.env);
@@ -87,7 +71,6 @@ export function firstStartFiles(spec: Pick<InstanceSpec, 'hashedPassword' | 'coo
     { path: CONFIG_PATH, content: renderCodeServerConfig(spec.hashedPassword, spec.cookieSuffix) },
     ...env,
     { path: FIRST_START_DROP_IN, content: firstStartDropIn(env.length > 0) },
-    { path: `${CODE_SERVER_DROP_IN_DIR}/code-swarm-boot.conf`, content: BOOT_DROP_IN },
     { path: '/etc/systemd/system/multi-user.target.d/code-swarm.conf', content: `[Unit]\nWants=${LXD_CODE_SERVER_UNIT}.service\n` },
   ];
 }

@@ -53,12 +53,11 @@ describe('LXD first-start files', () => {
       [
         '/home/coder/.config/code-server/config.yaml',
         '/etc/systemd/system/code-server@coder.service.d/code-swarm-first-start.conf',
-        '/etc/systemd/system/code-server@coder.service.d/code-swarm-boot.conf',
         '/etc/systemd/system/multi-user.target.d/code-swarm.conf',
       ],
     );
     assert.equal(files[0]?.content, renderCodeServerConfig('abc', 'def'));
-    assert.equal(files[3]?.content, '[Unit]\nWants=code-server@coder.service\n');
+    assert.equal(files[2]?.content, '[Unit]\nWants=code-server@coder.service\n');
     const dropIn = files[1]?.content ?? '';
     assert.match(dropIn, /^ExecStartPre=\+\/bin\/chown 1000:1000 .*\/home\/coder\/\.config\/code-server\/config\.yaml$/m);
     assert.match(dropIn, /^ExecStartPre=\+\/bin\/chmod 0600 \/home\/coder\/\.config\/code-server\/config\.yaml$/m);
@@ -70,13 +69,6 @@ describe('LXD first-start files', () => {
     );
     assert.ok(!/[$%]/.test(dropIn));
     assert.ok(!dropIn.includes('/etc/code-swarm'), 'no env, nothing of it');
-  });
-
-  it('starts code-server with the container, not after the early boot, and still stops it before the system goes down', () => {
-    const boot = firstStartFiles({ hashedPassword: 'abc', cookieSuffix: 'def', env: undefined }).find((f) =>
-      f.path.endsWith('/code-swarm-boot.conf'),
-    );
-    assert.equal(boot?.content, '[Unit]\nDefaultDependencies=no\nConflicts=shutdown.target\nBefore=shutdown.target\n');
   });
 
   it('with env: the env file and its drop-in, and the env file made root-only too', () => {
