@@ -1,37 +1,38 @@
 // The LXD half of the benchmark, against the lab's host gamma: the same
 // instance life through the Swarm (one SSH connection, LXD's REST API) and
-// through the `lxc` CLI run over plain `ssh` (a new connection per command),
-// in the same run, interleaved so both see the same machine.
-import { execFile } from 'node:child_process';
+// through the `lxc` CLI run over plain `ssh` (a new connection per command,
+// bench/lxcOverSsh.ts), in the same run, step by step one beside the other so
+// both see the same machine.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { SwarmError } from '../src/shared/errors.js';
 import { FileSecretStore } from '../src/core/fileSecretStore.js';
 import { Store } from '../src/core/store.js';
 import { DEFAULT_CPUS, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT, Swarm } from '../src/core/swarm.js';
 import { parseMemory } from '../src/core/validate.js';
 import { cpuLimits, memoryLimit } from '../src/providers/lxd/instanceConfig.js';
-import { quoteArgv } from '../src/transport/shellQuote.js';
 import { lab } from '../test/lab/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { figure, figureRow, jsonOf, medianOf, messageOf, type Figure } from './figures.js';
+import { deleteWithRetry, HEALTH_LOOP, sshRunner } from './lxcOverSsh.js';
+import { median } from './median.js';
 import { renderTable } from './renderTable.js';
 import { timeIt } from './timeIt.js';
-import { labSshOptions } from './labSshOptions.js';
-
-const execFileAsync = promisify(execFile);
 
 const HOST = 'gamma';
 /** The lab's ssh config names every host `lab-<name>`. */
 const SSH_ALIAS = `lab-${HOST}`;
 const HEALTHY_TIMEOUT_MS = 120_000;
-/** launch, snapshot and delete copy a whole root file system on the lab's dir pool. */
+/** launch, snapshot and delete may copy a whole root file system (a dir pool). */
 const SLOW_CALL_TIMEOUT_MS = 300_000;
 const CALL_TIMEOUT_MS = 120_000;
-/** Swarm.waitHealthy's pacing (WAIT_PROBE_MS in src/core/healthMonitor.ts), so neither side's poll is finer than the other's. */
-const POLL_S = '0.05';
+/**
+ * Instance lives each way in a full run. Three gave ratios of two medians
+ * that swung from 0.91× to 1.03× between runs of the same tree: one slow
+ * sample on either side moved a median of three.
+ */
+const ROUNDS = 5;
 /** Outside the LXD provider's 20000-39999, so a baseline port never collides with one it picks. */
 const BASELINE_PORTS = { min: 40_000, max: 49_999 };
 const SSH_RTT_SAMPLES = 3;
@@ -67,11 +68,13 @@ interface LxdBench {
   readonly figures: Record<LxdFigureKey, Figure>;
   readonly errors: string[];
   readonly notes: string[];
+  /** Each round's samples by figure: the two sides' samples of a step were taken one right after the other. */
+  readonly rounds: Array<Partial<Record<LxdJsonKey, number>>>;
   /** Wall time of the whole LXD part, cleanup included. */
   wallMs: number | undefined;
 }
 
-/** The LXD part of `npm run bench` (skipped by --quick: one LXD life is a minute on the lab's dir pool). */
+/** The LXD part of `npm run bench` (skipped by --quick: ten LXD lives take minutes). */
 export function createLxdBench(): BenchModule {
   const bench: LxdBench = {
     figures: {
@@ -89,6 +92,7 @@ export function createLxdBench(): BenchModule {
     },
     errors: [],
     notes: [],
+    rounds: [],
     wallMs: undefined,
   };
   return {
@@ -106,65 +110,28 @@ function firstLine(e: unknown): string {
   return messageOf(e).split('\n')[0] ?? '';
 }
 
-/**
- * `ssh lab-gamma ARGV...` as a user would type it: the lab's ssh config,
- * known_hosts and key pinned, nothing of ~/.ssh or an agent, a new
- * connection every time. argv is quoted into the one remote command line.
- */
-function sshRunner(sshConfig: string, knownHosts: string, identityFile: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env['SSH_AUTH_SOCK'];
-  const base = [
-    // stdin from /dev/null: `lxc launch` reads a config from a stdin that is not a terminal, and would wait on ours forever.
-    '-n',
-    ...labSshOptions({ sshConfig, knownHosts, identityFile }),
-  ];
-  return async (argv: readonly string[], timeoutMs = CALL_TIMEOUT_MS): Promise<string> => {
-    try {
-      const r = await execFileAsync('ssh', [...base, SSH_ALIAS, quoteArgv(argv)], { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
-      return r.stdout;
-    } catch (e) {
-      // execFile's message repeats the whole ssh command line; what the remote said is what matters.
-      const x = e as { stderr?: unknown; signal?: unknown; killed?: unknown; code?: unknown };
-      const said = typeof x.stderr === 'string' ? x.stderr.trim().split('\n').filter(Boolean).slice(-1)[0] : undefined;
-      const how =
-        said ??
-        (x.killed === true
-          ? `killed after ${timeoutMs} ms`
-          : typeof x.signal === 'string'
-            ? `killed by ${x.signal}`
-            : `exit ${String(x.code)}`);
-      throw new Error(`ssh ${SSH_ALIAS} ${argv.slice(0, 3).join(' ')}…: ${how}`, { cause: e });
-    }
-  };
+/** One step of an instance's life: timed under `key`, or untimed (tidying between samples). */
+interface LifeStep {
+  readonly what: string;
+  readonly key?: LxdJsonKey;
+  readonly run: () => Promise<void>;
 }
 
-/**
- * `lxc delete --force`, waiting out a create the daemon is still running:
- * an interrupted `lxc launch` kills the client, not the daemon's operation.
- */
-async function deleteWithRetry(ssh: ReturnType<typeof sshRunner>, name: string): Promise<void> {
-  const deadline = Date.now() + SLOW_CALL_TIMEOUT_MS;
-  for (;;) {
-    try {
-      await ssh(['lxc', 'delete', '--force', name], SLOW_CALL_TIMEOUT_MS);
-      return;
-    } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      // A launch that failed early left nothing to delete.
-      if (/not found/i.test(why)) return;
-      if (!/busy/i.test(why) || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 2_000));
-    }
-  }
+/** One way of living an instance's life (the Swarm, or lxc over ssh), and whether it still works in this run. */
+interface Side {
+  readonly label: string;
+  readonly life: (round: number) => LifeStep[];
+  ok: boolean;
 }
 
-/** Polls /healthz with curl on the host, in one remote shell loop: Swarm.waitHealthy's pacing, none of its connection. */
-const HEALTH_LOOP =
-  'end=$(( $(date +%s) + $2 )); ' +
-  'until curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$1/healthz" 2>/dev/null; do ' +
-  '[ "$(date +%s)" -lt "$end" ] || { echo "no healthy answer on port $1 within $2 s" >&2; exit 1; }; ' +
-  `sleep ${POLL_S}; done`;
+/** The paired figures: in each round the two sides ran the same step one right after the other. */
+const PAIRS: ReadonlyArray<readonly [string, LxdJsonKey, LxdJsonKey]> = [
+  ['create → healthy', 'lxdCreateHealthyMs', 'lxcCliCreateHealthyMs'],
+  ['stop', 'lxdStopMs', 'lxcCliStopMs'],
+  ['start → healthy', 'lxdStartHealthyMs', 'lxcCliStartHealthyMs'],
+  ['snapshot', 'lxdSnapshotMs', 'lxcCliSnapshotMs'],
+  ['restore (running instance)', 'lxdRestoreMs', 'lxcCliRestoreMs'],
+];
 
 async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
   const started = performance.now();
@@ -172,12 +139,9 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
   const env = lab();
   const h = env.hosts[HOST];
   const image = env.lxdImage;
-  const n = ctx.quick ? 1 : 3;
+  const n = ctx.quick ? 1 : ROUNDS;
   const memoryBytes = parseMemory(DEFAULT_MEMORY);
-  const ssh = sshRunner(env.sshConfig, env.knownHosts, env.clientKey);
-  const interrupted = () => {
-    if (ctx.signal.aborted) throw new Error('interrupted');
-  };
+  const ssh = sshRunner(SSH_ALIAS, { sshConfig: env.sshConfig, knownHosts: env.knownHosts, identityFile: env.clientKey }, CALL_TIMEOUT_MS);
   const step = async (name: string, fn: () => Promise<void>): Promise<boolean> => {
     if (ctx.signal.aborted) return false;
     try {
@@ -189,13 +153,13 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
       return false;
     }
   };
-  ctx.log(`LXD: ${ctx.quick ? 'quick' : 'full'} run on ${HOST} (${h.user}@${h.address}:${h.port}), image ${image}, ${n} cycle(s) each way`);
+  ctx.log(`LXD: ${ctx.quick ? 'quick' : 'full'} run on ${HOST} (${h.user}@${h.address}:${h.port}), image ${image}, ${n} round(s)`);
 
   // Whatever carries the tag on gamma goes, snapshots with it: the backstop for every path out.
   const sweep = async (): Promise<string[]> => {
     const names = (await ssh(['lxc', 'list', '--format', 'csv', '--columns', 'n'])).split('\n').map((s) => s.trim());
     const mine = names.filter((x) => x.includes(ctx.tag));
-    for (const x of mine) await deleteWithRetry(ssh, x);
+    for (const x of mine) await deleteWithRetry(ssh, x, SLOW_CALL_TIMEOUT_MS);
     return mine;
   };
   ctx.cleanup.add(`sweep ${HOST} for ${ctx.tag}`, async () => {
@@ -234,10 +198,10 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
     return;
   }
 
-  /** Deleted together at the end, outside every timing: on a dir pool a delete is a long rm -rf that would skew the next sample. */
+  /** Deleted together at the end, outside every timing: a delete beside the next sample would skew it. */
   const toDelete: Array<() => Promise<void>> = [];
 
-  const swarmCycle = async (i: number): Promise<void> => {
+  const swarmLife = (i: number): LifeStep[] => {
     const name = `${ctx.tag}-l${i}`;
     const remove = async () => {
       try {
@@ -251,37 +215,50 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
       await remove();
       undo();
     });
-    figures.lxdCreateHealthyMs.samples.push(
-      await timeIt(async () => {
-        await swarm.create({ name, host: HOST, image, cpus: DEFAULT_CPUS, memory: DEFAULT_MEMORY });
-        await swarm.waitHealthy(name, { timeoutMs: HEALTHY_TIMEOUT_MS, signal: ctx.signal });
-      }),
-    );
-    interrupted();
-    let state = '';
-    figures.lxdStopMs.samples.push(await timeIt(async () => ({ state } = await swarm.stop(name))));
-    if (state !== 'stopped') throw new Error(`after stop ${name} is ${state}`);
-    interrupted();
-    figures.lxdStartHealthyMs.samples.push(
-      await timeIt(async () => {
-        await swarm.start(name);
-        await swarm.waitHealthy(name, { timeoutMs: HEALTHY_TIMEOUT_MS, signal: ctx.signal });
-      }),
-    );
-    interrupted();
     let snapshot = '';
-    figures.lxdSnapshotMs.samples.push(await timeIt(async () => ({ name: snapshot } = await swarm.snapshot(name))));
-    interrupted();
-    let restored = '';
-    figures.lxdRestoreMs.samples.push(await timeIt(async () => ({ state: restored } = await swarm.restore(name, snapshot))));
-    if (restored !== 'running') throw new Error(`after restore ${name} is ${restored}`);
-    // Idle code-servers cost little, but a stopped one costs nothing while the next samples run.
-    await swarm.stop(name);
+    return [
+      {
+        what: 'create → healthy',
+        key: 'lxdCreateHealthyMs',
+        run: async () => {
+          const created = await timeIt(() => swarm.create({ name, host: HOST, image, cpus: DEFAULT_CPUS, memory: DEFAULT_MEMORY }));
+          const healthy = await timeIt(() => swarm.waitHealthy(name, { timeoutMs: HEALTHY_TIMEOUT_MS, signal: ctx.signal }));
+          ctx.log(`    Swarm.create ${created.toFixed(0)} ms, then healthy ${healthy.toFixed(0)} ms later`);
+        },
+      },
+      {
+        what: 'stop',
+        key: 'lxdStopMs',
+        run: async () => {
+          const { state } = await swarm.stop(name);
+          if (state !== 'stopped') throw new Error(`after stop ${name} is ${state}`);
+        },
+      },
+      {
+        what: 'start → healthy',
+        key: 'lxdStartHealthyMs',
+        run: async () => {
+          await swarm.start(name);
+          await swarm.waitHealthy(name, { timeoutMs: HEALTHY_TIMEOUT_MS, signal: ctx.signal });
+        },
+      },
+      { what: 'snapshot', key: 'lxdSnapshotMs', run: async () => void ({ name: snapshot } = await swarm.snapshot(name)) },
+      {
+        what: 'restore',
+        key: 'lxdRestoreMs',
+        run: async () => {
+          const { state } = await swarm.restore(name, snapshot);
+          if (state !== 'running') throw new Error(`after restore ${name} is ${state}`);
+        },
+      },
+      // Idle code-servers cost little, but a stopped one costs nothing while the next samples run.
+      { what: 'stop after the samples', run: async () => void (await swarm.stop(name)) },
+    ];
   };
 
-  const cliCycle = async (i: number): Promise<void> => {
+  const cliLife = (i: number): LifeStep[] => {
     const name = `${ctx.tag}-cli${i}`;
-    const remove = () => deleteWithRetry(ssh, name);
+    const remove = () => deleteWithRetry(ssh, name, SLOW_CALL_TIMEOUT_MS);
     const undo = ctx.cleanup.add(`delete lxc instance ${name}`, remove);
     toDelete.push(async () => {
       await remove();
@@ -296,72 +273,70 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
     const port = BASELINE_PORTS.min + Math.floor(Math.random() * (BASELINE_PORTS.max - BASELINE_PORTS.min + 1));
     const waitHealthy = () =>
       ssh(['sh', '-c', HEALTH_LOOP, 'sh', String(port), String(HEALTHY_TIMEOUT_MS / 1000)], HEALTHY_TIMEOUT_MS + 10_000);
-    figures.lxcCliCreateHealthyMs.samples.push(
-      await timeIt(async () => {
-        await ssh(['lxc', 'launch', image, name, ...config], SLOW_CALL_TIMEOUT_MS);
-        await ssh([
-          'lxc',
-          'config',
-          'device',
-          'add',
-          name,
-          'http',
-          'proxy',
-          `listen=tcp:127.0.0.1:${port}`,
-          'connect=tcp:127.0.0.1:8080',
-          'bind=host',
-        ]);
-        await waitHealthy();
-      }),
-    );
-    interrupted();
-    figures.lxcCliStopMs.samples.push(await timeIt(() => ssh(['lxc', 'stop', name])));
-    interrupted();
-    figures.lxcCliStartHealthyMs.samples.push(
-      await timeIt(async () => {
-        await ssh(['lxc', 'start', name]);
-        await waitHealthy();
-      }),
-    );
-    interrupted();
-    figures.lxcCliSnapshotMs.samples.push(await timeIt(() => ssh(['lxc', 'snapshot', name, 'snap0'], SLOW_CALL_TIMEOUT_MS)));
-    interrupted();
-    figures.lxcCliRestoreMs.samples.push(await timeIt(() => ssh(['lxc', 'restore', name, 'snap0'], SLOW_CALL_TIMEOUT_MS)));
-    await ssh(['lxc', 'stop', '--force', name]);
+    const device = ['http', 'proxy', `listen=tcp:127.0.0.1:${port}`, 'connect=tcp:127.0.0.1:8080', 'bind=host'];
+    return [
+      {
+        what: 'create → healthy',
+        key: 'lxcCliCreateHealthyMs',
+        run: async () => {
+          const launched = await timeIt(() => ssh(['lxc', 'launch', image, name, ...config], SLOW_CALL_TIMEOUT_MS));
+          const added = await timeIt(() => ssh(['lxc', 'config', 'device', 'add', name, ...device]));
+          const healthy = await timeIt(waitHealthy);
+          ctx.log(`    lxc launch ${launched.toFixed(0)} ms, device add ${added.toFixed(0)} ms, healthy ${healthy.toFixed(0)} ms later`);
+        },
+      },
+      { what: 'stop', key: 'lxcCliStopMs', run: async () => void (await ssh(['lxc', 'stop', name])) },
+      {
+        what: 'start → healthy',
+        key: 'lxcCliStartHealthyMs',
+        run: async () => {
+          await ssh(['lxc', 'start', name]);
+          await waitHealthy();
+        },
+      },
+      {
+        what: 'snapshot',
+        key: 'lxcCliSnapshotMs',
+        run: async () => void (await ssh(['lxc', 'snapshot', name, 'snap0'], SLOW_CALL_TIMEOUT_MS)),
+      },
+      {
+        what: 'restore',
+        key: 'lxcCliRestoreMs',
+        run: async () => void (await ssh(['lxc', 'restore', name, 'snap0'], SLOW_CALL_TIMEOUT_MS)),
+      },
+      { what: 'stop after the samples', run: async () => void (await ssh(['lxc', 'stop', '--force', name])) },
+    ];
   };
 
-  const log = (what: string, keys: readonly LxdFigureKey[]) => {
-    for (const k of keys) {
-      const s = figures[k].samples;
-      if (s.length > 0) ctx.log(`  ${figures[k].label.trim()}: ${s.map((x) => x.toFixed(1)).join(' ')}`);
-    }
-    ctx.log(`LXD: ${what} done at ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  };
-  const swarmKeys: readonly LxdFigureKey[] = ['lxdCreateHealthyMs', 'lxdStopMs', 'lxdStartHealthyMs', 'lxdSnapshotMs', 'lxdRestoreMs'];
-  const cliKeys: readonly LxdFigureKey[] = [
-    'lxcCliCreateHealthyMs',
-    'lxcCliStopMs',
-    'lxcCliStartHealthyMs',
-    'lxcCliSnapshotMs',
-    'lxcCliRestoreMs',
+  // Step by step, the two sides one right after the other (ABBA over the
+  // rounds: who goes first alternates, so neither always meets a machine the
+  // other just warmed, nor always the colder one). A pair of samples is
+  // seconds apart, so the lab's drift (other suites, the page cache) hits
+  // both alike; each round's ratio is kept (bench.pairs).
+  const sides: Side[] = [
+    { label: 'Swarm', life: swarmLife, ok: true },
+    { label: 'lxc', life: cliLife, ok: true },
   ];
-  // ABBA: neither side always goes first onto a machine the other just warmed (page cache, image unpack).
-  let swarmOk = true;
-  let cliOk = true;
   for (let i = 0; i < n && !ctx.signal.aborted; i++) {
-    const order = i % 2 === 0 ? (['swarm', 'cli'] as const) : (['cli', 'swarm'] as const);
-    for (const side of order) {
-      if (side === 'swarm' && swarmOk) {
-        ctx.log(`LXD: cycle ${i + 1}/${n} through the Swarm`);
-        swarmOk = await step(`Swarm cycle ${i + 1}`, () => swarmCycle(i));
-        log(`Swarm cycle ${i + 1}`, swarmKeys);
-      }
-      if (side === 'cli' && cliOk) {
-        ctx.log(`LXD: cycle ${i + 1}/${n} through lxc over ssh`);
-        cliOk = await step(`lxc cycle ${i + 1}`, () => cliCycle(i));
-        log(`lxc cycle ${i + 1}`, cliKeys);
+    const order = i % 2 === 0 ? sides : [...sides].reverse();
+    ctx.log(`LXD: round ${i + 1}/${n}, ${order.map((s) => s.label).join(' then ')} at each step`);
+    const lives = order.map((side) => ({ side, steps: side.ok ? side.life(i) : [] }));
+    const samples: Partial<Record<LxdJsonKey, number>> = {};
+    const steps = Math.max(...lives.map((l) => l.steps.length));
+    for (let k = 0; k < steps; k++) {
+      for (const { side, steps: life } of lives) {
+        const s = life[k];
+        if (!side.ok || s === undefined || ctx.signal.aborted) continue;
+        side.ok = await step(`${side.label} round ${i + 1} ${s.what}`, async () => {
+          const ms = await timeIt(s.run);
+          if (s.key === undefined) return;
+          figures[s.key].samples.push(ms);
+          samples[s.key] = ms;
+          ctx.log(`  ${side.label} ${s.what}: ${ms.toFixed(1)} ms`);
+        });
       }
     }
+    bench.rounds.push(samples);
   }
 
   ctx.log(`LXD: deleting ${toDelete.length} instance(s)`);
@@ -369,6 +344,21 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
   for (const r of deleted) if (r.status === 'rejected') bench.errors.push(`lxd delete: ${firstLine(r.reason)}`);
   bench.wallMs = performance.now() - started;
   ctx.log(`LXD part done in ${(bench.wallMs / 1000).toFixed(1)} s`);
+}
+
+/** Each round's ours ÷ theirs, where the round has both. */
+function pairedRatios(rounds: ReadonlyArray<Partial<Record<LxdJsonKey, number>>>, ours: LxdJsonKey, theirs: LxdJsonKey): number[] {
+  return rounds.flatMap((r) => {
+    const a = r[ours];
+    const b = r[theirs];
+    return a === undefined || b === undefined || b === 0 ? [] : [a / b];
+  });
+}
+
+/** "0.93× (0.85–1.02)": the median of the rounds' ratios and their spread. */
+function pairedCell(ratios: readonly number[]): string {
+  if (ratios.length === 0) return 'n/a';
+  return `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
 }
 
 /** The LXD tables: every figure, then the Swarm beside the lxc CLI for each operation. */
@@ -388,18 +378,17 @@ function renderLxdReport(bench: LxdBench, quick: boolean): string {
     'sshRoundTripMs',
   ];
   const rows = order.map((k) => figureRow(figures[k]));
-  const pairs: Array<[string, LxdJsonKey, LxdJsonKey]> = [
-    ['create → healthy', 'lxdCreateHealthyMs', 'lxcCliCreateHealthyMs'],
-    ['stop', 'lxdStopMs', 'lxcCliStopMs'],
-    ['start → healthy', 'lxdStartHealthyMs', 'lxcCliStartHealthyMs'],
-    ['snapshot', 'lxdSnapshotMs', 'lxcCliSnapshotMs'],
-    ['restore (running instance)', 'lxdRestoreMs', 'lxcCliRestoreMs'],
-  ];
-  const ratioRows = pairs.map(([label, ours, theirs]) => {
+  const ratioRows = PAIRS.map(([label, ours, theirs]) => {
     const a = medianOf(figures[ours]);
     const b = medianOf(figures[theirs]);
     const ratio = a === undefined || b === undefined || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}×`;
-    return [label, a === undefined ? 'n/a' : `${(a / 1000).toFixed(2)} s`, b === undefined ? 'n/a' : `${(b / 1000).toFixed(2)} s`, ratio];
+    return [
+      label,
+      a === undefined ? 'n/a' : `${(a / 1000).toFixed(2)} s`,
+      b === undefined ? 'n/a' : `${(b / 1000).toFixed(2)} s`,
+      ratio,
+      pairedCell(pairedRatios(bench.rounds, ours, theirs)),
+    ];
   });
   const wall = bench.wallMs === undefined ? '' : `, LXD part ${(bench.wallMs / 1000).toFixed(0)} s`;
   return [
@@ -407,7 +396,7 @@ function renderLxdReport(bench: LxdBench, quick: boolean): string {
     '',
     renderTable(['figure (ms)', 'median', 'min', 'max', 'n'], rows),
     '',
-    renderTable(['LXD operation', 'Swarm', 'lxc over ssh', 'Swarm ÷ lxc'], ratioRows),
+    renderTable(['LXD operation', 'Swarm', 'lxc over ssh', 'Swarm ÷ lxc', 'each round: median (min–max)'], ratioRows),
     ...(bench.notes.length > 0 ? ['', ...bench.notes.map((x) => `note: ${x}`)] : []),
   ].join('\n');
 }

@@ -42,21 +42,23 @@ const FIRST_START_DROP_IN = `${CODE_SERVER_DROP_IN_DIR}/code-swarm-first-start.c
  * Runs as root (the `+`) before code-server first starts: LXD writes template
  * files owned by root, mode 0644, and creates missing directories 0755. The
  * config holds the password hash, so it becomes coder's alone, as the env file
- * root's alone, before anything reads them. Then the drop-in removes itself:
- * later starts keep whatever modes the user gives them. Plain commands, no
- * shell: systemd would expand `$` and `%` in a script.
+ * root's alone, before anything reads them (`u=rwX,go=`: 0700 for the
+ * directories, 0600 for the files). Then the drop-in removes itself: later
+ * starts keep whatever modes the user gives them. One command line, not one
+ * ExecStartPre each: code-server's first start waits for them, and each
+ * ExecStartPre is a process systemd sets up on its own (four of them took
+ * 0.12-0.18 s on gamma, against 0.04 s for a start without them). No `$` or
+ * `%` in it: systemd would expand them.
  */
 export function firstStartDropIn(withEnv: boolean): string {
   const coder = `${CODER_UID}:${CODER_UID}`;
-  return [
-    '[Service]',
-    `ExecStartPre=+/bin/chown ${coder} ${CONFIG_DIR} ${CONFIG_DIR}/code-server ${CONFIG_PATH}`,
-    `ExecStartPre=+/bin/chmod 0700 ${CONFIG_DIR}/code-server`,
-    `ExecStartPre=+/bin/chmod 0600 ${CONFIG_PATH}`,
-    ...(withEnv ? [`ExecStartPre=+/bin/chmod 0700 ${ENV_DIR}`, `ExecStartPre=+/bin/chmod 0600 ${ENV_FILE}`] : []),
-    `ExecStartPre=+/bin/rm -f ${FIRST_START_DROP_IN}`,
-    '',
-  ].join('\n');
+  const ownersOnly = [`${CONFIG_DIR}/code-server`, CONFIG_PATH, ...(withEnv ? [ENV_DIR, ENV_FILE] : [])];
+  const script = [
+    `/bin/chown ${coder} ${CONFIG_DIR} ${CONFIG_DIR}/code-server ${CONFIG_PATH}`,
+    `/bin/chmod u=rwX,go= ${ownersOnly.join(' ')}`,
+    `/bin/rm -f ${FIRST_START_DROP_IN}`,
+  ].join(' && ');
+  return ['[Service]', `ExecStartPre=+/bin/sh -c "${script}"`, ''].join('\n');
 }
 
 /**

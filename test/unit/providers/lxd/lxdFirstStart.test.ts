@@ -59,13 +59,15 @@ describe('LXD first-start files', () => {
     assert.equal(files[0]?.content, renderCodeServerConfig('abc', 'def'));
     assert.equal(files[2]?.content, '[Unit]\nWants=code-server@coder.service\n');
     const dropIn = files[1]?.content ?? '';
-    assert.match(dropIn, /^ExecStartPre=\+\/bin\/chown 1000:1000 .*\/home\/coder\/\.config\/code-server\/config\.yaml$/m);
-    assert.match(dropIn, /^ExecStartPre=\+\/bin\/chmod 0600 \/home\/coder\/\.config\/code-server\/config\.yaml$/m);
-    assert.match(dropIn, /^ExecStartPre=\+\/bin\/chmod 0700 \/home\/coder\/\.config\/code-server$/m);
-    // It removes itself, last; systemd would expand $ and % in it.
-    assert.match(
+    // One ExecStartPre (each is a process systemd sets up before code-server may start), its commands in order.
+    assert.equal(
       dropIn,
-      /ExecStartPre=\+\/bin\/rm -f \/etc\/systemd\/system\/code-server@coder\.service\.d\/code-swarm-first-start\.conf\n$/,
+      '[Service]\n' +
+        'ExecStartPre=+/bin/sh -c "' +
+        '/bin/chown 1000:1000 /home/coder/.config /home/coder/.config/code-server /home/coder/.config/code-server/config.yaml' +
+        ' && /bin/chmod u=rwX,go= /home/coder/.config/code-server /home/coder/.config/code-server/config.yaml' +
+        // It removes itself, last; systemd would expand $ and % in it.
+        ' && /bin/rm -f /etc/systemd/system/code-server@coder.service.d/code-swarm-first-start.conf"\n',
     );
     assert.ok(!/[$%]/.test(dropIn));
     assert.ok(!dropIn.includes('/etc/code-swarm'), 'no env, nothing of it');
@@ -77,8 +79,8 @@ describe('LXD first-start files', () => {
     assert.equal(env?.content, 'A="{% x %}"\n');
     assert.equal(files.find((f) => f.path.endsWith('/code-swarm-env.conf'))?.content, '[Service]\nEnvironmentFile=/etc/code-swarm/env\n');
     assert.equal(firstStartDropIn(true), files.find((f) => f.path.endsWith('/code-swarm-first-start.conf'))?.content);
-    assert.match(firstStartDropIn(true), /^ExecStartPre=\+\/bin\/chmod 0600 \/etc\/code-swarm\/env$/m);
-    assert.match(firstStartDropIn(true), /^ExecStartPre=\+\/bin\/chmod 0700 \/etc\/code-swarm$/m);
+    // u=rwX,go=: 0700 for the directory, 0600 for the file LXD wrote 0644.
+    assert.match(firstStartDropIn(true), / && \/bin\/chmod u=rwX,go= \S+ \S+ \/etc\/code-swarm \/etc\/code-swarm\/env && /);
   });
 
   it('stages them as create-time templates beside the image’s own, and takes every trace out again', async () => {
