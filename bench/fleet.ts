@@ -165,7 +165,8 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<FleetDe
     const failed = made.filter((o) => o.error);
     if (failed.length > 0) throw new Error(`${failed.length} creates failed, e.g. ${failed[0]?.name}: ${failed[0]?.error}`);
     log(`created in ${(d.populateMs / 1000).toFixed(1)} s; waiting for all to be healthy`);
-    await untilAllHealthy(swarm, specs.length, 180_000);
+    // Generous: on two shared cores the last of 500 starts can take minutes; this wait is not measured.
+    await untilAllHealthy(swarm, specs.length, 360_000);
     d.memAvailableMB.populated = memAvailableMB();
 
     log('refresh (warm): 3 warm-ups, then 10 samples');
@@ -346,7 +347,11 @@ async function untilAllHealthy(swarm: Swarm, count: number, timeoutMs: number): 
     const samples = await swarm.healthRound();
     const healthy = [...samples.values()].filter((s) => s.health === 'healthy').length;
     if (healthy === count) return;
-    if (performance.now() > deadline) throw new Error(`only ${healthy} of ${count} instances became healthy`);
+    if (performance.now() > deadline) {
+      const late = [...samples.entries()].filter(([, s]) => s.health !== 'healthy');
+      const why = late.slice(0, 3).map(([name, s]) => `${name}: ${s.health}${s.detail ? ` (${s.detail})` : ''}`);
+      throw new Error(`only ${healthy} of ${count} instances became healthy; ${why.join('; ')}`);
+    }
     await sleep(1_000);
   }
 }
