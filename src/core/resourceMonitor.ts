@@ -12,6 +12,8 @@ export interface InstanceUsage extends InstanceStats {
   readonly host: string;
   /** When it was read (ms since the epoch). */
   readonly sampledAt: number;
+  /** The size it is held to (`--disk`): its record says, not the engine. */
+  readonly diskLimitBytes?: number;
 }
 
 export interface UsageFailure {

@@ -139,8 +139,6 @@ export interface InstanceStats {
   readonly blockWriteBytes?: number;
   /** Bytes its own files take on disk, where the engine tells it with the other figures (LXD's root disk). */
   readonly diskUsedBytes?: number;
-  /** The size it is held to (`--disk`): the caller's record says, not the engine. */
-  readonly diskLimitBytes?: number;
 }
 
 /** What a host has to give: its CPUs, its memory, and room where instances' disks live. */
