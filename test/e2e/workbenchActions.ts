@@ -4,40 +4,83 @@ import { treeRow } from './workbench.js';
 
 /** What a user does in the workbench, shared by the e2e journeys. */
 
-/** Waits until the open quick input shows this prompt or placeholder, then answers it. */
-export async function answerStep(page: Page, shows: string, value?: string): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  const input = widget.locator('.quick-input-box input');
-  // Runs in the page: the prompt or placeholder of the visible quick input.
-  const predicate = `(() => {
+/**
+ * Runs in the page: whether the visible quick input shows this text as its
+ * title, prompt, placeholder or label. Not its text content as a whole: that
+ * holds its style sheet and, in a pick, the rows.
+ */
+function showsPredicate(shows: string): string {
+  return `(() => {
     const w = document.querySelector('.quick-input-widget');
     if (!w || w.style.display === 'none') return false;
     const i = w.querySelector('.quick-input-box input');
     const t = ${JSON.stringify(shows)};
-    return (w.textContent || '').includes(t) || ((i && i.placeholder) || '').includes(t) || ((i && i.getAttribute('aria-label')) || '').includes(t);
+    const texts = [...w.querySelectorAll('*')]
+      .filter((e) => e.children.length === 0 && e.tagName !== 'STYLE' && !e.closest('.quick-input-list'))
+      .map((e) => e.textContent || '');
+    return texts.some((x) => x.includes(t)) || ((i && i.placeholder) || '').includes(t) || ((i && i.getAttribute('aria-label')) || '').includes(t);
   })()`;
+}
+
+/** What the quick input shows, in one line, for a failure message. */
+async function quickInputState(page: Page): Promise<string> {
+  return page
+    .evaluate(
+      `(() => {
+      const w = document.querySelector('.quick-input-widget');
+      if (!w || w.style.display === 'none') return 'no quick input';
+      const i = w.querySelector('.quick-input-box input');
+      const rows = [...w.querySelectorAll('.quick-input-list .monaco-list-row')].map((r) => (r.textContent || '').trim().slice(0, 40));
+      const busy = !!w.querySelector('.quick-input-progress.active');
+      const message = (w.querySelector('.quick-input-message') || {}).textContent || '';
+      return 'placeholder "' + ((i && i.placeholder) || '') + '", message "' + message.slice(0, 80) + '", value "' + ((i && i.value) || '') + '", rows [' + rows.join(' | ') + ']' + (busy ? ', busy' : '');
+    })()`,
+    )
+    .then(String, (e: unknown) => `unreadable: ${String(e)}`);
+}
+
+/** Waits until the open quick input shows this prompt or placeholder, then answers it. */
+export async function answerStep(page: Page, shows: string, value?: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('.quick-input-box input');
+  const predicate = showsPredicate(shows);
   // Generous: a loaded machine can take long to bring the next step up; the failure says which step and what showed.
   await page.waitForFunction(predicate, undefined, { timeout: 60_000 }).catch(async (e: unknown) => {
-    const showing = (await widget.textContent().catch(() => null)) ?? '(no quick input)';
-    throw new Error(`the quick input never showed "${shows}" (showing: "${showing.slice(0, 200)}"): ${String(e).split('\n')[0]}`);
+    throw new Error(`the quick input never showed "${shows}" (${await quickInputState(page)}): ${String(e).split('\n')[0]}`);
   });
+  // A pick that reads better items (the host step reads each host's room) is busy until they come:
+  // answer it as a user would, once its list stopped changing. VS Code shows busy after 800 ms.
+  await page.waitForTimeout(900);
+  await page
+    .waitForFunction(`!document.querySelector('.quick-input-widget .quick-input-progress.active')`, undefined, { timeout: 60_000 })
+    .catch(() => undefined);
   if (value !== undefined) {
     await input.fill(value);
-    // A pick may still be loading its items (the host step reads each host's room first): Enter on an
-    // empty or stale list does nothing, so wait until a row shows the value. An input box has no list.
+    // Enter on an empty or stale list does nothing, so wait until a row shows the value. An input box has no list.
     const hasRow = `(() => {
       const list = document.querySelector('.quick-input-widget .quick-input-list');
       if (!list || list.offsetParent === null) return true;
       return [...list.querySelectorAll('.monaco-list-row')].some((r) => (r.textContent || '').includes(${JSON.stringify(value)}));
     })()`;
-    await page.waitForFunction(hasRow, undefined, { timeout: 60_000 }).catch(() => {
-      throw new Error(`the quick pick "${shows}" never listed "${value}"`);
+    await page.waitForFunction(hasRow, undefined, { timeout: 60_000 }).catch(async () => {
+      throw new Error(`the quick pick "${shows}" never listed "${value}" (${await quickInputState(page)})`);
     });
   }
   // Let the list filter (or validation run) before accepting.
   await page.waitForTimeout(300);
-  // On the input itself: a webview that finishes loading meanwhile takes the keyboard focus.
-  await input.press('Enter');
+  // An Enter can be lost (a webview that finishes loading takes the keyboard focus): pressed on the
+  // input itself, and once more while the same step still shows after a while. A step that moved on
+  // has left this one, so the next press never lands on the next step's default.
+  for (let attempt = 1; ; attempt++) {
+    await input.press('Enter');
+    const movedOn = await page
+      .waitForFunction(`!${predicate}`, undefined, { timeout: 20_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (movedOn) return;
+    if (attempt >= 3)
+      throw new Error(`the quick input step "${shows}" stayed after Enter ${attempt} times (${await quickInputState(page)})`);
+  }
 }
 
 export async function rowDescription(page: Page, label: string): Promise<string> {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { cancelled } from '../cancelled.js';
+import { inShownOrder } from '../model/inShownOrder.js';
 import { BACK, type Back, type StepPosition } from './runWizard.js';
 
 export interface PickStepOptions<T extends vscode.QuickPickItem> {
@@ -13,7 +14,8 @@ export interface PickStepOptions<T extends vscode.QuickPickItem> {
   /**
    * Better items that come later (figures read from the hosts): they replace
    * the items while the picker is open, busy until then. Their active item
-   * is taken unless the user moved off the first one or typed; an item is matched by label.
+   * is taken unless the user moved off the first one or typed; an item is matched by label,
+   * and the items keep the order they were shown in.
    */
   readonly later?: Promise<{ readonly items: readonly T[]; readonly activeItem?: T | undefined } | undefined>;
 }
@@ -68,7 +70,9 @@ export function pickStep<T extends vscode.QuickPickItem>(at: StepPosition, optio
           const current = qp.activeItems[0];
           // Typed text filters the list: a proposal it hides must not become what Enter accepts.
           const untouched = qp.value === '' && (current === undefined || current === options.activeItem);
-          items = next.items;
+          // Same order as shown: VS Code names an item by its index, so a list
+          // that re-sorted under an Enter already on its way would pick another host.
+          items = inShownOrder(items, next.items);
           render();
           const keep = untouched ? next.activeItem : current && items.find((i) => i.label === current.label);
           if (keep) qp.activeItems = [keep];
