@@ -1,3 +1,4 @@
+import { neighbourCheck } from '../providers/common/neighbourCheck.js';
 import { cgroupCheck, loopbackCheck, sudoCheck, systemCheck } from '../providers/common/systemChecks.js';
 import { type Finding, type HostCheck, warning } from '../providers/hostCheck.js';
 import type { HostRecord } from '../shared/model.js';
@@ -68,6 +69,7 @@ export class HostDoctor {
       systemCheck,
       cgroupCheck,
       loopbackCheck,
+      neighbourCheck,
       ...(provider.checks?.() ?? []),
       sudoCheck,
     ];

@@ -90,6 +90,8 @@ describe('host doctor on the lab', function () {
       assertOk(r, ['docker.socket', 'docker.engine', 'docker.limits', 'docker.disk', 'docker.image', 'docker.gpu', 'sudo.available']);
       // The lab has no GPU: said, not an error.
       assert.match(finding(r, 'docker.gpu').message, /^no GPU on this host/);
+      // A lab host is a network namespace: the machine's neighbour limits are not visible in it.
+      assert.match(finding(r, 'os.neighbours').message, /limit is not visible here/);
       assert.match(finding(r, 'docker.quota').message, /^--disk would be refused here: Docker keeps containers with overlay2 on extfs/);
       assert.match(finding(r, 'docker.engine').message, /^Docker 20\.10\.\S+ \(API 1\.41, linux\/amd64\)$/);
       assert.match(finding(r, 'docker.image').message, new RegExp(`^${lab().dockerImage.replace(/[.]/g, '\\.')} is on the host`));
@@ -310,5 +312,21 @@ describe('host doctor on the lab', function () {
     assert.equal(r.name, 'delta2');
     assert.equal(finding(r, 'docker.socket').severity, 'error');
     assert.equal(await swarm.store.findHost('delta2'), undefined, 'nothing is saved');
+  });
+  it("reads this machine's neighbour table limit, the one its containers share, as the kernel has it", async () => {
+    await addLabHost(swarm, 'local');
+    try {
+      const r = await swarm.checkHost('local', { image: lab().lightImage });
+      const f = finding(r, 'os.neighbours');
+      const limit = execFileSync('sysctl', ['-n', 'net.ipv4.neigh.default.gc_thresh3'], { encoding: 'utf8' }).trim();
+      const m = /about (\d+) of (\d+) entries in use/.exec(f.message);
+      assert.ok(m, f.message);
+      assert.equal(m[2], limit);
+      // The lab's idle machine is far from its limit: a warning here would be a wrong count.
+      assert.equal(f.severity, 'ok', f.message);
+      assert.ok(Number(m[1]) >= 0 && Number(m[1]) < Number(limit));
+    } finally {
+      await swarm.removeHost('local');
+    }
   });
 });
