@@ -18,9 +18,10 @@ const MessageSchema = z.union([
 /**
  * Code Swarm: Open Dashboard — one panel at most. It draws the same state as
  * the tree, from the same events, and asks hosts nothing itself: while it is
- * visible the Poller runs its rounds as for a visible tree, and while it is
- * hidden (or closed) it adds no work at all. Its page is not kept alive
- * hidden; shown again, it asks for the data and gets it at once.
+ * visible the Poller runs its rounds as for a visible tree. Hidden, it asks
+ * for no round and builds no page, only keeps the figures of the rounds that
+ * run anyway (so its charts have no gap); closed, it holds nothing. Its page
+ * is not kept alive hidden; shown again, it asks for the data and gets it at once.
  */
 export class Dashboard implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
