@@ -4,7 +4,7 @@ import { LXD_LABEL_PREFIX } from './lxdKeys.js';
 import { optionDevices } from './lxdOptions.js';
 import { proxyDevice, PROXY_DEVICE } from './lxdPorts.js';
 import { sizedRootDevice } from './lxdQuota.js';
-import { templateKeysDropped } from './lxdTemplate.js';
+import { templateKeysDropped, type Template } from './lxdTemplate.js';
 
 /** Bytes → what limits.memory takes; whole MiB, rounded up so a limit never shrinks. */
 export function memoryLimit(bytes: number): string {
@@ -32,12 +32,14 @@ export function instanceBody(
   spec: InstanceSpec,
   port: number,
   rootPool?: string,
-  template?: string,
+  template?: Template,
 ): Record<string, unknown> {
   return {
     name,
     type: 'container',
-    source: template === undefined ? { type: 'image', alias: spec.image } : { type: 'copy', source: template, instance_only: true },
+    source: template === undefined ? { type: 'image', alias: spec.image } : { type: 'copy', source: template.name, instance_only: true },
+    // LXD 5.0 gives a copy no profile unless named, and so no root disk.
+    ...(template === undefined ? {} : { profiles: template.profiles }),
     config: {
       ...(template === undefined ? {} : templateKeysDropped()),
       ...cpuLimits(spec.cpus),

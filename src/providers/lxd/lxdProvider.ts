@@ -39,7 +39,7 @@ import { PORT_RANGE, PortAllocator, type PortRange } from './lxdPorts.js';
 import { LxdFullInstanceSchema, LxdInstanceSchema, LxdServerSchema, LxdStateSchema } from './lxdSchemas.js';
 import { LxdSnapshots } from './lxdSnapshots.js';
 import { lxdCapacity, readLxdBlockIo, statsFromLxd } from './lxdStats.js';
-import { aliasFingerprint, buildTemplate, readyTemplate } from './lxdTemplate.js';
+import { aliasFingerprint, buildTemplate, readyTemplate, type Template } from './lxdTemplate.js';
 import { fromLxdInstance, parseLxdMemory } from './lxdState.js';
 
 const STATS_SAMPLE_MS = 250;
@@ -110,7 +110,6 @@ export class LxdProvider implements Provider {
     let made = false;
     let building: Promise<void> | undefined;
     try {
-      progress(`Creating ${name} from ${spec.image}`, 0.05);
       await this.daemon.call('create the mounted volumes', (api) => ensureVolumes(api, spec.mounts));
       const pool = spec.diskBytes === undefined ? undefined : await this.daemon.call('read the root pool', (api) => rootPool(api));
       const template =
@@ -125,7 +124,7 @@ export class LxdProvider implements Provider {
       }
       await this.daemon.call('create the instance', async (api) => {
         try {
-          await this.postInstance(api, name, spec, port, pool?.pool, template);
+          await this.postInstance(api, name, spec, port, pool?.pool, template, progress);
         } catch (e) {
           throw this.createError(e, spec, name);
         }
@@ -169,9 +168,11 @@ export class LxdProvider implements Provider {
     spec: InstanceSpec,
     port: number,
     pool: string | undefined,
-    template: string | undefined,
+    template: Template | undefined,
+    progress: ProgressSink,
   ): Promise<void> {
     if (template !== undefined) {
+      progress(`Creating ${name} from ${spec.image} (a copy of ${template.name})`, 0.05);
       try {
         await api.run('POST', '/1.0/instances', { body: instanceBody(name, spec, port, pool, template), waitS: SLOW_OP_S });
         return;
@@ -180,6 +181,7 @@ export class LxdProvider implements Provider {
         if (!isNotFound(e)) throw e;
       }
     }
+    progress(`Creating ${name} from ${spec.image}`, 0.05);
     await api.run('POST', '/1.0/instances', { body: instanceBody(name, spec, port, pool), waitS: SLOW_OP_S });
   }
 

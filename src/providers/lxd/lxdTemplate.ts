@@ -67,11 +67,20 @@ export async function aliasFingerprint(api: LxdClient, alias: string): Promise<s
   }
 }
 
-/** The name of the ready template of this image on the host, if there is one. */
-export async function readyTemplate(api: LxdClient, fingerprint: string): Promise<string | undefined> {
+/** A ready template: its name, and the profiles a create from the image gets (a copy names them itself, or has none). */
+export interface Template {
+  readonly name: string;
+  readonly profiles: readonly string[];
+}
+
+const TemplateSchema = LxdInstanceSchema.extend({ profiles: z.array(z.string()).nullish() });
+
+/** The ready template of this image on the host, if there is one. */
+export async function readyTemplate(api: LxdClient, fingerprint: string): Promise<Template | undefined> {
   const name = templateName(fingerprint);
   try {
-    return isReadyTemplate(await api.get(instancePath(name), LxdInstanceSchema), fingerprint) ? name : undefined;
+    const inst = await api.get(instancePath(name), TemplateSchema);
+    return isReadyTemplate(inst, fingerprint) ? { name, profiles: inst.profiles ?? [] } : undefined;
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
@@ -102,6 +111,8 @@ export async function buildTemplate(api: LxdClient, alias: string, fingerprint: 
     }
     await api.run('POST', instancePath(temp), { body: { name: templateName(fingerprint) }, waitS: 60 });
   } catch (e) {
+    // A start that failed may leave it running or on its way down: a delete needs it stopped.
+    await forceStop(api, temp).catch(() => undefined);
     await api.run('DELETE', instancePath(temp), { waitS: SLOW_OP_S }).catch(() => undefined);
     if (e instanceof LxdApiError && /already exists/i.test(e.message)) return;
     throw e;

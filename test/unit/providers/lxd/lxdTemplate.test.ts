@@ -78,8 +78,12 @@ describe('LXD templates (lxdTemplate.ts)', () => {
 
   it('a create from a template copies it alone, drops its keys, and sets every key and device of its own', () => {
     const fromImage = instanceBody('code-swarm-web', spec, 20001) as { source: unknown; config: Record<string, string>; devices: unknown };
-    const fromCopy = instanceBody('code-swarm-web', spec, 20001, undefined, templateName(FP)) as typeof fromImage;
+    const fromCopy = instanceBody('code-swarm-web', spec, 20001, undefined, {
+      name: templateName(FP),
+      profiles: ['default'],
+    }) as typeof fromImage & { profiles: unknown };
     assert.deepEqual(fromCopy.source, { type: 'copy', source: templateName(FP), instance_only: true });
+    assert.deepEqual(fromCopy.profiles, ['default']);
     assert.equal(fromCopy.config[TEMPLATE_KEY], '');
     assert.equal(fromCopy.config[TEMPLATE_IMAGE_KEY], '');
     assert.deepEqual(fromCopy.devices, fromImage.devices);
