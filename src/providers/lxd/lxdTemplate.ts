@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { LxdApiError, type LxdClient } from './lxdClient.js';
 import { isNotFound } from './lxdDaemon.js';
@@ -30,6 +31,8 @@ const TEMPLATE_PREFIX = 'code-swarm--template-';
 const BUILD_PREFIX = 'code-swarm--building-';
 /** LXD instance names are host names: 63 characters at most. */
 const FINGERPRINT_CHARS = 24;
+const BUSY_ATTEMPTS = 40;
+const BUSY_RETRY_MS = 250;
 /** dir-backed pools unpack and delete whole root file systems. */
 const SLOW_OP_S = 900;
 
@@ -111,13 +114,29 @@ export async function buildTemplate(api: LxdClient, alias: string, fingerprint: 
     }
     await api.run('POST', instancePath(temp), { body: { name: templateName(fingerprint) }, waitS: 60 });
   } catch (e) {
-    // A start that failed may leave it running or on its way down: a delete needs it stopped.
     await forceStop(api, temp).catch(() => undefined);
-    await api.run('DELETE', instancePath(temp), { waitS: SLOW_OP_S }).catch(() => undefined);
+    await deleteWhenFree(api, temp).catch(() => undefined);
     if (e instanceof LxdApiError && /already exists/i.test(e.message)) return;
     throw e;
   }
   await removeStaleTemplates(api, alias, fingerprint);
+}
+
+/**
+ * After a start that failed, LXD 5.0 refuses a delete for about a second
+ * ("Instance is busy running a "stop" operation"): tried again meanwhile.
+ */
+async function deleteWhenFree(api: LxdClient, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await api.run('DELETE', instancePath(name), { waitS: SLOW_OP_S });
+      return;
+    } catch (e) {
+      if (isNotFound(e)) return;
+      if (!(e instanceof LxdApiError) || !/busy/i.test(e.message) || attempt >= BUSY_ATTEMPTS) throw e;
+    }
+    await sleep(BUSY_RETRY_MS);
+  }
 }
 
 /** Deletes the templates of `alias` made from an image other than `fingerprint`. */
