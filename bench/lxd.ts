@@ -12,7 +12,6 @@ import { Store } from '../src/core/store.js';
 import { DEFAULT_CPUS, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT, Swarm } from '../src/core/swarm.js';
 import { parseMemory } from '../src/core/validate.js';
 import { cpuLimits, memoryLimit } from '../src/providers/lxd/instanceConfig.js';
-import { isTemplateName } from '../src/providers/lxd/lxdTemplate.js';
 import { lab } from '../test/lab/lab.js';
 import type { BenchContext, BenchModule } from './benchModule.js';
 import { figure, figureRow, jsonOf, medianOf, messageOf, type Figure } from './figures.js';
@@ -156,13 +155,10 @@ async function runLxdBench(bench: LxdBench, ctx: BenchContext): Promise<void> {
   };
   ctx.log(`LXD: ${ctx.quick ? 'quick' : 'full'} run on ${HOST} (${h.user}@${h.address}:${h.port}), image ${image}, ${n} round(s)`);
 
-  const lxdNames = async () => (await ssh(['lxc', 'list', '--format', 'csv', '--columns', 'n'])).split('\n').map((s) => s.trim());
-  // The image's template (lxdTemplate.ts) is the host's cache: one this run made goes with the run, one it found stays.
-  const templatesBefore = new Set((await lxdNames()).filter(isTemplateName));
   // Whatever carries the tag on gamma goes, snapshots with it: the backstop for every path out.
   const sweep = async (): Promise<string[]> => {
-    const names = await lxdNames();
-    const mine = names.filter((x) => x.includes(ctx.tag) || (isTemplateName(x) && !templatesBefore.has(x)));
+    const names = (await ssh(['lxc', 'list', '--format', 'csv', '--columns', 'n'])).split('\n').map((s) => s.trim());
+    const mine = names.filter((x) => x.includes(ctx.tag));
     for (const x of mine) await deleteWithRetry(ssh, x, SLOW_CALL_TIMEOUT_MS);
     return mine;
   };

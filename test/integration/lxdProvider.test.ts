@@ -10,7 +10,6 @@ import { generateCookieSuffix, generatePassword, hashPassword } from '../../src/
 import { LxdProvider } from '../../src/providers/lxd/lxdProvider.js';
 import { environmentFile } from '../../src/providers/lxd/lxdOptions.js';
 import { lxdInstanceName } from '../../src/providers/lxd/lxdPaths.js';
-import { isTemplateName, TEMPLATE_IMAGE_KEY, TEMPLATE_KEY, templateName } from '../../src/providers/lxd/lxdTemplate.js';
 import type { InstanceRef, InstanceSpec, ObservedInstance } from '../../src/providers/provider.js';
 import type { HostLink } from '../../src/transport/hostLink.js';
 import type { ExecResult } from '../../src/transport/execTypes.js';
@@ -134,30 +133,11 @@ function http(
   });
 }
 
-/** Every LXD instance name on gamma, templates too. */
-async function allLxdNames(link: HostLink): Promise<string[]> {
+/** LXD instance names on gamma, ours or not: what `list()` cannot see must not be left behind either. */
+async function lxdNames(link: HostLink): Promise<string[]> {
   const r = await link.exec(['lxc', 'list', '--format', 'csv', '--columns', 'n'], { timeoutMs: 30_000 });
   assert.equal(r.code, 0, r.stderr);
   return r.stdout.split('\n').filter(Boolean);
-}
-
-/**
- * LXD instance names on gamma, ours or not: what `list()` cannot see must not
- * be left behind either. A finished template is the host's cache, not a
- * leftover (one being made still counts: no create may leave one behind).
- */
-async function lxdNames(link: HostLink): Promise<string[]> {
-  return (await allLxdNames(link)).filter((n) => !n.startsWith(templateName('')));
-}
-
-/** What LXD says of an instance: its config and devices. */
-async function lxdQuery(
-  link: HostLink,
-  name: string,
-): Promise<{ config: Record<string, string>; devices: Record<string, Record<string, string>> }> {
-  const r = await link.exec(['lxc', 'query', `/1.0/instances/${name}`], { timeoutMs: 30_000 });
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout) as { config: Record<string, string>; devices: Record<string, Record<string, string>> };
 }
 
 /** A tiny image that is not a code-server image at all. */
@@ -189,24 +169,6 @@ async function importBareImage(link: HostLink, alias: string): Promise<void> {
   }
 }
 
-/**
- * Root level, so mocha runs it once after every suite of the run: any suite
- * that creates on gamma makes the image's template there (the host's cache,
- * lxdTemplate.ts), and the lab is left as it was found.
- */
-after(async function () {
-  this.timeout(300_000);
-  const conn = labConnection('gamma');
-  try {
-    const link = new SshHostLink(conn);
-    for (const n of (await allLxdNames(link)).filter(isTemplateName)) {
-      await link.exec(['lxc', 'delete', '--force', n], { timeoutMs: 300_000 });
-    }
-  } finally {
-    conn.dispose();
-  }
-});
-
 describe('LxdProvider against LXD on gamma', function () {
   this.timeout(300_000);
   let conn: SshConnection;
@@ -224,8 +186,7 @@ describe('LxdProvider against LXD on gamma', function () {
   after(async function () {
     this.timeout(300_000);
     // Everything this run made carries TAG in its name; labelled or not, it goes.
-    // Templates too: the host's cache, but the lab is left as it was found.
-    const leftovers = (await allLxdNames(link)).filter((n) => n.startsWith(lxdInstanceName(TAG)) || isTemplateName(n));
+    const leftovers = (await lxdNames(link)).filter((n) => n.startsWith(lxdInstanceName(TAG)));
     for (const n of leftovers) await link.exec(['lxc', 'delete', '--force', n], { timeoutMs: 300_000 });
     for (const alias of extraImages) await link.exec(['lxc', 'image', 'delete', alias], { timeoutMs: 60_000 });
     for (const c of connections) c.dispose();
@@ -517,61 +478,6 @@ describe('LxdProvider against LXD on gamma', function () {
       assert.ok(!(await provider.list()).some((o) => o.id === inst.id));
       assert.ok(!(await lxdNames(link)).includes(lxdInstanceName(name)));
       await failsWith(provider.start(ref), 'not-found', /no longer exists/);
-    });
-  });
-
-  describe("the host's template of an image", () => {
-    it('a create copies it once it exists: the same config, limits, hardening and devices, a healthy code-server; list never shows it', async () => {
-      const alias = await link.exec(['lxc', 'query', `/1.0/images/aliases/${lab().lxdImage}`], { timeoutMs: 30_000 });
-      const fingerprint = (JSON.parse(alias.stdout) as { target: string }).target;
-      const [a, b] = await Promise.all([specFor(`${TAG}-tpl-a`), specFor(`${TAG}-tpl-b`)]);
-      // The first create on the host (or of this image) makes the template; once it returns, the template is ready.
-      const ia = await provider.create(a.spec);
-      const template = templateName(fingerprint);
-      assert.ok((await allLxdNames(link)).includes(template), `${template} on gamma`);
-      assert.deepEqual((await allLxdNames(link)).filter(isTemplateName), [template], 'one template, none half made');
-      const steps: string[] = [];
-      const ib = await provider.create(b.spec, { onProgress: (m) => steps.push(m) });
-      assert.ok(
-        steps.some((m) => m.includes(`a copy of ${template}`)),
-        steps.join('; '),
-      );
-      await Promise.all([waitHealthy(link, ia.port), waitHealthy(link, ib.port)]);
-      const [qa, qb, qt] = await Promise.all([
-        lxdQuery(link, lxdInstanceName(a.spec.name)),
-        lxdQuery(link, lxdInstanceName(b.spec.name)),
-        lxdQuery(link, template),
-      ]);
-      // What differs between two instances by nature: LXD's volatile keys and our per-instance labels.
-      const own = new Set(['user.code-swarm.instance', 'user.code-swarm.name', 'user.code-swarm.cookie-suffix']);
-      const comparable = (c: Record<string, string>) =>
-        Object.fromEntries(Object.entries(c).filter(([k]) => !k.startsWith('volatile.') && !own.has(k)));
-      assert.deepEqual(comparable(qb.config), comparable(qa.config));
-      assert.equal(qb.config['volatile.base_image'], fingerprint);
-      assert.equal(qb.config[TEMPLATE_KEY], undefined);
-      assert.equal(qb.config[TEMPLATE_IMAGE_KEY], undefined);
-      assert.equal(qb.config['security.privileged'], 'false');
-      assert.equal(qb.config['limits.memory'], '1024MiB');
-      const withoutListen = (d: Record<string, Record<string, string>>) =>
-        Object.fromEntries(Object.entries(d).map(([k, v]) => [k, { ...v, listen: v['listen']?.replace(/:\d+$/, ':PORT') ?? '' }]));
-      assert.deepEqual(withoutListen(qb.devices), withoutListen(qa.devices));
-      assert.match(qb.devices['code-swarm-http']?.['listen'] ?? '', /^tcp:127\.0\.0\.1:\d+$/);
-      // The copy got its own first-start files (the `copy` trigger), and took none of the template's keys.
-      const session = async (password: string) => {
-        const r = await http(link, ib.port as number, 'POST', '/login', `password=${encodeURIComponent(password)}`);
-        return (r.headers['set-cookie'] ?? []).some((c) => c.startsWith(`code-server-session-${b.spec.cookieSuffix}=`));
-      };
-      assert.equal(await session(b.password), true, 'the copy logs in with its own password and cookie suffix');
-      assert.equal(await session(a.password), false, "another instance's password does not");
-      assert.equal(qt.config[TEMPLATE_KEY], fingerprint);
-      // Labelled with the store of whichever create made it (another suite's, maybe), so sweeps by store find it.
-      assert.ok(qt.config['user.code-swarm.store'], 'the template carries a store label');
-      assert.equal(qt.config['user.code-swarm.instance'], undefined, 'and no instance label');
-      const listed = await provider.list();
-      assert.ok(!listed.some((o) => isTemplateName(o.containerId ?? '')), 'no template listed');
-      assert.deepEqual(listed.filter((o) => o.id === ia.id || o.id === ib.id).length, 2);
-      await Promise.all([provider.remove(refOf(ia), { purge: true }), provider.remove(refOf(ib), { purge: true })]);
-      assert.ok((await allLxdNames(link)).includes(template), 'the template outlives the instances made from it');
     });
   });
 

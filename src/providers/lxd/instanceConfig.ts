@@ -4,7 +4,6 @@ import { LXD_LABEL_PREFIX } from './lxdKeys.js';
 import { optionDevices } from './lxdOptions.js';
 import { proxyDevice, PROXY_DEVICE } from './lxdPorts.js';
 import { sizedRootDevice } from './lxdQuota.js';
-import { templateKeysDropped, type Template } from './lxdTemplate.js';
 
 /** Bytes → what limits.memory takes; whole MiB, rounded up so a limit never shrinks. */
 export function memoryLimit(bytes: number): string {
@@ -20,28 +19,13 @@ export function cpuLimits(cpus: number): Record<string, string> {
     : { 'limits.cpu': String(whole), 'limits.cpu.allowance': `${Math.max(1, Math.round(cpus * 100))}ms/100ms` };
 }
 
-/**
- * The body of the POST that creates an instance: limits, hardening, our labels
- * and the loopback proxy. From the image, or as a copy of `template`
- * (lxdTemplate.ts): a copy takes the template's config and devices where the
- * body names none, so the body names every one we set, and drops the
- * template's own keys; snapshots stay behind.
- */
-export function instanceBody(
-  name: string,
-  spec: InstanceSpec,
-  port: number,
-  rootPool?: string,
-  template?: Template,
-): Record<string, unknown> {
+/** The body of the POST that creates an instance: limits, hardening, our labels and the loopback proxy. */
+export function instanceBody(name: string, spec: InstanceSpec, port: number, rootPool?: string): Record<string, unknown> {
   return {
     name,
     type: 'container',
-    source: template === undefined ? { type: 'image', alias: spec.image } : { type: 'copy', source: template.name, instance_only: true },
-    // LXD 5.0 gives a copy no profile unless named, and so no root disk.
-    ...(template === undefined ? {} : { profiles: template.profiles }),
+    source: { type: 'image', alias: spec.image },
     config: {
-      ...(template === undefined ? {} : templateKeysDropped()),
       ...cpuLimits(spec.cpus),
       'limits.memory': memoryLimit(spec.memoryBytes),
       'limits.processes': String(spec.pidsLimit),

@@ -26,7 +26,7 @@ export function literalTemplate(content: string): string {
 
 /**
  * Stages `files` as LXD templates applied on the instance's first start
- * (trigger `create`, or `copy` for a copy), and returns what takes them out again once it has
+ * (trigger `create`), and returns what takes them out again once it has
  * started: the metadata as it was, our template files deleted.
  *
  * Why not the files API: every file request on a stopped container runs
@@ -45,8 +45,7 @@ export async function stageFirstStartFiles(api: LxdClient, name: string, files: 
     ...files.map((f, i) => api.run('POST', templatePath(i), { rawBody: literalTemplate(f.content) })),
   ]);
   const ours = Object.fromEntries(
-    // `copy`: an instance copied from a template (lxdTemplate.ts) first starts with that trigger.
-    files.map((f, i) => [f.path, { when: ['create', 'copy'], create_only: false, template: `${TEMPLATE_PREFIX}${i}.tpl`, properties: {} }]),
+    files.map((f, i) => [f.path, { when: ['create'], create_only: false, template: `${TEMPLATE_PREFIX}${i}.tpl`, properties: {} }]),
   );
   await api.run('PUT', path, { body: { ...metadata, templates: { ...(metadata.templates ?? {}), ...ours } } });
   return async () => {

@@ -26,7 +26,7 @@ import { lxdChecks } from './lxdChecks.js';
 import { ensureVolumes } from './lxdOptions.js';
 import { stageFirstStartFiles } from './lxdFirstStart.js';
 import { missingHostPaths } from '../common/hostPaths.js';
-import { LxdApiError, type LxdClient } from './lxdClient.js';
+import { LxdApiError } from './lxdClient.js';
 import { isNotFound, LxdDaemon } from './lxdDaemon.js';
 import { watchLxd } from './lxdEvents.js';
 import { checkImage, checkStartedImage } from './lxdImageCheck.js';
@@ -39,7 +39,6 @@ import { PORT_RANGE, PortAllocator, type PortRange } from './lxdPorts.js';
 import { LxdFullInstanceSchema, LxdInstanceSchema, LxdServerSchema, LxdStateSchema } from './lxdSchemas.js';
 import { LxdSnapshots } from './lxdSnapshots.js';
 import { lxdCapacity, readLxdBlockIo, statsFromLxd } from './lxdStats.js';
-import { aliasFingerprint, buildTemplate, readyTemplate, type Template } from './lxdTemplate.js';
 import { fromLxdInstance, parseLxdMemory } from './lxdState.js';
 
 const STATS_SAMPLE_MS = 250;
@@ -103,19 +102,15 @@ export class LxdProvider implements Provider {
     const name = lxdInstanceName(spec.name);
     const ref: InstanceRef = { id: spec.id, name: spec.name, containerId: name };
     throwIfAborted(options.signal);
-    const [port, fingerprint] = await Promise.all([
-      this.daemon.call('list instances', (api) => this.ports.take(api)),
-      this.daemon.call('read the image', (api) => aliasFingerprint(api, spec.image)),
-    ]);
+    const port = await this.daemon.call('list instances', (api) => this.ports.take(api));
     let made = false;
     try {
+      progress(`Creating ${name} from ${spec.image}`, 0.05);
       await this.daemon.call('create the mounted volumes', (api) => ensureVolumes(api, spec.mounts));
       const pool = spec.diskBytes === undefined ? undefined : await this.daemon.call('read the root pool', (api) => rootPool(api));
-      const template = fingerprint === undefined ? undefined : await this.template(spec, fingerprint, progress);
-      throwIfAborted(options.signal);
       await this.daemon.call('create the instance', async (api) => {
         try {
-          await this.postInstance(api, name, spec, port, pool?.pool, template, progress);
+          await api.run('POST', '/1.0/instances', { body: instanceBody(name, spec, port, pool?.pool), waitS: SLOW_OP_S });
         } catch (e) {
           throw this.createError(e, spec, name);
         }
@@ -147,46 +142,6 @@ export class LxdProvider implements Provider {
       else this.ports.release(port);
       throw toSwarmError(e);
     }
-  }
-
-  /**
-   * The host's template of the image, made first when there is none: made
-   * beside the instance's own create, the first create took 10.6 s against
-   * lxc's 6.5 s on two cores (two shifts and a boot competing). Nothing of it
-   * outlives the create (a CLI exits when it returns). When none can be made
-   * (an image that cannot start), the create goes from the image as before.
-   */
-  private async template(spec: InstanceSpec, fingerprint: string, progress: ProgressSink): Promise<Template | undefined> {
-    const ready = () => this.daemon.call('look for a template', (api) => readyTemplate(api, fingerprint)).catch(() => undefined);
-    const found = await ready();
-    if (found !== undefined) return found;
-    progress(`Preparing ${spec.image} on ${this.daemon.link.label} (once per image)`, 0.02);
-    await this.daemon.call('make a template', (api) => buildTemplate(api, spec.image, fingerprint, spec.storeId)).catch(() => undefined);
-    return ready();
-  }
-
-  /** From the template when there is one (no shift at the first start); from the image when there is none or it just went. */
-  private async postInstance(
-    api: LxdClient,
-    name: string,
-    spec: InstanceSpec,
-    port: number,
-    pool: string | undefined,
-    template: Template | undefined,
-    progress: ProgressSink,
-  ): Promise<void> {
-    if (template !== undefined) {
-      progress(`Creating ${name} from ${spec.image} (a copy of ${template.name})`, 0.05);
-      try {
-        await api.run('POST', '/1.0/instances', { body: instanceBody(name, spec, port, pool, template), waitS: SLOW_OP_S });
-        return;
-      } catch (e) {
-        // A newer image's template replaced it since it was looked up.
-        if (!isNotFound(e)) throw e;
-      }
-    }
-    progress(`Creating ${name} from ${spec.image}`, 0.05);
-    await api.run('POST', '/1.0/instances', { body: instanceBody(name, spec, port, pool), waitS: SLOW_OP_S });
   }
 
   async start(ref: InstanceRef): Promise<void> {

@@ -106,8 +106,8 @@ describe('LXD first-start files', () => {
       ...image,
       templates: {
         ...image.templates,
-        '/a': { when: ['create', 'copy'], create_only: false, template: 'code-swarm-first-start-0.tpl', properties: {} },
-        '/b': { when: ['create', 'copy'], create_only: false, template: 'code-swarm-first-start-1.tpl', properties: {} },
+        '/a': { when: ['create'], create_only: false, template: 'code-swarm-first-start-0.tpl', properties: {} },
+        '/b': { when: ['create'], create_only: false, template: 'code-swarm-first-start-1.tpl', properties: {} },
       },
     });
     calls.length = 0;
