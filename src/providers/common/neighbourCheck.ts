@@ -42,12 +42,17 @@ export function parseNeighbours(stdout: string): NeighbourState {
   return { limit: all[2], thresholds: all, entries: Math.max(0, num(entries) ?? 0), veths: num(veths) ?? 0 };
 }
 
+/** Entries the table holds or will hold: this namespace's, and one in each container's own. */
+function inUse(s: NeighbourState): number {
+  return s.entries + s.veths;
+}
+
 /** The finding for a host's table; `fix` is the command that raises the limits (root's). */
 export function neighbourFinding(s: NeighbourState, fix: readonly string[]): Finding {
   if (s.limit === undefined) {
     return ok('os.neighbours', "the neighbour (ARP) table's limit is not visible here (a network namespace: the machine's own applies)");
   }
-  const used = s.entries + s.veths;
+  const used = inUse(s);
   if (used < s.limit * WARN_SHARE) {
     return ok('os.neighbours', `neighbour (ARP) table: about ${used} of ${s.limit} entries in use; each instance takes about two`);
   }
@@ -60,7 +65,7 @@ export function neighbourFinding(s: NeighbourState, fix: readonly string[]): Fin
 
 /** The sysctl that raises the three thresholds, never below what the table needs now. */
 export function raiseArgv(s: NeighbourState): string[] {
-  const scale = Math.max(1, Math.ceil(((s.entries + s.veths) * 4) / RAISED[2]));
+  const scale = Math.max(1, Math.ceil((inUse(s) * 4) / RAISED[2]));
   return ['sysctl', '-w', ...KEYS.map((k, i) => `net.ipv4.neigh.default.${k}=${Math.max(RAISED[i] * scale, s.thresholds[i] ?? 0)}`)];
 }
 
