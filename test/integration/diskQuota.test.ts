@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { containerName, volumeName } from '../../src/providers/docker/dockerNames.js';
 import { lxdInstanceName } from '../../src/providers/lxd/lxdPaths.js';
 import { SshHostLink } from '../../src/transport/sshHostLink.js';
@@ -13,6 +15,8 @@ import { cliAddLabHost, labCli, purgeAll } from '../lab/labCli.js';
  * and Podman keep containers with overlay on ext4; Swarm's volumes take no
  * size).
  */
+const TESTBED = resolve(__dirname, '../../../scripts/testbed');
+
 describe('disk quotas: create --disk', function () {
   this.timeout(420_000);
   let state: string;
@@ -88,6 +92,25 @@ describe('disk quotas: create --disk', function () {
       assert.deepEqual(probes, [], 'no probe volume stays');
     });
   }
+
+  it('is refused on gamma while the kernel enforces no quota on its pool (accounting marked inconsistent), leaving nothing', async () => {
+    const name = uniqueName('disk');
+    execFileSync('bash', [TESTBED, 'fault', 'gamma', 'qgroups-break'], { stdio: 'ignore' });
+    try {
+      const r = cli('create', name, '--host', 'gamma', '--image', lab().lxdImage, '--disk', '2g');
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /^code-swarm: gamma cannot enforce --disk: the kernel marked the quota accounting of LXD's pool sized inconsistent, so it enforces no size until a rescan: run btrfs quota rescan -w \/var\/lib\/lxd\/storage-pools\/sized as root/,
+      );
+      assert.equal(listed(name), undefined, 'no record');
+      const lxd = await gamma.exec(['lxc', 'list', '--format', 'csv', '--columns', 'n'], { timeoutMs: 30_000 });
+      assert.ok(!lxd.stdout.split('\n').includes(lxdInstanceName(name)), 'no LXD instance');
+    } finally {
+      execFileSync('bash', [TESTBED, 'fault', 'gamma', 'qgroups-mend'], { stdio: 'ignore' });
+    }
+  });
 
   it('is refused on a Swarm-mode host, and a size that is not one is refused before any host is asked', () => {
     const swarm = cli('create', uniqueName('disk'), '--host', 'solo', '--disk', '2g');

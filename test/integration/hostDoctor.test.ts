@@ -112,13 +112,39 @@ describe('host doctor on the lab', function () {
       r.findings.filter((f) => f.severity === 'error'),
       [],
     );
-    assertOk(r, ['ssh.connect', 'ssh.keepalive', 'lxd.socket', 'lxd.engine', 'lxd.storage', 'lxd.quota', 'lxd.image', 'loopback.forward']);
+    assertOk(r, [
+      'ssh.connect',
+      'ssh.keepalive',
+      'lxd.socket',
+      'lxd.engine',
+      'lxd.storage',
+      'lxd.quota',
+      'lxd.qgroups',
+      'lxd.image',
+      'loopback.forward',
+    ]);
     // The lab keeps root disks on a btrfs pool, where --disk holds (docs/DISK.md).
     assert.match(finding(r, 'lxd.storage').message, /^storage pool sized \(btrfs\): \d+\.\d GiB free$/);
     assert.equal(finding(r, 'lxd.quota').message, '--disk is enforced here');
+    assert.match(finding(r, 'lxd.qgroups').message, /^storage pool sized \(btrfs\): quota accounting consistent, so --disk holds$/);
     assert.ok(!r.findings.some((f) => f.code.startsWith('docker.')));
     const missing = await swarm.checkHost('gamma', { image: 'no-such-alias' });
     assert.equal(finding(missing, 'lxd.image').severity, 'error');
+  });
+
+  it("says when the kernel stopped enforcing gamma's quotas (accounting marked inconsistent), with the rescan that mends it", async () => {
+    const pool = '/var/lib/lxd/storage-pools/sized';
+    execFileSync('bash', [TESTBED, 'fault', 'gamma', 'qgroups-break'], { stdio: 'ignore' });
+    try {
+      const f = finding(await swarm.checkHost('gamma', { image: lab().lxdImage }), 'lxd.qgroups');
+      assert.equal(f.severity, 'warning');
+      assert.match(f.message, /marked its quota accounting inconsistent, so --disk limits are not enforced/);
+      // gamma's login is not root: the fix asks sudo, which gamma does not grant, so the lab mends it as root.
+      assert.deepEqual(f.fix, [['sudo', '-n', 'btrfs', 'quota', 'rescan', '-w', pool]]);
+    } finally {
+      execFileSync('bash', [TESTBED, 'fault', 'gamma', 'qgroups-mend'], { stdio: 'ignore' });
+    }
+    assert.equal(finding(await swarm.checkHost('gamma', { image: lab().lxdImage }), 'lxd.qgroups').severity, 'ok');
   });
 
   it("checks epsilon as a rootful Podman host, in Podman's words, and its containers start with the lab's default ulimits", async () => {

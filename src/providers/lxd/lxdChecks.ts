@@ -5,6 +5,7 @@ import { type CheckContext, error, type Finding, type HostCheck, NotChecked, ok,
 import { isNotFound, type LxdDaemon } from './lxdDaemon.js';
 import { ProfileSchema, quotaProblemOf, rootPoolOf } from './lxdQuota.js';
 import { quotaFinding } from '../common/quotaFinding.js';
+import { qgroupFindings } from './lxdQgroups.js';
 
 const ServerSchema = z.object({
   api_version: z.string().optional(),
@@ -86,6 +87,12 @@ export function lxdChecks(daemon: LxdDaemon): readonly HostCheck[] {
         const resources = await client.get(`/1.0/storage-pools/${encodeURIComponent(pool)}/resources`, ResourcesSchema);
         // The pool just read also says whether --disk holds on it.
         return [poolFinding(pool, p.driver, resources), quotaFinding('lxd.quota', quotaProblemOf({ pool, driver: p.driver }))];
+      },
+    },
+    {
+      id: 'lxd.qgroups',
+      async run(ctx) {
+        return qgroupFindings(ctx, await api(ctx), await daemon.resolveSocket());
       },
     },
     {

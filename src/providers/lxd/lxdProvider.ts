@@ -31,7 +31,8 @@ import { isNotFound, LxdDaemon } from './lxdDaemon.js';
 import { watchLxd } from './lxdEvents.js';
 import { checkImage, checkStartedImage } from './lxdImageCheck.js';
 import { LXD_KEY } from './lxdKeys.js';
-import { lxdQuotaProblem, rootPool } from './lxdQuota.js';
+import { quotaProblemOf, rootPool } from './lxdQuota.js';
+import { qgroupProblem } from './lxdQgroups.js';
 import { forceStop, startInstance, stopInstance } from './lxdLifecycle.js';
 import { readLxdLogs } from './lxdLogs.js';
 import { instancePath, lxdInstanceName, lxdNameOf } from './lxdPaths.js';
@@ -93,8 +94,13 @@ export class LxdProvider implements Provider {
     return missingHostPaths(this.daemon.link, paths);
   }
 
-  diskQuotaProblem(): Promise<string | undefined> {
-    return this.daemon.call('read the root pool', (api) => lxdQuotaProblem(api));
+  /** The pool's driver first; on btrfs, also whether the kernel still enforces its quota groups. */
+  /** The pool's driver first; on btrfs, also whether the kernel still enforces its quota groups (lxdQgroups.ts). */
+  async diskQuotaProblem(): Promise<string | undefined> {
+    const root = await this.daemon.call('read the root pool', (api) => rootPool(api));
+    const problem = quotaProblemOf(root);
+    if (problem !== undefined || root?.driver !== 'btrfs') return problem;
+    return qgroupProblem((argv) => this.daemon.link.exec(argv), await this.daemon.resolveSocket(), root.pool);
   }
 
   async create(spec: InstanceSpec, options: CreateOptions = {}): Promise<ObservedInstance> {

@@ -26,11 +26,6 @@ export async function rootPool(api: LxdClient): Promise<{ pool: string; driver: 
   return { pool, driver };
 }
 
-/** Why LXD here cannot enforce `--disk`, or undefined. */
-export async function lxdQuotaProblem(api: LxdClient): Promise<string | undefined> {
-  return quotaProblemOf(await rootPool(api));
-}
-
 /** Why root disks on this pool cannot be held to a size, or undefined (the doctor has the pool read already). */
 export function quotaProblemOf(root: { pool: string; driver?: string | undefined } | undefined): string | undefined {
   if (!root) return "LXD's default profile has no root disk on a pool";
