@@ -29,6 +29,6 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     out.error(`code-swarm: ${err.oneLine()}`);
     return err.code === 'invalid-input' ? 2 : 1;
   } finally {
-    swarm?.dispose();
+    await swarm?.dispose();
   }
 }

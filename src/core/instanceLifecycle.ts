@@ -76,6 +76,8 @@ export interface InstanceLifecycleOptions {
   readonly providerOf: (host: HostRecord) => Provider;
   /** Something about this host's instances changed. */
   readonly changed: (host: string) => void;
+  /** Keeps work a provider started for this host beyond its call (waited for before the host's link closes). */
+  readonly keep?: (host: HostRecord, work: Promise<void>) => void;
   readonly defaults?:
     { image?: string; cpus?: number; memory?: string; disk?: string; idleTimeout?: string; codeServerImage?: string } | undefined;
 }
@@ -196,7 +198,7 @@ export class InstanceLifecycle {
           ...(codeServerImage ? { codeServerImage } : {}),
           ...(build ? { build } : {}),
         },
-        options,
+        { ...options, ...(this.opts.keep ? { background: (work: Promise<void>) => this.opts.keep?.(host, work) } : {}) },
       );
       if (dc) await postCreateOrUndo(provider, { id, name, containerId: observed.containerId }, dc, options);
       const record = await applyObservation(store, id, observed);

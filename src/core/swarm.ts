@@ -342,11 +342,12 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return idle ? { ...view, idle } : view;
   }
 
-  dispose(): void {
+  /** Stops everything; resolves once each host's background work (a swarm host's refill) is done and its link closed. */
+  async dispose(): Promise<void> {
     this.parts.resources.dispose();
     this.reachability.dispose();
-    this.parts.registry.dispose();
     this.removeAllListeners();
+    await this.parts.registry.dispose();
   }
 
   private async withProbe<T>(

@@ -103,7 +103,12 @@ export function wireSwarm(opts: SwarmOptions, hub: SwarmHub): SwarmParts {
   });
   const pieces = { store, health, busy, providerOf, changed };
   const refresher: Refresher = new Refresher({ ...pieces, reachability });
-  const lifecycle = new InstanceLifecycle({ ...pieces, secrets, defaults: opts.defaults });
+  const lifecycle = new InstanceLifecycle({
+    ...pieces,
+    secrets,
+    defaults: opts.defaults,
+    keep: (host, work) => registry.keep(host.name, work),
+  });
   const doctor = new HostDoctor({
     store,
     accessOf,

@@ -104,6 +104,12 @@ export interface CreateOptions {
   /** Every line of a build's output, as it comes. */
   readonly onLog?: (line: string) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Takes work the create starts that outlives it (a swarm host's next ready
+   * slot): the caller's owner waits for it before it closes the host's link.
+   * Absent: the provider starts none.
+   */
+  readonly background?: (work: Promise<void>) => void;
 }
 
 export interface ExecInOptions {
@@ -218,6 +224,8 @@ export interface Provider {
    * fails too, leaves it labelled so the next list shows it as failed.
    */
   create(spec: InstanceSpec, options?: CreateOptions): Promise<ObservedInstance>;
+  /** Removes what the provider keeps ready for this store's next creates (a swarm host's idle slots); on a host's removal. */
+  releaseIdle?(storeId: string): Promise<void>;
   /**
    * The host paths of these that do not exist on the host (looked up over
    * its own link, before anything is created); absent for an engine that
