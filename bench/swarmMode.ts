@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { DEFAULT_MEMORY, type Swarm } from '../src/core/swarm.js';
 import { parseMemory } from '../src/core/validate.js';
-import { POOL_LABEL } from '../src/providers/swarm/swarmModeNames.js';
+import { GATEWAY_NAME_LABEL } from '../src/providers/swarm/swarmModeNames.js';
 import { serviceSpec } from '../src/providers/swarm/swarmModeSpec.js';
 import { SwarmError } from '../src/shared/errors.js';
 import { SshHostLink } from '../src/transport/sshHostLink.js';
@@ -95,8 +95,8 @@ export function createSwarmModeBench(): BenchModule {
       await swarm.waitHealthy(name, { timeoutMs: HEALTHY_TIMEOUT_MS, signal: ctx.signal });
       figures.ours.samples.push(performance.now() - t0);
       // Whether it took a ready slot (its gateway was one): the first create of a store finds none.
-      const gw = await labDocker(MANAGER).getContainer(`code-swarm-${name}-gw`).inspect();
-      tookSlot.push(gw.Config.Labels[POOL_LABEL] !== undefined);
+      const svc = (await labDocker(MANAGER).getService(`code-swarm-${name}`).inspect()) as { Spec: { Labels: Record<string, string> } };
+      tookSlot.push(svc.Spec.Labels[GATEWAY_NAME_LABEL] !== undefined);
       await swarm.delete(name, { purge: true });
       undo();
     };

@@ -7,7 +7,7 @@ import { failsWith } from '../lab/failsWith.js';
 import { dockerExec, lab, labDocker, labSwarm, uniqueName, type LabHostName } from '../lab/lab.js';
 import { closeSwarmSuite, readySlot, unaccountedSlotParts } from '../lab/swarmSlots.js';
 import { eventually } from '../lab/eventually.js';
-import { INSTANCE_ALIAS, POOL_LABEL } from '../../src/providers/swarm/swarmModeNames.js';
+import { GATEWAY_NAME_LABEL, INSTANCE_ALIAS, POOL_LABEL } from '../../src/providers/swarm/swarmModeNames.js';
 
 const NODES = ['swarm1', 'swarm2', 'swarm3'] as const satisfies readonly LabHostName[];
 
@@ -196,12 +196,14 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
     const name = uniqueName('swslot2');
     const service = `code-swarm-${name}`;
     await swarm.create({ name, host: 'cluster', node: 'swarm1' });
-    const gw = await manager.getContainer(`${service}-gw`).inspect();
-    assert.equal(gw.Config.Labels[POOL_LABEL], slot, 'the create took the ready slot: its gateway, renamed');
-    assert.deepEqual(await manager.listContainers({ all: true, filters: { name: [slot] } }), [], 'the slot’s name is gone');
+    // The create took the ready slot: the service names the slot's gateway, the slot's claim names the instance.
     const spec = (await manager.getService(service).inspect()) as {
-      Spec: { TaskTemplate: { Networks: { Target: string; Aliases?: string[] }[] } };
+      Spec: { Labels: Record<string, string>; TaskTemplate: { Networks: { Target: string; Aliases?: string[] }[] } };
     };
+    assert.equal(spec.Spec.Labels[GATEWAY_NAME_LABEL], slot, 'the create took the ready slot');
+    const gw = await manager.getContainer(slot).inspect();
+    const [claim] = await manager.listConfigs({ filters: { name: [slot] } });
+    assert.equal(claim?.Spec?.Labels?.[LABEL.instance], spec.Spec.Labels[LABEL.instance]);
     assert.deepEqual(spec.Spec.TaskTemplate.Networks, [{ Target: slotNet.Id, Aliases: [INSTANCE_ALIAS] }]);
     // The gateway is as hardened as one made with its instance.
     assert.deepEqual(gw.HostConfig.CapDrop, ['ALL']);
@@ -237,6 +239,8 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
     assert.deepEqual(await manager.listSecrets({ filters: { label: [`${LABEL.instance}=${view.id}`] } }), []);
     assert.deepEqual(await manager.listNetworks({ filters: { id: [slotNet.Id] } }), [], 'the taken slot’s overlay went with it');
     assert.deepEqual(await manager.listContainers({ all: true, filters: { name: [`${service}-gw`] } }), []);
+    assert.deepEqual(await manager.listContainers({ all: true, filters: { name: [slot] } }), [], 'the taken slot’s gateway went with it');
+    assert.deepEqual(await manager.listConfigs({ filters: { name: [slot] } }), [], 'and its claim');
     const { Volumes } = await manager.listVolumes({ filters: { name: [`${service}-project`] } });
     assert.deepEqual(Volumes, []);
     // Whatever carries the pool label is an idle slot or a live instance's (the refill may still be making one).

@@ -53,8 +53,8 @@ describe('swarm-mode host: no instance port answers anywhere but through the tun
     const info = (await manager.getService(`code-swarm-${a}`).inspect()) as { Spec: { Labels: Record<string, string> } };
     const slot = await readySlot(manager, info.Spec.Labels['code-swarm.store']!);
     await swarm.create({ name: b, host: 'cluster', node: 'swarm2' });
-    const gw = await manager.getContainer(`code-swarm-${b}-gw`).inspect();
-    assert.equal(gw.Config.Labels['code-swarm.pool'], slot, 'b took the ready slot');
+    const bInfo = (await manager.getService(`code-swarm-${b}`).inspect()) as { Spec: { Labels: Record<string, string> } };
+    assert.equal(bInfo.Spec.Labels['code-swarm.gateway'], slot, 'b took the ready slot');
     for (const name of [a, b]) {
       const v = await swarm.waitHealthy(name, { timeoutMs: 120_000 });
       assert.ok(v.port !== undefined);

@@ -39,13 +39,20 @@ export const PASSWORD_SECRET_FILE = 'code-swarm-password';
  */
 export const INSTANCE_ALIAS = 'code-swarm-instance';
 
-/** Marks a ready slot's overlay and gateway (its value: the slot's name), kept after the slot is taken. */
+/** Marks a ready slot's overlay, gateway and claim (its value: the slot's name), kept after the slot is taken. */
 export const POOL_LABEL = 'code-swarm.pool';
+
+/**
+ * On a service that took a slot: its gateway container's name (the slot's).
+ * A gateway on a Swarm overlay cannot be renamed (Docker 20.10 refuses:
+ * moby/moby#42351), so it keeps the slot's name and the service names it.
+ */
+export const GATEWAY_NAME_LABEL = 'code-swarm.gateway';
 
 /** An underscore: no instance's name has one, so no instance's container, overlay or gateway can be named like a slot. */
 const SLOT_PREFIX = 'code-swarm_slot-';
 
-/** A ready slot's name: its gateway container's, until a create renames it to the instance's gateway. */
+/** A ready slot's name: its gateway container's, and its claim's once a create takes it. */
 export function slotName(token: string): string {
   return `${SLOT_PREFIX}${token}`;
 }

@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import type Docker from 'dockerode';
 import { z } from 'zod';
 import { SwarmError, toSwarmError } from '../../shared/errors.js';
 import type { HostLink } from '../../transport/hostLink.js';
@@ -26,9 +25,17 @@ import { imageEntry } from './swarmModeImage.js';
 import { readServiceLogs } from './swarmModeLogs.js';
 import { settled, untilTasksDown } from './swarmModeTasks.js';
 import { listClusterNodes, setClusterNodeAvailability, type NodeAvailability } from './swarmModeNodes.js';
-import { gatewayName, overlayName, passwordSecretName, POOL_LABEL, serviceName, swarmVolumeName } from './swarmModeNames.js';
+import {
+  GATEWAY_NAME_LABEL,
+  gatewayName,
+  overlayName,
+  passwordSecretName,
+  POOL_LABEL,
+  serviceName,
+  swarmVolumeName,
+} from './swarmModeNames.js';
 import { requireServiceHardened } from './swarmModeReadBack.js';
-import { refillSlots, removeIdleSlots, removeNetwork, takeSlot, type SlotRecipe } from './swarmModeSlots.js';
+import { refillSlots, removeClaims, removeIdleSlots, removeNetwork, takeSlot, type SlotRecipe } from './swarmModeSlots.js';
 import { GATEWAY_LABEL, gatewayOptions, instanceGateway, overlayOptions, serviceSpec } from './swarmModeSpec.js';
 import { GatewayListSchema, NodeListSchema, nodeViews, observedFromSwarm, ServiceListSchema, TaskListSchema } from './swarmModeState.js';
 import { purgeVolumes } from './swarmModeVolumes.js';
@@ -48,6 +55,7 @@ const InfoSchema = z.object({
 /** The networks a service's tasks join (their ids), read before the service goes so its overlay goes too. */
 const ServiceNetworksSchema = z.object({
   Spec: z.object({
+    Labels: z.record(z.string(), z.string()).nullable().optional(),
     TaskTemplate: z
       .object({
         ContainerSpec: z.object({ Image: z.string().optional() }).optional(),
@@ -157,8 +165,8 @@ export class SwarmModeProvider implements Provider {
       // wins over the others'.
       const [{ entry, user }, slot] = await allOrFirstError([
         imageEntry(this.engine, spec.image),
-        takeSlot(this.engine, spec.storeId, gatewayName(spec.name)).then((taken) => {
-          if (taken) Object.assign(made, { network: taken.networkId, gateway: taken.gatewayId });
+        takeSlot(this.engine, { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId }).then((taken) => {
+          if (taken) Object.assign(made, { network: taken.networkId, gateway: taken.gatewayId, claim: taken.claimId });
           return taken;
         }),
         this.engine
@@ -197,6 +205,7 @@ export class SwarmModeProvider implements Provider {
             secretName,
             network: made.network as string,
             ...(spec.placement ? { placement: spec.placement } : {}),
+            ...(slot ? { gateway: slot.slot } : {}),
           }),
         ),
       );
@@ -262,7 +271,7 @@ export class SwarmModeProvider implements Provider {
 
   async start(ref: InstanceRef): Promise<void> {
     await this.scale(ref, 1);
-    await startGateway(this.engine, ref.name);
+    await startGateway(this.engine, await this.gatewayOf(ref));
   }
 
   async stop(ref: InstanceRef): Promise<void> {
@@ -281,7 +290,7 @@ export class SwarmModeProvider implements Provider {
       const mode = spec['Mode'] as { Replicated?: { Replicas?: number } } | undefined;
       spec['Mode'] = { Replicated: { Replicas: Math.max(1, mode?.Replicated?.Replicas ?? 1) } };
     });
-    await startGateway(this.engine, ref.name);
+    await startGateway(this.engine, await this.gatewayOf(ref));
   }
 
   async remove(ref: InstanceRef, options: { purge: boolean }): Promise<void> {
@@ -291,10 +300,16 @@ export class SwarmModeProvider implements Provider {
       await this.engine.call('list its tasks', () => this.engine.api.listTasks({ filters: { service: [serviceName(ref.name)] } })),
       'task list',
     );
-    const { image, networks } = await this.serviceParts(svcKey);
-    await this.gatewayCall(ref, 'remove the gateway', (c) => c.remove({ force: true }), [404]);
+    const { image, networks, gateway } = await this.serviceParts(svcKey);
+    await this.engine.call(
+      'remove the gateway',
+      () => this.engine.api.getContainer(gateway ?? gatewayName(ref.name)).remove({ force: true }),
+      undefined,
+      [404],
+    );
     await this.engine.call('remove the service', () => this.engine.api.getService(svcKey).remove(), undefined, [404]);
     await this.removeLeftovers(ref, networks);
+    await removeClaims(this.engine, ref.id);
     if (!options.purge) return;
     const nodeIds = [...new Set(tasks.flatMap((t) => (t.NodeID ? [t.NodeID] : [])))];
     if (nodeIds.length > 0 && image) await purgeVolumes(this.engine, { name: ref.name, image, volume: swarmVolumeName(ref.name), nodeIds });
@@ -372,17 +387,23 @@ export class SwarmModeProvider implements Provider {
     await this.engine.call(what, () => svc.update({ ...spec, version: info.Version.Index }), ref);
   }
 
-  private async gatewayCall(ref: InstanceRef, what: string, fn: (c: Docker.Container) => Promise<unknown>, ok: number[]): Promise<void> {
-    await this.engine.call(what, () => fn(this.engine.api.getContainer(gatewayName(ref.name))), undefined, ok);
+  /** The gateway's container name: a taken slot's, as its service names it, or the instance's own. */
+  private async gatewayOf(ref: InstanceRef): Promise<string> {
+    return (await this.serviceParts(ref.containerId ?? serviceName(ref.name))).gateway ?? gatewayName(ref.name);
   }
 
-  /** The service's image (for a purge's jobs) and the ids of the networks it names (a taken slot's overlay has no instance's name). */
-  private async serviceParts(key: string): Promise<{ image?: string; networks: string[] }> {
+  /**
+   * The service's image (for a purge's jobs), the ids of the networks it
+   * names (a taken slot's overlay has no instance's name) and its gateway's
+   * name when that is a taken slot's.
+   */
+  private async serviceParts(key: string): Promise<{ image?: string; networks: string[]; gateway?: string }> {
     try {
       const info = ServiceNetworksSchema.parse(await this.engine.api.getService(key).inspect());
       const tt = info.Spec.TaskTemplate;
       const image = tt?.ContainerSpec?.Image?.replace(/@sha256:[0-9a-f]+$/, '');
-      return { ...(image ? { image } : {}), networks: (tt?.Networks ?? []).map((n) => n.Target) };
+      const gateway = info.Spec.Labels?.[GATEWAY_NAME_LABEL];
+      return { ...(image ? { image } : {}), ...(gateway ? { gateway } : {}), networks: (tt?.Networks ?? []).map((n) => n.Target) };
     } catch {
       return { networks: [] };
     }
@@ -439,6 +460,7 @@ export class SwarmModeProvider implements Provider {
       await new Promise((r) => setTimeout(r, 250));
     }
     if (made.secret) await quietly(() => this.engine.api.getSecret(made.secret as string).remove());
+    if (made.claim) await quietly(() => this.engine.api.getConfig(made.claim as string).remove());
   }
 }
 
@@ -448,6 +470,8 @@ interface Made {
   network?: string;
   service?: string;
   gateway?: string;
+  /** A taken slot's claim. */
+  claim?: string;
   /** The gateway's create and start, under way beside the service's. */
   gatewayStarting?: Promise<void>;
 }

@@ -8,7 +8,9 @@ import {
   slotLeftovers,
   SlotContainerListSchema,
   SlotNetworkListSchema,
+  SlotClaimListSchema,
   type ReadySlot,
+  type SlotClaimRow,
   type SlotContainerRow,
   type SlotNetworkRow,
 } from './swarmModeSlotChoice.js';
@@ -32,45 +34,73 @@ export interface SlotRecipe {
   readonly encrypted: boolean;
 }
 
-async function slotRows(engine: DockerEngine): Promise<{ containers: SlotContainerRow[]; networks: SlotNetworkRow[] }> {
-  const [containers, networks] = await Promise.all([
-    engine.call('list the ready slots', () => engine.api.listContainers({ all: true, filters: { label: [POOL_LABEL] } })),
-    engine.call('list the ready slots’ overlays', () => engine.api.listNetworks({ filters: { label: [POOL_LABEL] } })),
+interface SlotRows {
+  containers: SlotContainerRow[];
+  networks: SlotNetworkRow[];
+  claims: SlotClaimRow[];
+}
+
+const filters = { label: [POOL_LABEL] };
+
+async function slotRows(engine: DockerEngine): Promise<SlotRows> {
+  const [containers, networks, claims] = await Promise.all([
+    engine.call('list the ready slots', () => engine.api.listContainers({ all: true, filters })),
+    engine.call('list the ready slots’ overlays', () => engine.api.listNetworks({ filters })),
+    engine.call('list the slots’ claims', () => engine.api.listConfigs({ filters })),
   ]);
   return {
     containers: engine.checked(SlotContainerListSchema, containers, 'container list'),
     networks: engine.checked(SlotNetworkListSchema, networks, 'network list'),
+    claims: engine.checked(SlotClaimListSchema, claims, 'config list'),
   };
 }
 
+/** A slot taken for an instance: its claim's id too, removed with the instance. */
+export interface TakenSlot extends ReadySlot {
+  readonly claimId: string;
+}
+
 /**
- * Takes a ready slot for an instance: its gateway, found by its slot's
- * name, is renamed to the instance's gateway. Docker renames one at a time,
- * so of two creates (in any processes) after one slot, one gets it and the
- * other's rename finds no such name (404) and tries the next. Undefined
- * when none is left, or a rename fails otherwise: the create then makes
- * its own overlay and gateway, as without a pool.
+ * Takes a ready slot for an instance by making its claim: a Swarm config
+ * named as the slot (labelled with the instance). Swarm's store keeps names
+ * unique, so of two creates (in any processes) after one slot, one makes
+ * it and the other is refused (409) and tries the next. (Renaming the
+ * gateway would say it better, but Docker 20.10 cannot rename a container
+ * on a Swarm overlay: moby/moby#42351.) Undefined when none is left, or a
+ * claim fails otherwise: the create then makes its own overlay and gateway,
+ * as without a pool.
  */
-export async function takeSlot(engine: DockerEngine, storeId: string, gateway: string): Promise<ReadySlot | undefined> {
-  const { containers } = await slotRows(engine);
-  for (const slot of readySlots(containers, storeId)) {
+export async function takeSlot(engine: DockerEngine, labels: Record<string, string>): Promise<TakenSlot | undefined> {
+  const { containers, claims } = await slotRows(engine);
+  const storeId = labels[LABEL.store] ?? '';
+  for (const slot of readySlots(containers, claims, storeId)) {
     try {
-      await engine.api.getContainer(slot.slot).rename({ name: gateway });
-      return slot;
+      const made = (await engine.api.createConfig({
+        Name: slot.slot,
+        Labels: { ...labels, [POOL_LABEL]: slot.slot },
+        Data: Buffer.from(slot.slot).toString('base64'),
+      })) as { id?: string; ID?: string };
+      return { ...slot, claimId: made.id ?? made.ID ?? slot.slot };
     } catch (e) {
-      if (statusOf(e) !== 404) return undefined;
+      if (statusOf(e) !== 409) return undefined;
     }
   }
   return undefined;
 }
 
+/** Removes an instance's claims (by its id label): its slot is gone with it. */
+export async function removeClaims(engine: DockerEngine, instanceId: string): Promise<void> {
+  const claims = engine.checked(
+    SlotClaimListSchema,
+    await engine.call('list the slots’ claims', () => engine.api.listConfigs({ filters: { label: [`${LABEL.instance}=${instanceId}`] } })),
+    'config list',
+  );
+  for (const c of claims) await engine.call('remove the slot’s claim', () => engine.api.getConfig(c.ID).remove(), undefined, [404]);
+}
+
 /** Removes what `slotLeftovers` names: gateways first, which frees their overlays. */
-async function removeLeftovers(
-  engine: DockerEngine,
-  rows: { containers: SlotContainerRow[]; networks: SlotNetworkRow[] },
-  options: { storeId: string; all?: boolean },
-): Promise<void> {
-  const left = slotLeftovers(rows.containers, rows.networks, options);
+async function removeLeftovers(engine: DockerEngine, rows: SlotRows, options: { storeId: string; all?: boolean }): Promise<void> {
+  const left = slotLeftovers(rows.containers, rows.networks, rows.claims, options);
   for (const id of left.containers)
     await engine.call('remove a slot’s gateway', () => engine.api.getContainer(id).remove({ force: true }), undefined, [404]);
   for (const id of left.networks) await removeNetwork(engine, id);
@@ -96,7 +126,7 @@ export async function removeNetwork(engine: DockerEngine, id: string): Promise<v
 export async function refillSlots(engine: DockerEngine, recipe: SlotRecipe): Promise<void> {
   const rows = await slotRows(engine);
   await removeLeftovers(engine, rows, { storeId: recipe.storeId });
-  if (readySlots(rows.containers, recipe.storeId).length >= POOL_SIZE) return;
+  if (readySlots(rows.containers, rows.claims, recipe.storeId).length >= POOL_SIZE) return;
   await makeSlot(engine, recipe);
 }
 

@@ -3,7 +3,7 @@ import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { instanceLabels, LABEL } from '../common/labels.js';
 import type { InstanceSpec } from '../provider.js';
 import { forwarderProgram } from './swarmModeForwarder.js';
-import { INSTANCE_ALIAS, PASSWORD_SECRET_FILE, serviceName, swarmVolumeName } from './swarmModeNames.js';
+import { GATEWAY_NAME_LABEL, INSTANCE_ALIAS, PASSWORD_SECRET_FILE, serviceName, swarmVolumeName } from './swarmModeNames.js';
 
 /** The workspace volume's mount point, where code-server opens (as on a plain Docker host). */
 export const PROJECT_DIR = '/home/coder/project';
@@ -27,6 +27,8 @@ export interface ServiceContext {
   readonly secretName: string;
   readonly network: string;
   readonly placement?: Placement;
+  /** The gateway's container name when it is a taken slot's (an instance's own is named after it). */
+  readonly gateway?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export function serviceSpec(spec: InstanceSpec, ctx: ServiceContext): Docker.Cre
   const nanoCpus = Math.round(spec.cpus * 1e9);
   return {
     Name: serviceName(spec.name),
-    Labels: labels,
+    Labels: ctx.gateway !== undefined ? { ...labels, [GATEWAY_NAME_LABEL]: ctx.gateway } : labels,
     TaskTemplate: {
       ContainerSpec: {
         Image: spec.image,

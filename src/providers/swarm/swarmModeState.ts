@@ -4,6 +4,7 @@ import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { ownName } from '../common/instanceName.js';
 import { LABEL, parseSpecLabel, tagsFromLabels } from '../common/labels.js';
 import type { ClusterNode, ObservedInstance } from '../provider.js';
+import { GATEWAY_NAME_LABEL } from './swarmModeNames.js';
 import { GATEWAY_LABEL, PROJECT_DIR } from './swarmModeSpec.js';
 
 const Labels = z.record(z.string(), z.string()).nullable().optional();
@@ -143,10 +144,10 @@ export interface SwarmSnapshot {
 export function observedFromSwarm(snap: SwarmSnapshot): ObservedInstance[] {
   const tasksOf = new Map<string, TaskRow[]>();
   for (const t of snap.tasks) tasksOf.set(t.ServiceID, [...(tasksOf.get(t.ServiceID) ?? []), t]);
-  // An instance's own gateway names it in a label; a slot's, made before the instance, only by its name after the take.
+  // An instance's own gateway names it in a label; a taken slot's, made before the instance, is named in the service's labels.
   const byLabel = new Map(snap.gateways.flatMap((g) => (g.Labels?.[GATEWAY_LABEL] ? [[g.Labels[GATEWAY_LABEL], g] as const] : [])));
   const byName = new Map(snap.gateways.map((g) => [(g.Names?.[0] ?? '').replace(/^\//, ''), g]));
-  const gatewayOf = (svc: ServiceRow, id: string) => byLabel.get(id) ?? byName.get(`${svc.Spec.Name}-gw`);
+  const gatewayOf = (svc: ServiceRow, id: string) => byLabel.get(id) ?? byName.get(svc.Spec.Labels?.[GATEWAY_NAME_LABEL] ?? '');
   return snap.services.map((svc) => observedService(svc, tasksOf.get(svc.ID) ?? [], snap.nodes, gatewayOf));
 }
 
