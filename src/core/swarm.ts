@@ -342,13 +342,20 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return idle ? { ...view, idle } : view;
   }
 
-  /** Stops everything; resolves once each host's background work (a swarm host's refill) is done and its link closed. */
-  async dispose(): Promise<void> {
-    this.parts.resources.dispose();
-    this.reachability.dispose();
-    this.removeAllListeners();
-    await this.parts.registry.dispose();
+  /**
+   * Stops everything; resolves once each host's background work (a swarm
+   * host's refill) is done and its link closed. Once: a second call gets the first's.
+   */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      this.parts.resources.dispose();
+      this.reachability.dispose();
+      this.removeAllListeners();
+      await this.parts.registry.dispose();
+    })();
+    return this.disposing;
   }
+  private disposing: Promise<void> | undefined;
 
   private async withProbe<T>(
     input: AddHostInput,
