@@ -104,12 +104,6 @@ export interface CreateOptions {
   /** Every line of a build's output, as it comes. */
   readonly onLog?: (line: string) => void;
   readonly signal?: AbortSignal;
-  /**
-   * Takes work the create starts that outlives it (a swarm host's next ready
-   * slot): the caller's owner waits for it before it closes the host's link.
-   * Absent: the provider starts none.
-   */
-  readonly background?: (work: Promise<void>) => void;
 }
 
 export interface ExecInOptions {
@@ -226,6 +220,13 @@ export interface Provider {
   create(spec: InstanceSpec, options?: CreateOptions): Promise<ObservedInstance>;
   /** Removes what the provider keeps ready for this store's next creates (a swarm host's idle slots); on a host's removal. */
   releaseIdle?(storeId: string): Promise<void>;
+  /**
+   * Makes what is missing of what the provider keeps ready for this store's
+   * next creates (a swarm host's ready slot), from this image; at most the
+   * missing part. The core calls it after a create, once nothing contends
+   * with the instance's boot (docs/ARCHITECTURE.md).
+   */
+  topUp?(storeId: string, image: string): Promise<void>;
   /**
    * The host paths of these that do not exist on the host (looked up over
    * its own link, before anything is created); absent for an engine that

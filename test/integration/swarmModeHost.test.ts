@@ -180,9 +180,10 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
   it('takes a ready slot for the next create: healthy, hardened, and its delete leaves nothing unaccounted for', async () => {
     const first = uniqueName('swslot1');
     await swarm.create({ name: first, host: 'cluster', node: 'swarm1' });
+    await swarm.waitHealthy(first, { timeoutMs: 120_000 });
     const storeId = ((await manager.getService(`code-swarm-${first}`).inspect()) as { Spec: { Labels: Record<string, string> } }).Spec
       .Labels[LABEL.store]!;
-    // The create started the refill: a slot of this store is made in the background.
+    // Healthy, the instance's create started the refill: a slot of this store is made in the background.
     const slot = await readySlot(manager, storeId);
     const slotNet = (await manager.listNetworks({ filters: { label: [`${POOL_LABEL}=${slot}`] } }))[0]!;
     // What a refill killed midway leaves: an overlay whose gateway was never made. The next refill removes it.

@@ -47,8 +47,9 @@ describe('swarm-mode host: no instance port answers anywhere but through the tun
       swarmOverlay: 'plain',
     });
     // Both on one worker: the closest two instances can be (one node, one docker_gwbridge).
-    // a makes its own overlay and gateway; b takes the ready slot made after a's create.
+    // a makes its own overlay and gateway; b takes the ready slot made once a is healthy.
     await swarm.create({ name: a, host: 'cluster', node: 'swarm2' });
+    await swarm.waitHealthy(a, { timeoutMs: 120_000 });
     const manager = labDocker('swarm1');
     const info = (await manager.getService(`code-swarm-${a}`).inspect()) as { Spec: { Labels: Record<string, string> } };
     const slot = await readySlot(manager, info.Spec.Labels['code-swarm.store']!);

@@ -40,12 +40,6 @@ import { GATEWAY_LABEL, gatewayOptions, instanceGateway, overlayOptions, service
 import { GatewayListSchema, NodeListSchema, nodeViews, observedFromSwarm, ServiceListSchema, TaskListSchema } from './swarmModeState.js';
 import { purgeVolumes } from './swarmModeVolumes.js';
 
-/**
- * When a create that took a slot starts the next one's refill: at once
- * (beside the task's start) or once the task runs. Chosen by measurement,
- * docs/ARCHITECTURE.md.
- */
-const REFILL_AT_CLAIM = true;
 /** How long a create waits for Swarm to choose a node before leaving the instance unpinned. */
 const PIN_WAIT_MS = 5_000;
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
@@ -180,7 +174,6 @@ export class SwarmModeProvider implements Provider {
           .then((secret) => void (made.secret = (secret as { id: string }).id)),
       ] as const);
       throwIfAborted(options.signal);
-      const recipe: SlotRecipe = { image: spec.image, user, storeId: spec.storeId, encrypted: this.encryptOverlay };
       let gateway: Promise<void> = Promise.resolve();
       if (!slot) {
         // No slot ready: the instance's own overlay and gateway, as before the pool.
@@ -195,7 +188,7 @@ export class SwarmModeProvider implements Provider {
         progress('Starting the gateway on the manager; creating the service');
         gateway = this.startGateway(spec, made, user);
         gateway.catch(() => undefined);
-      } else if (REFILL_AT_CLAIM) this.refill(recipe, options);
+      }
       const svc = await this.engine.call('create the service', () =>
         this.engine.api.createService(
           serviceSpec(spec, {
@@ -217,10 +210,7 @@ export class SwarmModeProvider implements Provider {
       await readBack;
       await gateway;
       progress('Waiting for Swarm to place and start the task');
-      const observed = await settled(() => this.observe(spec.id), options.signal);
-      // Without a slot the refill waits for the create: two attaches on the manager at once hold each other up.
-      if (!slot || !REFILL_AT_CLAIM) this.refill(recipe, options);
-      return observed;
+      return await settled(() => this.observe(spec.id), options.signal);
     } catch (e) {
       // A gateway still being made is waited for, so undo finds it.
       await made.gatewayStarting?.catch(() => undefined);
@@ -230,16 +220,17 @@ export class SwarmModeProvider implements Provider {
   }
 
   /**
-   * Makes the next create's slot in the background, handed to the caller's
-   * owner of background work (the core's per-host state, which waits for it
-   * before it closes the link). Without an owner, no refill: nothing may
-   * outlive the operation unowned.
+   * Tops this store's ready slots up (a gateway of this image, as the
+   * image's user). The core calls it once a create's instance is healthy;
+   * one at a time in a process, so creates at once do not each make a slot.
    */
-  private refill(recipe: SlotRecipe, options: CreateOptions): void {
-    if (!options.background || this.refilling) return;
-    const work = refillSlots(this.engine, recipe).finally(() => (this.refilling = undefined));
-    this.refilling = work;
-    options.background(work);
+  topUp(storeId: string, image: string): Promise<void> {
+    this.refilling ??= (async () => {
+      const { user } = await imageEntry(this.engine, image);
+      const recipe: SlotRecipe = { image, user, storeId, encrypted: this.encryptOverlay };
+      await refillSlots(this.engine, recipe);
+    })().finally(() => (this.refilling = undefined));
+    return this.refilling;
   }
 
   /** Removes this store's idle ready slots (a host's removal). */
