@@ -73,6 +73,8 @@ async function main(): Promise<void> {
       swarmOverlay: 'plain',
     });
     for (let i = 0; i < rounds; i++) {
+      // The last round's refill (started once it was healthy) is done: each trace shows one create alone.
+      await swarm.settled(HOST);
       const name = `${tag}-${i}`;
       const marks: [number, string][] = [];
       const wallStartNs = BigInt(Date.now()) * 1_000_000n;
