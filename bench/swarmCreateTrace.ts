@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lab, labDocker, labSwarm } from '../test/lab/lab.js';
 import { SwarmError } from '../src/shared/errors.js';
+import { sweepSwarmSlots } from '../test/lab/swarmSlots.js';
 
 const MANAGER = 'swarm1';
 const HOST = 'cluster';
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
       swarmOverlay: 'plain',
     });
     for (let i = 0; i < rounds; i++) {
+      // The last round's refill (started once it was healthy) is done: each trace shows one create alone.
+      await swarm.settled(HOST);
       const name = `${tag}-${i}`;
       const marks: [number, string][] = [];
       const wallStartNs = BigInt(Date.now()) * 1_000_000n;
@@ -92,7 +95,13 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 300));
         const fromEngine = rec.events
           .filter((e) => e.timeNano !== undefined && BigInt(e.timeNano) >= wallStartNs)
-          .filter((e) => (e.Actor?.Attributes?.['name'] ?? '').includes(name) || e.Type === 'node')
+          // The instance's own, the node's, and the ready slots' (the one it took, the refill's next).
+          .filter(
+            (e) =>
+              /code-swarm_slot-/.test(e.Actor?.Attributes?.['name'] ?? '') ||
+              (e.Actor?.Attributes?.['name'] ?? '').includes(name) ||
+              e.Type === 'node',
+          )
           .map((e): [number, string] => [
             Number(BigInt(e.timeNano ?? 0) - wallStartNs) / 1e6,
             `${e.Type} ${e.Action} ${e.Actor?.Attributes?.['name'] ?? e.Actor?.ID ?? ''}`,
@@ -106,7 +115,8 @@ async function main(): Promise<void> {
     }
   } finally {
     rec.stop();
-    swarm.dispose();
+    await swarm.dispose();
+    await sweepSwarmSlots(labDocker(MANAGER));
     await rm(dir, { recursive: true, force: true });
   }
 }

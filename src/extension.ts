@@ -56,12 +56,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodeSw
       codeServerImage: settings.codeServerImage,
     },
   });
-  context.subscriptions.push({ dispose: () => swarm.dispose() });
+  context.subscriptions.push({ dispose: () => void swarm.dispose() });
+  opened = swarm;
   const { tree } = registerUi(context, swarm, channel, timing);
   timing.activated();
   return { swarm, secrets, tree, activation: timing.firstRender };
 }
 
-export function deactivate(): void {
-  // Everything, tunnels included, is disposed through context.subscriptions.
+/** The Swarm of this activation, for deactivate. */
+let opened: Swarm | undefined;
+
+export function deactivate(): Promise<void> | undefined {
+  // Everything, tunnels included, is disposed through context.subscriptions;
+  // VS Code waits for this promise, so a swarm host's refill under way ends before the host process does.
+  return opened?.dispose();
 }

@@ -1,12 +1,18 @@
 import type { Swarm } from '../core/swarm.js';
 import { toSwarmError } from '../shared/errors.js';
+import { runTopUp, spawnTopUp, TOP_UP_WORD } from './detachedTopUp.js';
 import { openSwarm } from './openSwarm.js';
 import { createOutput } from './output.js';
 import { parseCommandLine, type CommandLine } from './parseCommandLine.js';
 import { USAGE } from './usage.js';
 
-/** The `code-swarm` command line. Returns the process exit code. */
-export async function runCli(argv: readonly string[]): Promise<number> {
+/**
+ * The `code-swarm` command line. Returns the process exit code. `self`: the
+ * CLI's own script, when this is its process; a create then hands its
+ * refill to a detached child of it (detachedTopUp.ts) instead of waiting.
+ */
+export async function runCli(argv: readonly string[], options: { self?: string } = {}): Promise<number> {
+  if (argv[0] === TOP_UP_WORD) return runTopUp(argv.slice(1)).catch(() => 1);
   let line: CommandLine;
   try {
     line = parseCommandLine(argv);
@@ -21,7 +27,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const out = createOutput(line.globals.json === true);
   let swarm: Swarm | undefined;
   try {
-    swarm = await openSwarm(line.globals);
+    const { self } = options;
+    const globals = line.globals;
+    swarm = await openSwarm(globals, self !== undefined ? { handOffUpkeep: (task) => spawnTopUp(self, globals, task) } : {});
     await line.run(swarm, out);
     return 0;
   } catch (e) {
@@ -29,6 +37,6 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     out.error(`code-swarm: ${err.oneLine()}`);
     return err.code === 'invalid-input' ? 2 : 1;
   } finally {
-    swarm?.dispose();
+    await swarm?.dispose();
   }
 }

@@ -42,6 +42,8 @@ export interface HealthMonitorOptions {
   readonly timeoutMs?: number;
   /** How long after a start a refused probe still reads as `starting`. */
   readonly startingGraceMs?: number;
+  /** A probe found this instance healthy (what waits for its boot may start: HostUpkeep). */
+  readonly healthy?: (id: string) => void;
 }
 
 /** A health round probes what should be serving. */
@@ -219,6 +221,7 @@ export class HealthMonitor {
       else this.opts.reachability.probeAnswered(host.name);
     }
     this.health.set(rec.id, sample);
+    if (sample.health === 'healthy') this.opts.healthy?.(rec.id);
     return sample;
   }
 }

@@ -168,7 +168,7 @@ export class HostAdmin {
   }
 
   async remove(name: string, options: { force?: boolean } = {}): Promise<void> {
-    await requireHost(this.opts.store, name);
+    const host = await requireHost(this.opts.store, name);
     const forgotten = await this.opts.store.update((draft) => {
       const mine = draft.instances.filter((i) => i.host === name);
       if (mine.length > 0 && !options.force) {
@@ -182,10 +182,24 @@ export class HostAdmin {
       return mine;
     });
     for (const i of forgotten) await this.opts.secrets.forget(i.id);
+    await this.releaseIdle(host);
     this.opts.reachability.forget(name);
     this.opts.registry.forget(name);
     this.opts.hostsChanged();
     this.opts.instancesChanged(name);
+  }
+
+  /**
+   * What the host keeps ready for our next creates (a swarm host's idle
+   * slots) goes with it, after any refill under way. Best effort: a host
+   * that cannot be reached is removed all the same (its slots are labelled ours).
+   */
+  private async releaseIdle(host: HostRecord): Promise<void> {
+    const provider = this.opts.accessOf(host).provider;
+    if (!provider.releaseIdle) return;
+    await this.opts.registry.settle(host.name);
+    const { storeId } = await this.opts.store.read();
+    await provider.releaseIdle(storeId).catch(() => undefined);
   }
 
   private async recordFor(name: string, input: AddHostInput): Promise<HostRecord> {

@@ -60,6 +60,8 @@ const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
  */
 export class HostRegistry {
   private readonly open = new Map<string, HostAccess>();
+  /** Work a host's provider started that outlives its call (a swarm host's refill), by host. */
+  private readonly pending = new Map<string, Set<Promise<void>>>();
   private readonly options: HostAccessOptions;
   private readonly providers: ReadonlyMap<ProviderKind, ProviderFactory>;
   private readonly openLink: LinkFactory;
@@ -102,14 +104,35 @@ export class HostRegistry {
     return this.factoryFor(host)(link, host);
   }
 
-  forget(name: string): void {
-    this.open.get(name)?.link.dispose();
-    this.open.delete(name);
+  /**
+   * Keeps `work` a provider started for this host beyond its call until it
+   * ends; the host's link closes only after it. Its failure is its own to
+   * record (a refill that fails costs the next create its head start).
+   */
+  keep(name: string, work: Promise<void>): void {
+    const set = this.pending.get(name) ?? new Set<Promise<void>>();
+    this.pending.set(name, set);
+    const held: Promise<void> = work.catch(() => undefined).finally(() => set.delete(held));
+    set.add(held);
   }
 
-  dispose(): void {
-    for (const a of this.open.values()) a.link.dispose();
+  /** Waits for the host's kept work, including any started meanwhile. */
+  async settle(name: string): Promise<void> {
+    for (let set = this.pending.get(name); set && set.size > 0; set = this.pending.get(name)) await Promise.all([...set]);
+  }
+
+  /** Drops the host's link and provider; the link closes once its kept work is done. */
+  forget(name: string): void {
+    const link = this.open.get(name)?.link;
+    this.open.delete(name);
+    void this.settle(name).then(() => link?.dispose());
+  }
+
+  /** Closes every link, each once its host's kept work is done: no process ends with half a slot made. */
+  async dispose(): Promise<void> {
+    const open = [...this.open.entries()];
     this.open.clear();
+    await Promise.all(open.map(([name, a]) => this.settle(name).then(() => a.link.dispose())));
   }
 
   private factoryFor(host: HostRecord): ProviderFactory {

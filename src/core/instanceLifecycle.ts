@@ -5,6 +5,7 @@ import { SwarmError, toSwarmError, type SwarmErrorCode } from '../shared/errors.
 import type { HostRecord, InstanceRecord, StoppedReason } from '../shared/model.js';
 import type { BusyMarks } from './busyMarks.js';
 import type { HealthMonitor } from './healthMonitor.js';
+import type { HostUpkeep } from './hostUpkeep.js';
 import type { InstanceSecrets } from './instanceSecrets.js';
 import { parseIdleTimeout } from './idleTimeout.js';
 import { generateCookieSuffix, generatePassword, hashPassword } from './password.js';
@@ -76,6 +77,8 @@ export interface InstanceLifecycleOptions {
   readonly providerOf: (host: HostRecord) => Provider;
   /** Something about this host's instances changed. */
   readonly changed: (host: string) => void;
+  /** What a create owes its host afterwards (a swarm host's next ready slot), started once the instance is healthy. */
+  readonly upkeep?: HostUpkeep;
   readonly defaults?:
     { image?: string; cpus?: number; memory?: string; disk?: string; idleTimeout?: string; codeServerImage?: string } | undefined;
 }
@@ -198,6 +201,7 @@ export class InstanceLifecycle {
         },
         options,
       );
+      this.opts.upkeep?.owe(id, { host, storeId, image });
       if (dc) await postCreateOrUndo(provider, { id, name, containerId: observed.containerId }, dc, options);
       const record = await applyObservation(store, id, observed);
       this.opts.health.noteStarted(id, observed.startedAt);
@@ -206,6 +210,7 @@ export class InstanceLifecycle {
     } catch (e) {
       const err = toSwarmError(e);
       await this.forgetFailedCreate(id, host, err);
+      this.opts.upkeep?.now({ host, storeId, image });
       this.opts.changed(host.name);
       throw err;
     } finally {

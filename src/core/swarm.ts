@@ -24,6 +24,7 @@ export { DEFAULT_CPUS, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT } from 
 export type { CreateInput, OperationOptions } from './instanceLifecycle.js';
 export type { AddHostInput } from './hostAdmin.js';
 export type { SwarmOptions } from './swarmWiring.js';
+export type { UpkeepTask } from './hostUpkeep.js';
 export type { IdleActivity } from './idleMonitor.js';
 export type { HostResources, InstanceUsage, UsageFailure } from './resourceMonitor.js';
 export type { DoctorReport, FixStep } from './hostDoctor.js';
@@ -342,12 +343,40 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return idle ? { ...view, idle } : view;
   }
 
-  dispose(): void {
-    this.parts.resources.dispose();
-    this.reachability.dispose();
-    this.parts.registry.dispose();
-    this.removeAllListeners();
+  /**
+   * Resolves once the host's background work (a swarm host's refill, which
+   * starts once a create's instance is healthy) is done: what keeps the
+   * bench's rounds apart.
+   */
+  settled(hostName: string): Promise<void> {
+    return this.parts.registry.settle(hostName);
   }
+
+  /**
+   * Tops a host's ready slots up from this image (the CLI's detached child
+   * that a create handed its refill to); nothing for a host that keeps none.
+   */
+  async topUp(hostName: string, image: string): Promise<void> {
+    const host = await requireHost(this.opts.store, hostName);
+    const { storeId } = await this.opts.store.read();
+    await this.parts.accessOf(host).provider.topUp?.(storeId, image);
+  }
+
+  /**
+   * Stops everything; resolves once each host's background work (a swarm
+   * host's refill) is done and its link closed. Once: a second call gets the first's.
+   */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      this.parts.resources.dispose();
+      this.reachability.dispose();
+      this.removeAllListeners();
+      this.parts.upkeep.dispose();
+      await this.parts.registry.dispose();
+    })();
+    return this.disposing;
+  }
+  private disposing: Promise<void> | undefined;
 
   private async withProbe<T>(
     input: AddHostInput,

@@ -3,6 +3,7 @@ import type { BusyMarks } from './busyMarks.js';
 import { HealthMonitor } from './healthMonitor.js';
 import { HostAdmin } from './hostAdmin.js';
 import { HostDoctor } from './hostDoctor.js';
+import { HostUpkeep, type UpkeepTask } from './hostUpkeep.js';
 import { HostRegistry, type HostAccess, type HostAccessOptions, type LinkFactory, type ProviderFactory } from './hostRegistry.js';
 import { IdleMonitor } from './idleMonitor.js';
 import { InstanceLifecycle } from './instanceLifecycle.js';
@@ -31,6 +32,12 @@ export interface SwarmOptions {
   readonly providerFactories?: ReadonlyMap<ProviderKind, ProviderFactory>;
   /** How a host's link is opened (default: this machine directly, others over SSH); unit tests pass fakes. */
   readonly linkFactory?: LinkFactory;
+  /**
+   * Runs a create's top-up (a swarm host's next ready slot) in another
+   * process: the CLI's detached child, so the CLI exits once its own work is
+   * done. Absent: it runs in this process, and dispose waits for it.
+   */
+  readonly handOffUpkeep?: (task: UpkeepTask) => void;
 }
 
 /** The pieces the Swarm facade delegates to, each the only writer of its own state. */
@@ -47,6 +54,7 @@ export interface SwarmParts {
   readonly tunnels: TunnelContext;
   readonly resources: ResourceMonitor;
   readonly idle: IdleMonitor;
+  readonly upkeep: HostUpkeep;
   /** A host's shared link and provider; its link's ups and downs are followed from the first use. */
   readonly accessOf: (host: HostRecord) => HostAccess;
 }
@@ -90,6 +98,12 @@ export function wireSwarm(opts: SwarmOptions, hub: SwarmHub): SwarmParts {
     changed,
     timeoutMs: opts.healthTimeoutMs,
     startingGraceMs: opts.startingGraceMs,
+    healthy: (id) => upkeep.release(id),
+  });
+  const upkeep = new HostUpkeep({
+    providerOf,
+    keep: (host, work) => registry.keep(host, work),
+    ...(opts.handOffUpkeep ? { handOff: opts.handOffUpkeep } : {}),
   });
   const admin: HostAdmin = new HostAdmin({
     store,
@@ -103,7 +117,12 @@ export function wireSwarm(opts: SwarmOptions, hub: SwarmHub): SwarmParts {
   });
   const pieces = { store, health, busy, providerOf, changed };
   const refresher: Refresher = new Refresher({ ...pieces, reachability });
-  const lifecycle = new InstanceLifecycle({ ...pieces, secrets, defaults: opts.defaults });
+  const lifecycle = new InstanceLifecycle({
+    ...pieces,
+    secrets,
+    defaults: opts.defaults,
+    upkeep,
+  });
   const doctor = new HostDoctor({
     store,
     accessOf,
@@ -131,6 +150,7 @@ export function wireSwarm(opts: SwarmOptions, hub: SwarmHub): SwarmParts {
     tunnels: { store, secrets, registry, accessOf, workerScript: opts.tunnelWorkerScript },
     resources: new ResourceMonitor({ store, providerOf, isDown: (h) => reachability.isDown(h) }),
     idle,
+    upkeep,
     accessOf,
   };
 }

@@ -218,6 +218,15 @@ export interface Provider {
    * fails too, leaves it labelled so the next list shows it as failed.
    */
   create(spec: InstanceSpec, options?: CreateOptions): Promise<ObservedInstance>;
+  /** Removes what the provider keeps ready for this store's next creates (a swarm host's idle slots); on a host's removal. */
+  releaseIdle?(storeId: string): Promise<void>;
+  /**
+   * Makes what is missing of what the provider keeps ready for this store's
+   * next creates (a swarm host's ready slot), from this image; at most the
+   * missing part. The core calls it after a create, once nothing contends
+   * with the instance's boot (docs/ARCHITECTURE.md).
+   */
+  topUp?(storeId: string, image: string): Promise<void>;
   /**
    * The host paths of these that do not exist on the host (looked up over
    * its own link, before anything is created); absent for an engine that

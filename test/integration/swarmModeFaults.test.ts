@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Swarm } from '../../src/core/swarm.js';
 import type { InstanceView } from '../../src/core/views.js';
-import { lab, labSwarm, uniqueName } from '../lab/lab.js';
+import { lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
 import { labFault, restoreLab } from '../lab/labFault.js';
+import { closeSwarmSuite } from '../lab/swarmSlots.js';
 
 /** Refreshes the cluster until `ok` holds for the instance (or the time is up); returns the last view seen. */
 async function refreshUntil(
@@ -38,8 +39,7 @@ describe('swarm-mode host: a worker whose engine stops (issue #18)', function ()
   after(async () => {
     // The worker's engine comes back whatever happened: other suites need the whole swarm.
     if (stopped) await restoreLab([['swarm2', 'engine-start']]);
-    for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
-    swarm.dispose();
+    await closeSwarmSuite(swarm, 'cluster', labDocker('swarm1'));
   });
 
   it('shows its instance waiting for its node with Swarm\u2019s reason, keeps the others healthy, and brings it back on the same node', async () => {

@@ -5,6 +5,9 @@ import type { Swarm } from '../../src/core/swarm.js';
 import { LABEL } from '../../src/providers/common/labels.js';
 import { failsWith } from '../lab/failsWith.js';
 import { dockerExec, lab, labDocker, labSwarm, uniqueName, type LabHostName } from '../lab/lab.js';
+import { closeSwarmSuite, readySlot, unaccountedSlotParts } from '../lab/swarmSlots.js';
+import { eventually } from '../lab/eventually.js';
+import { GATEWAY_NAME_LABEL, INSTANCE_ALIAS, POOL_LABEL } from '../../src/providers/swarm/swarmModeNames.js';
 
 const NODES = ['swarm1', 'swarm2', 'swarm3'] as const satisfies readonly LabHostName[];
 
@@ -45,8 +48,7 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
     });
   });
   after(async () => {
-    for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
-    swarm.dispose();
+    await closeSwarmSuite(swarm, 'cluster', labDocker('swarm1'));
   });
 
   it('tests the host as a manager and lists its three nodes', async () => {
@@ -173,6 +175,82 @@ describe('swarm-mode host: instances as Swarm services on the lab cluster (issue
       const jobs = await labDocker(node).listContainers({ all: true, filters: { label: [`${LABEL.name}=${name}`] } });
       assert.deepEqual(jobs, [], `containers of ${name} are left on ${node}`);
     }
+  });
+
+  it('takes a ready slot for the next create: healthy, hardened, and its delete leaves nothing unaccounted for', async () => {
+    const first = uniqueName('swslot1');
+    await swarm.create({ name: first, host: 'cluster', node: 'swarm1' });
+    await swarm.waitHealthy(first, { timeoutMs: 120_000 });
+    const storeId = ((await manager.getService(`code-swarm-${first}`).inspect()) as { Spec: { Labels: Record<string, string> } }).Spec
+      .Labels[LABEL.store]!;
+    // Healthy, the instance's create started the refill: a slot of this store is made in the background.
+    const slot = await readySlot(manager, storeId);
+    const slotNet = (await manager.listNetworks({ filters: { label: [`${POOL_LABEL}=${slot}`] } }))[0]!;
+    // What a refill killed midway leaves: an overlay whose gateway was never made. The next refill removes it.
+    const half = await manager.createNetwork({
+      Name: 'code-swarm_slot-halfmade-net',
+      Driver: 'overlay',
+      Attachable: true,
+      Labels: { [POOL_LABEL]: 'code-swarm_slot-halfmade', [LABEL.store]: storeId },
+    });
+
+    const name = uniqueName('swslot2');
+    const service = `code-swarm-${name}`;
+    await swarm.create({ name, host: 'cluster', node: 'swarm1' });
+    // The create took the ready slot: the service names the slot's gateway, the slot's claim names the instance.
+    const spec = (await manager.getService(service).inspect()) as {
+      Spec: { Labels: Record<string, string>; TaskTemplate: { Networks: { Target: string; Aliases?: string[] }[] } };
+    };
+    assert.equal(spec.Spec.Labels[GATEWAY_NAME_LABEL], slot, 'the create took the ready slot');
+    const gw = await manager.getContainer(slot).inspect();
+    const [claim] = await manager.listConfigs({ filters: { name: [slot] } });
+    assert.equal(claim?.Spec?.Labels?.[LABEL.instance], spec.Spec.Labels[LABEL.instance]);
+    assert.deepEqual(spec.Spec.TaskTemplate.Networks, [{ Target: slotNet.Id, Aliases: [INSTANCE_ALIAS] }]);
+    // The gateway is as hardened as one made with its instance.
+    assert.deepEqual(gw.HostConfig.CapDrop, ['ALL']);
+    assert.deepEqual(gw.HostConfig.SecurityOpt, ['no-new-privileges']);
+    assert.equal(gw.HostConfig.ReadonlyRootfs, true);
+    assert.deepEqual(
+      Object.values(gw.HostConfig.PortBindings ?? {}).flatMap((b) => (b as { HostIp: string }[]).map((x) => x.HostIp)),
+      ['127.0.0.1'],
+    );
+    const view = await swarm.waitHealthy(name, { timeoutMs: 120_000 });
+    assert.equal(view.health, 'healthy');
+    const task = await taskContainer(service);
+    assert.match(await dockerExec(task.docker, task.id, ['cat', '/proc/1/status']), /^NoNewPrivs:\s+1$/m);
+    const tunnel = await swarm.openTunnel(name);
+    try {
+      const first200 = await fetch(tunnel.url, { redirect: 'manual' });
+      const cookie = (first200.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const page = await fetch(`http://127.0.0.1:${tunnel.port}/`, { redirect: 'manual', headers: { cookie } });
+      assert.equal(page.status, 302);
+      assert.doesNotMatch(page.headers.get('location') ?? '', /login/);
+    } finally {
+      await tunnel.close();
+    }
+    await eventually(
+      'the half-made slot removed by the refill',
+      () => manager.listNetworks({ filters: { id: [half.id] } }),
+      (n) => n.length === 0,
+    );
+
+    await swarm.delete(name, { purge: true });
+    await swarm.delete(first, { purge: true });
+    assert.deepEqual(await manager.listServices({ filters: { name: [service] } }), []);
+    assert.deepEqual(await manager.listSecrets({ filters: { label: [`${LABEL.instance}=${view.id}`] } }), []);
+    assert.deepEqual(await manager.listNetworks({ filters: { id: [slotNet.Id] } }), [], 'the taken slot’s overlay went with it');
+    assert.deepEqual(await manager.listContainers({ all: true, filters: { name: [`${service}-gw`] } }), []);
+    assert.deepEqual(await manager.listContainers({ all: true, filters: { name: [slot] } }), [], 'the taken slot’s gateway went with it');
+    assert.deepEqual(await manager.listConfigs({ filters: { name: [slot] } }), [], 'and its claim');
+    const { Volumes } = await manager.listVolumes({ filters: { name: [`${service}-project`] } });
+    assert.deepEqual(Volumes, []);
+    // Whatever carries the pool label is an idle slot or a live instance's (the refill may still be making one).
+    await eventually(
+      'every slot part accounted for',
+      () => unaccountedSlotParts(manager),
+      (u) => u.length === 0,
+      30_000,
+    );
   });
 
   it('pins an instance to the node Swarm chose: a killed task comes back there, healthy, with its logs', async () => {

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import type { Swarm } from '../../src/core/swarm.js';
 import { dockerExec, dockerExecResult, lab, labDocker, labSwarm, uniqueName, type LabHostName } from '../lab/lab.js';
+import { closeSwarmSuite, readySlot } from '../lab/swarmSlots.js';
 
 const run = promisify(execFile);
 const NODES = ['swarm1', 'swarm2', 'swarm3'] as const satisfies readonly LabHostName[];
@@ -46,7 +47,15 @@ describe('swarm-mode host: no instance port answers anywhere but through the tun
       swarmOverlay: 'plain',
     });
     // Both on one worker: the closest two instances can be (one node, one docker_gwbridge).
-    await Promise.all([a, b].map((name) => swarm.create({ name, host: 'cluster', node: 'swarm2' })));
+    // a makes its own overlay and gateway; b takes the ready slot made once a is healthy.
+    await swarm.create({ name: a, host: 'cluster', node: 'swarm2' });
+    await swarm.waitHealthy(a, { timeoutMs: 120_000 });
+    const manager = labDocker('swarm1');
+    const info = (await manager.getService(`code-swarm-${a}`).inspect()) as { Spec: { Labels: Record<string, string> } };
+    const slot = await readySlot(manager, info.Spec.Labels['code-swarm.store']!);
+    await swarm.create({ name: b, host: 'cluster', node: 'swarm2' });
+    const bInfo = (await manager.getService(`code-swarm-${b}`).inspect()) as { Spec: { Labels: Record<string, string> } };
+    assert.equal(bInfo.Spec.Labels['code-swarm.gateway'], slot, 'b took the ready slot');
     for (const name of [a, b]) {
       const v = await swarm.waitHealthy(name, { timeoutMs: 120_000 });
       assert.ok(v.port !== undefined);
@@ -54,8 +63,7 @@ describe('swarm-mode host: no instance port answers anywhere but through the tun
     }
   });
   after(async () => {
-    for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
-    swarm.dispose();
+    await closeSwarmSuite(swarm, 'cluster', labDocker('swarm1'));
   });
 
   it('answers on no node\u2019s lab address, from any lab host\u2019s namespace', async () => {

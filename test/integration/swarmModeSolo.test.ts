@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Swarm } from '../../src/core/swarm.js';
 import { LABEL } from '../../src/providers/common/labels.js';
 import { dockerExec, dockerExecResult, lab, labDocker, labSwarm, uniqueName } from '../lab/lab.js';
+import { closeSwarmSuite } from '../lab/swarmSlots.js';
 
 /**
  * A one-node swarm on a single machine (issue #18): the lab host `solo` is an
@@ -19,8 +20,7 @@ describe('swarm-mode host: a one-node swarm on one machine (issue #18)', functio
     await swarm.addHost({ name: 'solo', ssh: `${h.user}@${h.address}:${h.port}`, identityFile: lab().clientKey, provider: 'swarm' });
   });
   after(async () => {
-    for (const v of await swarm.views()) await swarm.delete(v.name, { purge: true }).catch(() => undefined);
-    swarm.dispose();
+    await closeSwarmSuite(swarm, 'solo', labDocker('solo'));
   });
 
   it('is a manager of one node', async () => {

@@ -1,18 +1,17 @@
 import type Docker from 'dockerode';
 import type { DockerEngine } from '../docker/dockerEngine.js';
 import { messageOf, statusOf } from '../docker/dockerErrors.js';
-import { gatewayName } from './swarmModeNames.js';
 
 /**
- * Starts an instance's gateway. When nothing on the manager used the
+ * Starts an instance's gateway (by its container's name). When nothing on the manager used the
  * instance's overlay while it was stopped (its task ran there too, as on a
  * one-node swarm), Swarm took the network off the node, and the stopped
  * container cannot start again ("network … not found"): it is then made anew
  * from its own configuration, which attaches it to the overlay afresh (its
  * loopback port is chosen anew; the next list reads it).
  */
-export async function startGateway(engine: DockerEngine, name: string): Promise<void> {
-  const container = engine.api.getContainer(gatewayName(name));
+export async function startGateway(engine: DockerEngine, gateway: string): Promise<void> {
+  const container = engine.api.getContainer(gateway);
   try {
     await container.start();
     return;

@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import type Docker from 'dockerode';
 import { z } from 'zod';
 import { SwarmError, toSwarmError } from '../../shared/errors.js';
 import type { HostLink } from '../../transport/hostLink.js';
@@ -26,9 +25,18 @@ import { imageEntry } from './swarmModeImage.js';
 import { readServiceLogs } from './swarmModeLogs.js';
 import { settled, untilTasksDown } from './swarmModeTasks.js';
 import { listClusterNodes, setClusterNodeAvailability, type NodeAvailability } from './swarmModeNodes.js';
-import { gatewayName, overlayName, passwordSecretName, serviceName, swarmVolumeName } from './swarmModeNames.js';
+import {
+  GATEWAY_NAME_LABEL,
+  gatewayName,
+  overlayName,
+  passwordSecretName,
+  POOL_LABEL,
+  serviceName,
+  swarmVolumeName,
+} from './swarmModeNames.js';
 import { requireServiceHardened } from './swarmModeReadBack.js';
-import { GATEWAY_LABEL, gatewayOptions, overlayOptions, serviceSpec } from './swarmModeSpec.js';
+import { refillSlots, removeClaims, removeIdleSlots, removeNetwork, takeSlot, type SlotRecipe } from './swarmModeSlots.js';
+import { GATEWAY_LABEL, gatewayOptions, instanceGateway, overlayOptions, serviceSpec } from './swarmModeSpec.js';
 import { GatewayListSchema, NodeListSchema, nodeViews, observedFromSwarm, ServiceListSchema, TaskListSchema } from './swarmModeState.js';
 import { purgeVolumes } from './swarmModeVolumes.js';
 
@@ -37,6 +45,21 @@ const PIN_WAIT_MS = 5_000;
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
 const InfoSchema = z.object({
   Swarm: z.object({ LocalNodeState: z.string().optional(), ControlAvailable: z.boolean().optional() }).optional(),
+});
+/** The networks a service's tasks join (their ids), read before the service goes so its overlay goes too. */
+const ServiceNetworksSchema = z.object({
+  Spec: z.object({
+    Labels: z.record(z.string(), z.string()).nullable().optional(),
+    TaskTemplate: z
+      .object({
+        ContainerSpec: z.object({ Image: z.string().optional() }).optional(),
+        Networks: z
+          .array(z.object({ Target: z.string() }))
+          .nullable()
+          .optional(),
+      })
+      .optional(),
+  }),
 });
 const ServiceInspectSchema = z.object({
   ID: z.string(),
@@ -55,6 +78,8 @@ const ServiceInspectSchema = z.object({
 export class SwarmModeProvider implements Provider {
   readonly kind = 'swarm';
   private readonly engine: DockerEngine;
+  /** This provider's refill under way: one at a time, so creates at once do not each make a slot. */
+  private refilling: Promise<void> | undefined;
 
   /** `encryptOverlay`: IPsec between nodes on each instance's overlay (off only for a kernel without ESP). */
   constructor(
@@ -96,17 +121,19 @@ export class SwarmModeProvider implements Provider {
 
   async list(): Promise<ObservedInstance[]> {
     const api = this.engine.api;
-    const [services, tasks, nodes, gateways] = await Promise.all([
+    const [services, tasks, nodes, gateways, slotGateways] = await Promise.all([
       this.engine.call('list services', () => api.listServices({ filters: { label: [LABEL.instance] } })),
       this.engine.call('list tasks', () => api.listTasks()),
       this.engine.call('list the nodes', () => api.listNodes()),
       this.engine.call('list the gateways', () => api.listContainers({ all: true, filters: { label: [GATEWAY_LABEL] } })),
+      // Gateways that were ready slots: their labels name no instance, their (renamed) names do.
+      this.engine.call('list the gateways', () => api.listContainers({ all: true, filters: { label: [POOL_LABEL] } })),
     ]);
     return observedFromSwarm({
       services: this.engine.checked(ServiceListSchema, services, 'service list'),
       tasks: this.engine.checked(TaskListSchema, tasks, 'task list'),
       nodes: this.engine.checked(NodeListSchema, nodes, 'node list'),
-      gateways: this.engine.checked(GatewayListSchema, gateways, 'container list'),
+      gateways: this.engine.checked(GatewayListSchema, [...gateways, ...slotGateways], 'container list'),
     });
   }
 
@@ -125,18 +152,17 @@ export class SwarmModeProvider implements Provider {
     const progress = options.onProgress ?? (() => undefined);
     const made: Made = {};
     try {
-      progress('Reading the image; creating the encrypted overlay and the password secret');
+      progress('Reading the image; taking a ready overlay and gateway; creating the password secret');
       const secretName = passwordSecretName(spec.name, spec.id);
-      // Three round trips to the manager that need nothing of each other,
-      // asked at once (each records what it made, for the undo); a bad
-      // image's error wins over the others'.
-      const [{ entry, user }] = await allOrFirstError([
+      // Round trips to the manager that need nothing of each other, asked at
+      // once (each records what it made, for the undo); a bad image's error
+      // wins over the others'.
+      const [{ entry, user }, slot] = await allOrFirstError([
         imageEntry(this.engine, spec.image),
-        this.engine
-          .call('create the overlay network', () =>
-            this.engine.api.createNetwork(overlayOptions(overlayName(spec.name), spec, this.encryptOverlay)),
-          )
-          .then((net) => void (made.network = net.id)),
+        takeSlot(this.engine, { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId }).then((taken) => {
+          if (taken) Object.assign(made, { network: taken.networkId, gateway: taken.gatewayId, claim: taken.claimId });
+          return taken;
+        }),
         this.engine
           .call('create the password secret', () =>
             this.engine.api.createSecret({
@@ -148,12 +174,21 @@ export class SwarmModeProvider implements Provider {
           .then((secret) => void (made.secret = (secret as { id: string }).id)),
       ] as const);
       throwIfAborted(options.signal);
-      // The gateway's attach to the overlay is the slowest step (seconds: Swarm
-      // allocates an attachment for a plain container); it needs only the
-      // overlay, so it runs while the service is made, placed and pinned.
-      progress('Starting the gateway on the manager; creating the service');
-      const gateway = this.startGateway(spec, made, user);
-      gateway.catch(() => undefined);
+      let gateway: Promise<void> = Promise.resolve();
+      if (!slot) {
+        // No slot ready: the instance's own overlay and gateway, as before the pool.
+        const labels = { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId };
+        const net = await this.engine.call('create the overlay network', () =>
+          this.engine.api.createNetwork(overlayOptions(overlayName(spec.name), labels, this.encryptOverlay)),
+        );
+        made.network = net.id;
+        // The gateway's attach to the overlay is the slowest step (seconds: Swarm
+        // allocates an attachment for a plain container); it needs only the
+        // overlay, so it runs while the service is made, placed and pinned.
+        progress('Starting the gateway on the manager; creating the service');
+        gateway = this.startGateway(spec, made, user);
+        gateway.catch(() => undefined);
+      }
       const svc = await this.engine.call('create the service', () =>
         this.engine.api.createService(
           serviceSpec(spec, {
@@ -163,6 +198,7 @@ export class SwarmModeProvider implements Provider {
             secretName,
             network: made.network as string,
             ...(spec.placement ? { placement: spec.placement } : {}),
+            ...(slot ? { gateway: slot.slot } : {}),
           }),
         ),
       );
@@ -183,6 +219,25 @@ export class SwarmModeProvider implements Provider {
     }
   }
 
+  /**
+   * Tops this store's ready slots up (a gateway of this image, as the
+   * image's user). The core calls it once a create's instance is healthy;
+   * one at a time in a process, so creates at once do not each make a slot.
+   */
+  topUp(storeId: string, image: string): Promise<void> {
+    this.refilling ??= (async () => {
+      const { user } = await imageEntry(this.engine, image);
+      const recipe: SlotRecipe = { image, user, storeId, encrypted: this.encryptOverlay };
+      await refillSlots(this.engine, recipe);
+    })().finally(() => (this.refilling = undefined));
+    return this.refilling;
+  }
+
+  /** Removes this store's idle ready slots (a host's removal). */
+  releaseIdle(storeId: string): Promise<void> {
+    return removeIdleSlots(this.engine, storeId);
+  }
+
   /** Creates and starts the instance's gateway on the manager; `made` learns its id as soon as it exists. */
   private startGateway(spec: InstanceSpec, made: Made, user: string): Promise<void> {
     made.gatewayStarting = (async () => {
@@ -191,7 +246,7 @@ export class SwarmModeProvider implements Provider {
       // exceeded"); the container is then made again, twice at most.
       for (let attempt = 1; ; attempt++) {
         const gw = await this.engine.call('create the gateway', () =>
-          this.engine.api.createContainer(gatewayOptions(spec, made.network as string, user)),
+          this.engine.api.createContainer(gatewayOptions(instanceGateway(spec, gatewayName(spec.name)), made.network as string, user)),
         );
         made.gateway = gw.id;
         try {
@@ -207,7 +262,7 @@ export class SwarmModeProvider implements Provider {
 
   async start(ref: InstanceRef): Promise<void> {
     await this.scale(ref, 1);
-    await startGateway(this.engine, ref.name);
+    await startGateway(this.engine, await this.gatewayOf(ref));
   }
 
   async stop(ref: InstanceRef): Promise<void> {
@@ -226,7 +281,7 @@ export class SwarmModeProvider implements Provider {
       const mode = spec['Mode'] as { Replicated?: { Replicas?: number } } | undefined;
       spec['Mode'] = { Replicated: { Replicas: Math.max(1, mode?.Replicated?.Replicas ?? 1) } };
     });
-    await startGateway(this.engine, ref.name);
+    await startGateway(this.engine, await this.gatewayOf(ref));
   }
 
   async remove(ref: InstanceRef, options: { purge: boolean }): Promise<void> {
@@ -236,10 +291,16 @@ export class SwarmModeProvider implements Provider {
       await this.engine.call('list its tasks', () => this.engine.api.listTasks({ filters: { service: [serviceName(ref.name)] } })),
       'task list',
     );
-    const image = await this.serviceImage(svcKey);
-    await this.gatewayCall(ref, 'remove the gateway', (c) => c.remove({ force: true }), [404]);
+    const { image, networks, gateway } = await this.serviceParts(svcKey);
+    await this.engine.call(
+      'remove the gateway',
+      () => this.engine.api.getContainer(gateway ?? gatewayName(ref.name)).remove({ force: true }),
+      undefined,
+      [404],
+    );
     await this.engine.call('remove the service', () => this.engine.api.getService(svcKey).remove(), undefined, [404]);
-    await this.removeLeftovers(ref);
+    await this.removeLeftovers(ref, networks);
+    await removeClaims(this.engine, ref.id);
     if (!options.purge) return;
     const nodeIds = [...new Set(tasks.flatMap((t) => (t.NodeID ? [t.NodeID] : [])))];
     if (nodeIds.length > 0 && image) await purgeVolumes(this.engine, { name: ref.name, image, volume: swarmVolumeName(ref.name), nodeIds });
@@ -317,23 +378,38 @@ export class SwarmModeProvider implements Provider {
     await this.engine.call(what, () => svc.update({ ...spec, version: info.Version.Index }), ref);
   }
 
-  private async gatewayCall(ref: InstanceRef, what: string, fn: (c: Docker.Container) => Promise<unknown>, ok: number[]): Promise<void> {
-    await this.engine.call(what, () => fn(this.engine.api.getContainer(gatewayName(ref.name))), undefined, ok);
+  /** The gateway's container name: a taken slot's, as its service names it, or the instance's own. */
+  private async gatewayOf(ref: InstanceRef): Promise<string> {
+    return (await this.serviceParts(ref.containerId ?? serviceName(ref.name))).gateway ?? gatewayName(ref.name);
   }
 
-  private async serviceImage(key: string): Promise<string | undefined> {
+  /**
+   * The service's image (for a purge's jobs), the ids of the networks it
+   * names (a taken slot's overlay has no instance's name) and its gateway's
+   * name when that is a taken slot's.
+   */
+  private async serviceParts(key: string): Promise<{ image?: string; networks: string[]; gateway?: string }> {
     try {
-      const info = (await this.engine.api.getService(key).inspect()) as {
-        Spec?: { TaskTemplate?: { ContainerSpec?: { Image?: string } } };
-      };
-      return info.Spec?.TaskTemplate?.ContainerSpec?.Image?.replace(/@sha256:[0-9a-f]+$/, '');
+      const info = ServiceNetworksSchema.parse(await this.engine.api.getService(key).inspect());
+      const tt = info.Spec.TaskTemplate;
+      const image = tt?.ContainerSpec?.Image?.replace(/@sha256:[0-9a-f]+$/, '');
+      const gateway = info.Spec.Labels?.[GATEWAY_NAME_LABEL];
+      return { ...(image ? { image } : {}), ...(gateway ? { gateway } : {}), networks: (tt?.Networks ?? []).map((n) => n.Target) };
     } catch {
-      return undefined;
+      return { networks: [] };
     }
   }
 
-  /** The overlay and the secret: Swarm frees them a moment after the service is gone. */
-  private async removeLeftovers(ref: InstanceRef): Promise<void> {
+  /**
+   * The overlay and the secret: Swarm frees them a moment after the service
+   * is gone. The overlay by its name (made with the instance) or, taken from
+   * a slot, by the id the service named, if it is a slot's (labelled ours).
+   */
+  private async removeLeftovers(ref: InstanceRef, serviceNetworks: readonly string[]): Promise<void> {
+    const slotNets = (await this.engine.call('list networks', () =>
+      this.engine.api.listNetworks({ filters: { label: [POOL_LABEL] } }),
+    )) as { Id: string }[];
+    for (const n of slotNets) if (serviceNetworks.includes(n.Id)) await removeNetwork(this.engine, n.Id);
     const secrets = (await this.engine.call('list secrets', () =>
       this.engine.api.listSecrets({ filters: { label: [`${LABEL.instance}=${ref.id}`] } }),
     )) as { ID: string }[];
@@ -375,6 +451,7 @@ export class SwarmModeProvider implements Provider {
       await new Promise((r) => setTimeout(r, 250));
     }
     if (made.secret) await quietly(() => this.engine.api.getSecret(made.secret as string).remove());
+    if (made.claim) await quietly(() => this.engine.api.getConfig(made.claim as string).remove());
   }
 }
 
@@ -384,6 +461,8 @@ interface Made {
   network?: string;
   service?: string;
   gateway?: string;
+  /** A taken slot's claim. */
+  claim?: string;
   /** The gateway's create and start, under way beside the service's. */
   gatewayStarting?: Promise<void>;
 }

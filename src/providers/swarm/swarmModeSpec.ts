@@ -3,7 +3,7 @@ import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { instanceLabels, LABEL } from '../common/labels.js';
 import type { InstanceSpec } from '../provider.js';
 import { forwarderProgram } from './swarmModeForwarder.js';
-import { gatewayName, PASSWORD_SECRET_FILE, serviceName, swarmVolumeName } from './swarmModeNames.js';
+import { GATEWAY_NAME_LABEL, INSTANCE_ALIAS, PASSWORD_SECRET_FILE, serviceName, swarmVolumeName } from './swarmModeNames.js';
 
 /** The workspace volume's mount point, where code-server opens (as on a plain Docker host). */
 export const PROJECT_DIR = '/home/coder/project';
@@ -27,6 +27,8 @@ export interface ServiceContext {
   readonly secretName: string;
   readonly network: string;
   readonly placement?: Placement;
+  /** The gateway's container name when it is a taken slot's (an instance's own is named after it). */
+  readonly gateway?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export function serviceSpec(spec: InstanceSpec, ctx: ServiceContext): Docker.Cre
   const nanoCpus = Math.round(spec.cpus * 1e9);
   return {
     Name: serviceName(spec.name),
-    Labels: labels,
+    Labels: ctx.gateway !== undefined ? { ...labels, [GATEWAY_NAME_LABEL]: ctx.gateway } : labels,
     TaskTemplate: {
       ContainerSpec: {
         Image: spec.image,
@@ -103,7 +105,8 @@ export function serviceSpec(spec: InstanceSpec, ctx: ServiceContext): Docker.Cre
       },
       RestartPolicy: { Condition: 'any', Delay: 1e9 },
       Placement: { Constraints: placementConstraints(ctx.placement) },
-      Networks: [{ Target: ctx.network }],
+      // The alias is what every gateway dials (one made before its instance cannot know the name).
+      Networks: [{ Target: ctx.network, Aliases: [INSTANCE_ALIAS] }],
     },
     Mode: { Replicated: { Replicas: 1 } },
     // Nothing published: no routing-mesh port on any node. The gateway is the one way in.
@@ -113,21 +116,34 @@ export function serviceSpec(spec: InstanceSpec, ctx: ServiceContext): Docker.Cre
   };
 }
 
+/** Who a gateway is: its container name and labels, and the image whose node runs the forwarder. */
+export interface GatewayIdentity {
+  readonly name: string;
+  readonly image: string;
+  readonly labels: Record<string, string>;
+}
+
+/** An instance's own gateway (made with it when no ready slot was left): labelled with the instance's id. */
+export function instanceGateway(spec: InstanceSpec, name: string): GatewayIdentity {
+  return { name, image: spec.image, labels: { [GATEWAY_LABEL]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId } };
+}
+
 /**
  * The gateway: a plain container on the manager, on the instance's overlay
- * only, forwarding the manager's loopback port to the service's task (by its
- * name: dnsrr, swarmModeForwarder).
- * It runs the instance's own image (a code-server image always has node).
+ * only, forwarding the manager's loopback port to the service's task (by
+ * the alias the service has there: dnsrr, swarmModeForwarder). Gateways
+ * made before the alias dial the service's name, in their own configuration.
+ * It runs a code-server image (which always has node).
  */
-export function gatewayOptions(spec: InstanceSpec, network: string, user: string): Docker.ContainerCreateOptions {
-  const forward = forwarderProgram(serviceName(spec.name), CODE_SERVER_PORT, CODE_SERVER_PORT);
+export function gatewayOptions(who: GatewayIdentity, network: string, user: string): Docker.ContainerCreateOptions {
+  const forward = forwarderProgram(INSTANCE_ALIAS, CODE_SERVER_PORT, CODE_SERVER_PORT);
   return {
-    name: gatewayName(spec.name),
-    Image: spec.image,
+    name: who.name,
+    Image: who.image,
     User: user,
     Entrypoint: ['/bin/sh', '-c', 'exec "$(command -v node || echo /usr/lib/code-server/lib/node)" -e "$0"', forward],
     Cmd: [],
-    Labels: { [GATEWAY_LABEL]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId },
+    Labels: who.labels,
     ExposedPorts: { [`${CODE_SERVER_PORT}/tcp`]: {} },
     HostConfig: {
       // Loopback only: the SSH connection to the manager is the one way in.
@@ -150,14 +166,14 @@ export function gatewayOptions(spec: InstanceSpec, network: string, user: string
  * container, can join), IPsec-encrypted between nodes unless the host was
  * added with a plain overlay (a kernel without ESP, see docs/ARCHITECTURE.md).
  */
-export function overlayOptions(name: string, spec: InstanceSpec, encrypted: boolean): Docker.NetworkCreateOptions {
+export function overlayOptions(name: string, labels: Record<string, string>, encrypted: boolean): Docker.NetworkCreateOptions {
   return {
     Name: name,
     Driver: 'overlay',
     Attachable: true,
     CheckDuplicate: true,
     Options: encrypted ? { encrypted: '' } : {},
-    Labels: { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId },
+    Labels: labels,
   };
 }
 

@@ -4,6 +4,7 @@ import { CODE_SERVER_PORT } from '../common/codeServer.js';
 import { ownName } from '../common/instanceName.js';
 import { LABEL, parseSpecLabel, tagsFromLabels } from '../common/labels.js';
 import type { ClusterNode, ObservedInstance } from '../provider.js';
+import { GATEWAY_NAME_LABEL } from './swarmModeNames.js';
 import { GATEWAY_LABEL, PROJECT_DIR } from './swarmModeSpec.js';
 
 const Labels = z.record(z.string(), z.string()).nullable().optional();
@@ -69,10 +70,11 @@ export const NodeListSchema = z.array(
 );
 export type NodeRow = z.infer<typeof NodeListSchema>[number];
 
-/** The gateway containers' rows (a container list filtered by GATEWAY_LABEL). */
+/** The gateway containers' rows (container lists filtered by GATEWAY_LABEL, and by POOL_LABEL for taken slots). */
 export const GatewayListSchema = z.array(
   z.object({
     Id: z.string(),
+    Names: z.array(z.string()).nullable().optional(),
     State: z.string(),
     Labels,
     Ports: z
@@ -142,7 +144,10 @@ export interface SwarmSnapshot {
 export function observedFromSwarm(snap: SwarmSnapshot): ObservedInstance[] {
   const tasksOf = new Map<string, TaskRow[]>();
   for (const t of snap.tasks) tasksOf.set(t.ServiceID, [...(tasksOf.get(t.ServiceID) ?? []), t]);
-  const gatewayOf = new Map(snap.gateways.map((g) => [g.Labels?.[GATEWAY_LABEL] ?? '', g]));
+  // An instance's own gateway names it in a label; a taken slot's, made before the instance, is named in the service's labels.
+  const byLabel = new Map(snap.gateways.flatMap((g) => (g.Labels?.[GATEWAY_LABEL] ? [[g.Labels[GATEWAY_LABEL], g] as const] : [])));
+  const byName = new Map(snap.gateways.map((g) => [(g.Names?.[0] ?? '').replace(/^\//, ''), g]));
+  const gatewayOf = (svc: ServiceRow, id: string) => byLabel.get(id) ?? byName.get(svc.Spec.Labels?.[GATEWAY_NAME_LABEL] ?? '');
   return snap.services.map((svc) => observedService(svc, tasksOf.get(svc.ID) ?? [], snap.nodes, gatewayOf));
 }
 
@@ -181,7 +186,7 @@ function observedService(
   svc: ServiceRow,
   tasks: readonly TaskRow[],
   nodes: readonly NodeRow[],
-  gatewayOf: ReadonlyMap<string, GatewayRow>,
+  gatewayOf: (svc: ServiceRow, id: string) => GatewayRow | undefined,
 ): ObservedInstance {
   const labels = svc.Spec.Labels ?? {};
   const id = labels[LABEL.instance] ?? svc.ID;
@@ -189,7 +194,7 @@ function observedService(
   const task = currentTask(tasks);
   const pinned = pinnedNode(svc, nodes);
   const mapped = waitingForNode(mapServiceState(svc.Spec.Mode?.Replicated?.Replicas ?? 1, task), pinned);
-  const gateway = gatewayOf.get(id);
+  const gateway = gatewayOf(svc, id);
   const gatewayPort =
     gateway?.State === 'running'
       ? gateway.Ports?.find((p) => p.PrivatePort === CODE_SERVER_PORT && p.PublicPort && p.IP === '127.0.0.1')?.PublicPort

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import type { InstanceSpec } from '../../../../src/providers/provider.js';
 import {
   gatewayOptions,
+  instanceGateway,
   overlayOptions,
   placementConstraints,
   serviceSpec,
   TASK_WRAPPER,
 } from '../../../../src/providers/swarm/swarmModeSpec.js';
 import { mapServiceState, nodeViews, observedFromSwarm, type TaskRow } from '../../../../src/providers/swarm/swarmModeState.js';
+import { INSTANCE_ALIAS } from '../../../../src/providers/swarm/swarmModeNames.js';
 import { swarmModeChangeOf } from '../../../../src/providers/swarm/swarmModeEvents.js';
 import { validatePlacement } from '../../../../src/core/validatePlacement.js';
 import type { HostRecord } from '../../../../src/shared/model.js';
@@ -97,14 +99,28 @@ describe('swarm-mode provider: the service spec', () => {
   });
 
   it('publishes the gateway on the loopback only, hardened, and encrypts the overlay unless told not to', () => {
-    const g = gatewayOptions(spec, 'net1', '1000:1000');
+    const g = gatewayOptions(instanceGateway(spec, 'code-swarm-x-gw'), 'net1', '1000:1000');
     assert.deepEqual(g.HostConfig?.PortBindings, { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
     assert.deepEqual(g.HostConfig?.CapDrop, ['ALL']);
     assert.deepEqual(g.HostConfig?.SecurityOpt, ['no-new-privileges']);
     assert.equal(g.HostConfig?.NetworkMode, 'net1');
-    assert.deepEqual(overlayOptions('n', spec, true).Options, { encrypted: '' });
-    assert.deepEqual(overlayOptions('n', spec, false).Options, {});
-    assert.equal(overlayOptions('n', spec, true).Attachable, true);
+    assert.deepEqual(overlayOptions('n', {}, true).Options, { encrypted: '' });
+    assert.deepEqual(overlayOptions('n', {}, false).Options, {});
+    assert.equal(overlayOptions('n', {}, true).Attachable, true);
+  });
+
+  it('has every gateway dial the alias the service sets on its overlay, so a gateway can exist before its instance', () => {
+    const g = gatewayOptions(
+      { name: 'code-swarm_slot-ab', image: 'img', labels: { 'code-swarm.pool': 'code-swarm_slot-ab' } },
+      'n',
+      '1000',
+    );
+    const program = (g.Entrypoint as string[]).at(-1) ?? '';
+    assert.match(program, new RegExp(`net\\.connect\\(8080,"${INSTANCE_ALIAS}"\\)`));
+    assert.equal(g.name, 'code-swarm_slot-ab');
+    assert.deepEqual(g.Labels, { 'code-swarm.pool': 'code-swarm_slot-ab' });
+    const nets = (serviceSpec(spec, ctx).TaskTemplate as { Networks: unknown }).Networks;
+    assert.deepEqual(nets, [{ Target: ctx.network, Aliases: [INSTANCE_ALIAS] }]);
   });
 });
 
