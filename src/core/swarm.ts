@@ -359,7 +359,14 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   async topUp(hostName: string, image: string): Promise<void> {
     const host = await requireHost(this.opts.store, hostName);
     const { storeId } = await this.opts.store.read();
-    await this.parts.accessOf(host).provider.topUp?.(storeId, image);
+    const provider = this.parts.accessOf(host).provider;
+    try {
+      await provider.topUp?.(storeId, image);
+    } finally {
+      // A `hosts remove` meanwhile swept before this slot was done (it drops
+      // the host from the store first, then sweeps): what this made goes too.
+      if (!(await this.opts.store.read()).hosts.some((h) => h.name === hostName)) await provider.releaseIdle?.(storeId);
+    }
   }
 
   /**

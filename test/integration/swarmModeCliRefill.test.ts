@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { POOL_LABEL } from '../../src/providers/swarm/swarmModeNames.js';
 import { readySlots, SlotClaimListSchema, SlotContainerListSchema } from '../../src/providers/swarm/swarmModeSlotChoice.js';
 import { eventually } from '../lab/eventually.js';
 import { lab, labDocker, uniqueName } from '../lab/lab.js';
-import { cliAddLabHost, labCli, purgeAll } from '../lab/labCli.js';
+import { CLI, cliAddLabHost, labCli, purgeAll } from '../lab/labCli.js';
 import { sweepSwarmSlots } from '../lab/swarmSlots.js';
 
 const manager = labDocker('swarm1');
@@ -77,5 +78,40 @@ describe('code-swarm create on a swarm host: the refill goes to a detached child
       30_000,
     );
     assert.equal(await readyCount(storeId), 1, 'exactly one ready slot');
+  });
+
+  it('leaves nothing of a slot a child is making when its host is removed (the removal takes it, or the child)', async () => {
+    // A store with no ready slot (the removal takes the first test's), so the child makes one.
+    purgeAll(cli);
+    assert.equal(cli('hosts', 'remove', 'swarm1').status, 0);
+    cliAddLabHost(cli, 'swarm1', '--provider', 'swarm', '--overlay', 'plain');
+    const storeId = (JSON.parse(readFileSync(join(state, 'swarm.json'), 'utf8')) as { storeId: string }).storeId;
+    // The child as a create hands it off (detachedTopUp.ts), here awaited.
+    const child = spawn(
+      process.execPath,
+      [CLI, TOP_UP_WORD, 'swarm1', lab().dockerImage, '--state-dir', state, '--known-hosts', lab().knownHosts],
+      { stdio: 'ignore', env: { ...process.env, SSH_AUTH_SOCK: '' } },
+    );
+    const exited = new Promise<number | null>((done) => child.once('exit', done));
+    const filters = { label: [POOL_LABEL, `${LABEL.store}=${storeId}`] };
+    // The child is making a slot (its overlay exists, its gateway not ready yet): the host goes now.
+    await eventually(
+      'the child making a slot',
+      () => manager.listNetworks({ filters }),
+      (n) => n.length > 0,
+      30_000,
+      50,
+    );
+    const removed = cli('hosts', 'remove', 'swarm1');
+    assert.equal(removed.status, 0, removed.stderr);
+    await exited;
+    const left = async () => [
+      ...(await manager.listContainers({ all: true, filters })).map((c) => `container ${c.Names.join(',')}`),
+      ...(await manager.listNetworks({ filters })).map((n) => `network ${n.Name}`),
+      ...(await manager.listConfigs({ filters })).map((c) => `config ${c.Spec?.Name ?? c.ID}`),
+    ];
+    // An overlay's removal reaches the manager's list a moment after the call returns.
+    await eventually("nothing of the store's slots left on the manager", left, (l) => l.length === 0, 30_000);
+    cliAddLabHost(cli, 'swarm1', '--provider', 'swarm', '--overlay', 'plain');
   });
 });
