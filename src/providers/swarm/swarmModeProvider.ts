@@ -25,16 +25,9 @@ import { imageEntry } from './swarmModeImage.js';
 import { readServiceLogs } from './swarmModeLogs.js';
 import { settled, untilTasksDown } from './swarmModeTasks.js';
 import { listClusterNodes, setClusterNodeAvailability, type NodeAvailability } from './swarmModeNodes.js';
-import {
-  GATEWAY_NAME_LABEL,
-  gatewayName,
-  overlayName,
-  passwordSecretName,
-  POOL_LABEL,
-  serviceName,
-  swarmVolumeName,
-} from './swarmModeNames.js';
+import { gatewayName, overlayName, passwordSecretName, POOL_LABEL, serviceName, swarmVolumeName } from './swarmModeNames.js';
 import { requireServiceHardened } from './swarmModeReadBack.js';
+import { serviceParts } from './swarmModeServiceParts.js';
 import { refillSlots, removeClaims, removeIdleSlots, removeNetwork, takeSlot, type SlotRecipe } from './swarmModeSlots.js';
 import { GATEWAY_LABEL, gatewayOptions, instanceGateway, overlayOptions, serviceSpec } from './swarmModeSpec.js';
 import { GatewayListSchema, NodeListSchema, nodeViews, observedFromSwarm, ServiceListSchema, TaskListSchema } from './swarmModeState.js';
@@ -45,21 +38,6 @@ const PIN_WAIT_MS = 5_000;
 const VersionSchema = z.object({ Version: z.string(), ApiVersion: z.string() });
 const InfoSchema = z.object({
   Swarm: z.object({ LocalNodeState: z.string().optional(), ControlAvailable: z.boolean().optional() }).optional(),
-});
-/** The networks a service's tasks join (their ids), read before the service goes so its overlay goes too. */
-const ServiceNetworksSchema = z.object({
-  Spec: z.object({
-    Labels: z.record(z.string(), z.string()).nullable().optional(),
-    TaskTemplate: z
-      .object({
-        ContainerSpec: z.object({ Image: z.string().optional() }).optional(),
-        Networks: z
-          .array(z.object({ Target: z.string() }))
-          .nullable()
-          .optional(),
-      })
-      .optional(),
-  }),
 });
 const ServiceInspectSchema = z.object({
   ID: z.string(),
@@ -154,12 +132,14 @@ export class SwarmModeProvider implements Provider {
     try {
       progress('Reading the image; taking a ready overlay and gateway; creating the password secret');
       const secretName = passwordSecretName(spec.name, spec.id);
+      // Ours on everything made for the instance: the claim, the secret, an overlay of its own.
+      const labels = { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId };
       // Round trips to the manager that need nothing of each other, asked at
       // once (each records what it made, for the undo); a bad image's error
       // wins over the others'.
       const [{ entry, user }, slot] = await allOrFirstError([
         imageEntry(this.engine, spec.image),
-        takeSlot(this.engine, { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId }).then((taken) => {
+        takeSlot(this.engine, labels).then((taken) => {
           if (taken) Object.assign(made, { network: taken.networkId, gateway: taken.gatewayId, claim: taken.claimId });
           return taken;
         }),
@@ -167,7 +147,7 @@ export class SwarmModeProvider implements Provider {
           .call('create the password secret', () =>
             this.engine.api.createSecret({
               Name: secretName,
-              Labels: { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId },
+              Labels: labels,
               Data: Buffer.from(spec.hashedPassword).toString('base64'),
             }),
           )
@@ -177,7 +157,6 @@ export class SwarmModeProvider implements Provider {
       let gateway: Promise<void> = Promise.resolve();
       if (!slot) {
         // No slot ready: the instance's own overlay and gateway, as before the pool.
-        const labels = { [LABEL.instance]: spec.id, [LABEL.name]: spec.name, [LABEL.store]: spec.storeId };
         const net = await this.engine.call('create the overlay network', () =>
           this.engine.api.createNetwork(overlayOptions(overlayName(spec.name), labels, this.encryptOverlay)),
         );
@@ -291,7 +270,7 @@ export class SwarmModeProvider implements Provider {
       await this.engine.call('list its tasks', () => this.engine.api.listTasks({ filters: { service: [serviceName(ref.name)] } })),
       'task list',
     );
-    const { image, networks, gateway } = await this.serviceParts(svcKey);
+    const { image, networks, gateway } = await serviceParts(this.engine, svcKey);
     await this.engine.call(
       'remove the gateway',
       () => this.engine.api.getContainer(gateway ?? gatewayName(ref.name)).remove({ force: true }),
@@ -380,24 +359,7 @@ export class SwarmModeProvider implements Provider {
 
   /** The gateway's container name: a taken slot's, as its service names it, or the instance's own. */
   private async gatewayOf(ref: InstanceRef): Promise<string> {
-    return (await this.serviceParts(ref.containerId ?? serviceName(ref.name))).gateway ?? gatewayName(ref.name);
-  }
-
-  /**
-   * The service's image (for a purge's jobs), the ids of the networks it
-   * names (a taken slot's overlay has no instance's name) and its gateway's
-   * name when that is a taken slot's.
-   */
-  private async serviceParts(key: string): Promise<{ image?: string; networks: string[]; gateway?: string }> {
-    try {
-      const info = ServiceNetworksSchema.parse(await this.engine.api.getService(key).inspect());
-      const tt = info.Spec.TaskTemplate;
-      const image = tt?.ContainerSpec?.Image?.replace(/@sha256:[0-9a-f]+$/, '');
-      const gateway = info.Spec.Labels?.[GATEWAY_NAME_LABEL];
-      return { ...(image ? { image } : {}), ...(gateway ? { gateway } : {}), networks: (tt?.Networks ?? []).map((n) => n.Target) };
-    } catch {
-      return { networks: [] };
-    }
+    return (await serviceParts(this.engine, ref.containerId ?? serviceName(ref.name))).gateway ?? gatewayName(ref.name);
   }
 
   /**
